@@ -1,0 +1,133 @@
+"""Command line: python -m forecast [--expression EXPR] … [--json] [--plot FILE.html] [--no-cache]."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from forecast.config import DEFAULT_CONFIG, FIELD_SPECS, Config
+
+__all__ = ["build_parser", "main"]
+
+EXIT_INVALID = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, no usage block: the contract is "exit 2 and a one-line message on standard error".
+        self.exit(EXIT_INVALID, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """A flag per Config field (`x_start` → `--x-start`), plus the run options."""
+    parser = _Parser(
+        prog="python -m forecast",
+        description="Train a stacked LSTM on f(x) and compare it with naive and linear-AR baselines.",
+    )
+    types = {"str": str, "int": int, "float": float}
+    for field in dataclasses.fields(Config):
+        spec = FIELD_SPECS[field.name]
+        bounds = ""
+        if spec.choices:
+            bounds = f" One of {', '.join(spec.choices)}."
+        elif spec.minimum is not None and spec.maximum is not None:
+            bounds = f" {spec.minimum:g}–{spec.maximum:g}."
+        parser.add_argument(
+            "--" + field.name.replace("_", "-"),
+            dest=field.name,
+            type=types[str(field.type)],
+            default=getattr(DEFAULT_CONFIG, field.name),
+            metavar=field.name.upper(),
+            help=f"{spec.help}{bounds} Default: {getattr(DEFAULT_CONFIG, field.name)}.",
+        )
+    parser.add_argument("--json", action="store_true", help="Print one JSON object with the config and metrics.")
+    parser.add_argument("--no-cache", action="store_true", help="Train even if a cached result exists; store nothing.")
+    parser.add_argument("--plot", metavar="FILE.html", help="Write an interactive Plotly chart to this HTML file.")
+    parser.add_argument(
+        "--progress-every",
+        type=int,
+        default=10,
+        metavar="N",
+        help="Print a progress line every N epochs (default 10).",
+    )
+    return parser
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"python -m forecast: error: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_INVALID)
+
+
+def _table(summary: dict) -> str:
+    lines = [f"{'model':<10} {'forecast':<10} {'rmse':>12} {'mae':>12} {'r2':>10}"]
+    for model, kinds in summary["metrics"].items():
+        for kind, values in kinds.items():
+            cells = [
+                f"{values[name]:>12.6g}" if values[name] is not None else f"{'n/a':>12}" for name in ("rmse", "mae")
+            ]
+            r2 = f"{values['r2']:>10.4f}" if values["r2"] is not None else f"{'n/a':>10}"
+            lines.append(f"{model:<10} {kind:<10} {cells[0]} {cells[1]} {r2}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    arguments = build_parser().parse_args(argv)
+    if arguments.progress_every < 1:
+        _fail(f"--progress-every must be at least 1, got {arguments.progress_every}")
+    fields = {field.name: getattr(arguments, field.name) for field in dataclasses.fields(Config)}
+    try:
+        config = Config(**fields)
+        # Evaluating the series checks for NaN and inf before any TensorFlow import.
+        from forecast.data import make_dataset
+
+        make_dataset(config)
+    except ValueError as error:
+        _fail(str(error))
+
+    from forecast import pipeline
+    from forecast.cache import ResultCache
+
+    cache = None if arguments.no_cache else ResultCache()
+
+    def progress(report) -> None:
+        if report.epoch % arguments.progress_every == 0 or report.epoch == report.epochs:
+            print(
+                f"epoch {report.epoch}/{report.epochs}  loss {report.loss:.6g}  test loss {report.val_loss:.6g}"
+                f"  {report.elapsed:.1f}s",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    result = pipeline.run(config, cache=cache, progress=None if arguments.json else progress)
+    summary = result.summary()
+    if cache is not None:
+        for warning in cache.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    if arguments.plot:
+        from forecast.plots import forecast_figure
+
+        try:
+            forecast_figure(result).write_html(arguments.plot, include_plotlyjs=True)
+        except OSError as error:
+            _fail(f"cannot write {arguments.plot}: {error.strerror}")
+    if arguments.json:
+        print(json.dumps(summary, allow_nan=False))
+    else:
+        origin = "from the cache" if result.cached else f"trained in {result.fit_seconds:.2f}s"
+        print(
+            f"{config.expression}: {result.n_points} points, {result.n_train} train / {result.n_test} test windows,"
+            f" {result.epochs_run} epochs, {origin}"
+        )
+        print(_table(summary))
+        if arguments.plot:
+            print(f"chart written to {arguments.plot}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

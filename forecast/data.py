@@ -1,0 +1,117 @@
+"""The series from a config, sliding windows, the chronological split and the train-only scaler."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from forecast import expressions
+from forecast.config import Config
+
+__all__ = ["Dataset", "StandardScaler", "make_dataset", "make_grid", "make_series", "make_windows", "split"]
+
+
+def make_grid(config: Config) -> np.ndarray:
+    """The x values: `n_points` samples from `x_start` in steps of `x_step` (the end is exclusive)."""
+    return config.x_start + config.x_step * np.arange(config.n_points, dtype=np.float64)
+
+
+def make_series(config: Config) -> tuple[np.ndarray, np.ndarray]:
+    """The grid and f(x) on it, plus seeded Gaussian noise of std `noise`; raises ValueError on NaN or inf."""
+    xs = make_grid(config)
+    ys = expressions.evaluate(config.expression, xs)
+    if config.noise > 0:
+        ys = ys + np.random.default_rng(config.seed).normal(0.0, config.noise, size=ys.shape)
+    return xs, ys
+
+
+def make_windows(values: np.ndarray, lookback: int) -> tuple[np.ndarray, np.ndarray]:
+    """Windows `X[i] = values[i:i+lookback]` and targets `y[i] = values[i+lookback]`, as in the original loop.
+
+    Returns X of shape (len(values) − lookback, lookback) and y of shape (len(values) − lookback,).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if not 1 <= lookback < len(values):
+        raise ValueError(f"lookback {lookback} needs at least {lookback + 1} values, got {len(values)}")
+    # The last window has no target after it, so it is dropped, exactly as range(len(ys) - lookback) does.
+    windows = np.lib.stride_tricks.sliding_window_view(values, lookback)[:-1]
+    return windows.copy(), values[lookback:].copy()
+
+
+def split(windows: np.ndarray, targets: np.ndarray, train_ratio: float) -> tuple[np.ndarray, ...]:
+    """Chronological split at `int(len(windows) * train_ratio)`: (train X, train y, test X, test y)."""
+    position = int(len(windows) * train_ratio)
+    return windows[:position], targets[:position], windows[position:], targets[position:]
+
+
+@dataclasses.dataclass(frozen=True)
+class StandardScaler:
+    """Standardisation with a mean and std fitted on training values only."""
+
+    mean: float
+    std: float
+
+    @classmethod
+    def fit(cls, values: np.ndarray) -> StandardScaler:
+        """Fit on `values`; a constant series keeps std 1 so that transforming it stays finite."""
+        values = np.asarray(values, dtype=np.float64)
+        std = float(values.std())
+        return cls(mean=float(values.mean()), std=std if std > 0 else 1.0)
+
+    @classmethod
+    def identity(cls) -> StandardScaler:
+        """A scaler that changes nothing (scaling "none", as in the original)."""
+        return cls(mean=0.0, std=1.0)
+
+    def transform(self, values: np.ndarray) -> np.ndarray:
+        """Scale values into the model's units."""
+        return (np.asarray(values, dtype=np.float64) - self.mean) / self.std
+
+    def inverse(self, values: np.ndarray) -> np.ndarray:
+        """Bring values from the model's units back to the series' units."""
+        return np.asarray(values, dtype=np.float64) * self.std + self.mean
+
+
+@dataclasses.dataclass(frozen=True)
+class Dataset:
+    """Everything derived from a config before training, in original units."""
+
+    xs: np.ndarray  # (n_points,)
+    ys: np.ndarray  # (n_points,)
+    train_windows: np.ndarray  # (n_train, lookback)
+    train_targets: np.ndarray  # (n_train,)
+    test_windows: np.ndarray  # (n_test, lookback)
+    test_targets: np.ndarray  # (n_test,)
+    scaler: StandardScaler
+
+    @property
+    def n_train(self) -> int:
+        return len(self.train_targets)
+
+    @property
+    def n_test(self) -> int:
+        return len(self.test_targets)
+
+    @property
+    def windows(self) -> np.ndarray:
+        """All windows, train then test: (n_train + n_test, lookback)."""
+        return np.concatenate([self.train_windows, self.test_windows])
+
+    @property
+    def test_xs(self) -> np.ndarray:
+        """The x of each test target: the last n_test grid points, as the original plots them."""
+        return self.xs[-self.n_test :]
+
+
+def make_dataset(config: Config) -> Dataset:
+    """Series, windows, split and scaler for a config; raises ValueError if the expression is not finite."""
+    xs, ys = make_series(config)
+    windows, targets = make_windows(ys, config.lookback)
+    train_windows, train_targets, test_windows, test_targets = split(windows, targets, config.train_ratio)
+    if config.scaling == "standard":
+        # Only values the training windows and targets contain: the test part must not leak into the scaling.
+        scaler = StandardScaler.fit(ys[: len(train_targets) + config.lookback])
+    else:
+        scaler = StandardScaler.identity()
+    return Dataset(xs, ys, train_windows, train_targets, test_windows, test_targets, scaler)

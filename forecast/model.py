@@ -1,0 +1,292 @@
+"""Build the stacked LSTM, train it quickly and deterministically with per-epoch progress, and predict with it.
+
+Importing this module imports TensorFlow (a few seconds); the rest of the package does not, so the app can draw
+the series before TensorFlow is loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from forecast.config import Config
+from forecast.data import Dataset, StandardScaler
+from forecast.forecasting import Predictor
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null for the duration, unless TF_CPP_MIN_LOG_LEVEL asks for everything.
+
+    TensorFlow's C++ runtime prints its oneDNN and CPU-feature notices while loading, before its logging is set
+    up, so TF_CPP_MIN_LOG_LEVEL cannot hide them; they would otherwise open every CLI run and app log.
+    """
+    if os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2") == "0":
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+with _native_stderr_silenced():
+    import keras
+    import tensorflow as tf
+
+__all__ = [
+    "EpochReport",
+    "ProgressCallback",
+    "Training",
+    "TrainingCancelled",
+    "available_cpus",
+    "build_model",
+    "model_from_bytes",
+    "model_to_bytes",
+    "predictor",
+    "train",
+]
+
+# Unrolling the LSTMs over short windows turns the per-timestep while-loop into straight-line ops, which is
+# much faster for the tiny windows this playground uses; beyond this length the graph grows too large to trace
+# quickly, so longer windows keep the loop.
+MAX_UNROLLED_LOOKBACK = 32
+# Each compiled call trains whole epochs and then reports them; this many optimizer steps per call keeps
+# progress updates and cancellation checks a fraction of a second apart without adding per-call overhead.
+STEPS_PER_CALL = 100
+
+
+class TrainingCancelled(Exception):
+    """Raised by a progress callback to stop a training between epochs."""
+
+
+@dataclasses.dataclass(frozen=True)
+class EpochReport:
+    """Progress after one epoch: losses are MSE in the model's (scaled) units."""
+
+    epoch: int  # 1-based
+    epochs: int
+    loss: float
+    val_loss: float  # on the test windows: watched only, never used to steer training
+    elapsed: float  # seconds since training started
+
+
+ProgressCallback = Callable[[EpochReport], None]
+
+
+@dataclasses.dataclass
+class Training:
+    """A trained model and how it got there."""
+
+    model: keras.Model
+    loss: np.ndarray  # (epochs_run,)
+    val_loss: np.ndarray  # (epochs_run,)
+    fit_seconds: float
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.loss)
+
+
+def available_cpus() -> int:
+    """CPUs this process may use: its affinity mask, capped by a cgroup v2 CPU quota (containers, cloud hosts)."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no affinity masks.
+        count = os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            count = min(count, max(1, math.floor(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, count)
+
+
+def _configure_tensorflow() -> None:
+    # Same config, same numbers: deterministic kernels, and thread pools sized from the CPUs this process may
+    # use rather than the host's (a container on a 64-core host must not start 64 threads).
+    tf.config.experimental.enable_op_determinism()
+    threads = available_cpus()
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        pass  # The runtime was already initialised by the embedding program; keep its pools.
+
+
+_configure_tensorflow()
+
+
+def build_model(config: Config) -> keras.Model:
+    """The stacked LSTM: `layers` LSTMs (sequences between them), optional dropout and Dense layers, Dense(1)."""
+    unroll = config.lookback <= MAX_UNROLLED_LOOKBACK
+    model = keras.Sequential(name="stacked_lstm")
+    model.add(keras.Input(shape=(config.lookback, 1)))  # (batch, lookback, 1)
+    for index in range(config.layers):
+        last = index == config.layers - 1
+        model.add(keras.layers.LSTM(config.units, return_sequences=not last, unroll=unroll))
+        if not last and config.dropout > 0:
+            model.add(keras.layers.Dropout(config.dropout))
+    for _ in range(config.dense_layers):
+        model.add(keras.layers.Dense(config.units, activation="relu"))
+    model.add(keras.layers.Dense(1))  # (batch, 1)
+    return model
+
+
+def _epoch_runner(
+    model: keras.Model,
+    optimizer: keras.optimizers.Optimizer,
+    train_windows: np.ndarray,
+    train_targets: np.ndarray,
+    val_windows: np.ndarray,
+    val_targets: np.ndarray,
+    batch_size: int,
+    seed: int,
+) -> Callable[[int, int], tuple[np.ndarray, np.ndarray]]:
+    """A compiled function that trains whole epochs in one call and returns their train and validation losses.
+
+    Keras's `fit` pays Python and callback overhead on every one of its many tiny steps; here epochs and batches
+    loop inside one `tf.function`. The semantics are `fit`'s: a fresh shuffle every epoch, mini-batches of
+    `batch_size` with a smaller last batch, MSE, the same optimizer. The last batch is padded to full size with
+    zero-weight rows so every step has one static shape; its gradient is exactly that of the smaller batch.
+    """
+    n_train, lookback = train_windows.shape
+    batch = min(batch_size, n_train)
+    steps = math.ceil(n_train / batch)
+    padding = steps * batch - n_train
+    x = tf.constant(train_windows[..., np.newaxis], dtype=tf.float32)  # (n_train, lookback, 1)
+    y = tf.constant(train_targets, dtype=tf.float32)  # (n_train,)
+    weights = tf.constant(
+        np.concatenate([np.ones(n_train), np.zeros(padding)]).reshape(steps, batch), dtype=tf.float32
+    )  # (steps, batch)
+    x_val = tf.constant(val_windows[..., np.newaxis], dtype=tf.float32)  # (n_test, lookback, 1)
+    y_val = tf.constant(val_targets, dtype=tf.float32)  # (n_test,)
+    variables = model.trainable_variables
+
+    @tf.function
+    def run_epochs(first_epoch: tf.Tensor, n_epochs: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        losses = tf.TensorArray(tf.float32, size=n_epochs)
+        val_losses = tf.TensorArray(tf.float32, size=n_epochs)
+        for offset in tf.range(n_epochs):
+            # A permutation that depends only on (seed, epoch): the same whatever the chunking of epochs.
+            keys = tf.random.stateless_uniform(
+                [n_train], seed=tf.stack([tf.cast(seed, tf.int64), tf.cast(first_epoch + offset, tf.int64)])
+            )
+            order = tf.argsort(keys, stable=True)
+            order = tf.concat([order, order[:padding]], axis=0)  # (steps * batch,)
+            batches_x = tf.reshape(tf.gather(x, order), (steps, batch, lookback, 1))
+            batches_y = tf.reshape(tf.gather(y, order), (steps, batch))
+            squared_error_sum = tf.constant(0.0)
+            for step in tf.range(steps):
+                step_weights = weights[step]
+                with tf.GradientTape() as tape:
+                    predictions = model(batches_x[step], training=True)[:, 0]  # (batch,)
+                    squared_errors = step_weights * tf.square(predictions - batches_y[step])
+                    loss = tf.reduce_sum(squared_errors) / tf.reduce_sum(step_weights)
+                gradients = tape.gradient(loss, variables)
+                optimizer.apply_gradients(zip(gradients, variables, strict=True))
+                squared_error_sum += tf.reduce_sum(squared_errors)
+            losses = losses.write(offset, squared_error_sum / n_train)
+            val_predictions = model(x_val, training=False)[:, 0]
+            val_losses = val_losses.write(offset, tf.reduce_mean(tf.square(val_predictions - y_val)))
+        return losses.stack(), val_losses.stack()
+
+    def run(first_epoch: int, n_epochs: int) -> tuple[np.ndarray, np.ndarray]:
+        losses, val_losses = run_epochs(tf.constant(first_epoch, tf.int32), tf.constant(n_epochs, tf.int32))
+        return losses.numpy().astype(np.float64), val_losses.numpy().astype(np.float64)
+
+    run.steps_per_epoch = steps  # type: ignore[attr-defined]
+    return run
+
+
+def train(config: Config, dataset: Dataset, progress: ProgressCallback | None = None) -> Training:
+    """Train the config's model on the dataset's training windows (scaled by its train-only scaler).
+
+    `progress` is called once per epoch, in bursts of a few epochs; it may raise `TrainingCancelled` to stop.
+    """
+    keras.backend.clear_session()
+    # Seeds Python, numpy and TensorFlow: initial weights and dropout masks follow from the config's seed.
+    keras.utils.set_random_seed(config.seed)
+    scaler = dataset.scaler
+    model = build_model(config)
+    optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate)
+    optimizer.build(model.trainable_variables)
+    started = time.perf_counter()
+    run = _epoch_runner(
+        model,
+        optimizer,
+        scaler.transform(dataset.train_windows),
+        scaler.transform(dataset.train_targets),
+        scaler.transform(dataset.test_windows),
+        scaler.transform(dataset.test_targets),
+        batch_size=config.batch_size,
+        seed=config.seed,
+    )
+    epochs_per_call = max(1, STEPS_PER_CALL // run.steps_per_epoch)  # type: ignore[attr-defined]
+    losses: list[float] = []
+    val_losses: list[float] = []
+    for first_epoch in range(0, config.epochs, epochs_per_call):
+        count = min(epochs_per_call, config.epochs - first_epoch)
+        chunk_losses, chunk_val_losses = run(first_epoch, count)
+        elapsed = time.perf_counter() - started
+        for offset in range(count):
+            losses.append(float(chunk_losses[offset]))
+            val_losses.append(float(chunk_val_losses[offset]))
+            if progress is not None:
+                progress(EpochReport(first_epoch + offset + 1, config.epochs, losses[-1], val_losses[-1], elapsed))
+        if not math.isfinite(losses[-1]):
+            # Training diverged (usually a learning rate that is too high): stop instead of burning epochs on NaN.
+            break
+    fit_seconds = time.perf_counter() - started
+    return Training(model, np.array(losses), np.array(val_losses), fit_seconds)
+
+
+def predictor(model: keras.Model, scaler: StandardScaler) -> Predictor:
+    """A function from windows in original units (n, lookback) to predictions in original units (n,)."""
+
+    # Compiled once for any batch size: the recursive forecast calls it once per step, and an eager call of an
+    # unrolled stacked LSTM costs tens of milliseconds where a compiled one costs well under one.
+    compiled = tf.function(
+        lambda inputs: model(inputs, training=False),
+        input_signature=[tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)],
+    )
+
+    def predict(windows: np.ndarray) -> np.ndarray:
+        scaled = scaler.transform(windows)[..., np.newaxis].astype(np.float32)  # (n, lookback, 1)
+        output = compiled(tf.constant(scaled)).numpy()  # (n, 1)
+        return scaler.inverse(output.astype(np.float64)[:, 0])
+
+    return predict
+
+
+def model_to_bytes(model: keras.Model) -> bytes:
+    """The model in Keras's native `.keras` format, as bytes."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.keras"
+        model.save(path)
+        return path.read_bytes()
+
+
+def model_from_bytes(data: bytes) -> keras.Model:
+    """Load a model saved by `model_to_bytes`."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.keras"
+        path.write_bytes(data)
+        return keras.models.load_model(path)

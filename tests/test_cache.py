@@ -1,0 +1,144 @@
+import dataclasses
+import os
+
+import numpy as np
+import pytest
+
+from forecast.cache import ResultCache, default_cache_dir
+from forecast.config import Config
+from forecast.pipeline import MODEL_NAMES, Result, result_key
+
+
+def fake_result(config: Config, size: int = 0) -> Result:
+    """Plain data shaped like a real result: the cache never looks inside, so no training is needed."""
+    n = config.n_points
+    n_windows = n - config.lookback
+    n_train = int(n_windows * config.train_ratio)
+    n_test = n_windows - n_train
+    predictions = {
+        m: {"one_step": np.arange(n_windows, dtype=float), "recursive": np.ones(n_test)} for m in MODEL_NAMES
+    }
+    metrics = {m: {k: {"rmse": 1.0, "mae": 1.0, "r2": 0.5} for k in ("one_step", "recursive")} for m in MODEL_NAMES}
+    return Result(
+        config=config,
+        xs=np.arange(n, dtype=float),
+        ys=np.zeros(n),
+        n_train=n_train,
+        n_test=n_test,
+        predictions=predictions,
+        metrics=metrics,
+        loss=np.array([1.0, 0.5]),
+        val_loss=np.array([1.5, 0.7]),
+        fit_seconds=1.0,
+        model_bytes=b"PK" + bytes(size),
+        versions={"keras": "test"},
+    )
+
+
+def test_default_folder_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("FORECAST_CACHE_DIR", str(tmp_path / "here"))
+    assert default_cache_dir() == tmp_path / "here"
+    assert ResultCache().directory == tmp_path / "here"
+
+
+def test_put_then_get_from_memory_and_from_disk(tiny_config, tmp_path):
+    cache = ResultCache(tmp_path)
+    key = result_key(tiny_config)
+    assert cache.get(key) is None
+    cache.put(key, fake_result(tiny_config))
+    assert cache.get(key).cached
+    assert (tmp_path / f"{key}.npz").exists()
+    # A new cache object (a restarted process) finds it on disk.
+    fresh = ResultCache(tmp_path)
+    hit = fresh.get(key)
+    assert hit is not None and hit.cached and hit.config == tiny_config
+    assert list(tmp_path.glob("*.tmp")) == []
+
+
+def test_memory_layer_is_bounded(tiny_config, tmp_path):
+    cache = ResultCache(tmp_path, memory_entries=2, use_disk=False)
+    keys = []
+    for seed in range(3):
+        config = tiny_config.replace(seed=seed)
+        keys.append(result_key(config))
+        cache.put(keys[-1], fake_result(config))
+    assert cache.get(keys[0]) is None  # evicted, and no disk layer to fall back on
+    assert cache.get(keys[1]) is not None and cache.get(keys[2]) is not None
+
+
+def test_memory_layer_is_bounded_by_size(tiny_config, tmp_path):
+    cache = ResultCache(tmp_path, memory_bytes=150_000, use_disk=False)
+    first, second = (result_key(tiny_config.replace(seed=s)) for s in (0, 1))
+    cache.put(first, fake_result(tiny_config, size=100_000))
+    cache.put(second, fake_result(tiny_config.replace(seed=1), size=100_000))
+    assert cache.get(first) is None and cache.get(second) is not None
+
+
+@pytest.mark.parametrize("damage", [b"", b"garbage", b"PK\x03\x04 truncated zip"])
+def test_corrupted_file_is_a_miss_and_is_replaced(tiny_config, tmp_path, damage):
+    cache = ResultCache(tmp_path)
+    key = result_key(tiny_config)
+    cache.put(key, fake_result(tiny_config))
+    path = tmp_path / f"{key}.npz"
+    path.write_bytes(damage)
+    fresh = ResultCache(tmp_path)
+    assert fresh.get(key) is None
+    assert any("damaged" in warning for warning in fresh.warnings)
+    assert not path.exists()
+    fresh.put(key, fake_result(tiny_config))
+    assert ResultCache(tmp_path).get(key) is not None
+
+
+def test_truncated_real_entry_is_a_miss(tiny_config, tmp_path):
+    cache = ResultCache(tmp_path)
+    key = result_key(tiny_config)
+    cache.put(key, fake_result(tiny_config))
+    path = tmp_path / f"{key}.npz"
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    assert ResultCache(tmp_path).get(key) is None
+
+
+def test_disk_size_is_bounded_least_recently_used_first(tiny_config, tmp_path):
+    entry_size = len(fake_result(tiny_config, size=50_000).to_bytes())
+    cache = ResultCache(tmp_path, max_disk_bytes=int(entry_size * 2.5))
+    keys = [result_key(tiny_config.replace(seed=s)) for s in range(4)]
+    for index, key in enumerate(keys):
+        cache.put(key, fake_result(tiny_config.replace(seed=index), size=50_000))
+        path = tmp_path / f"{key}.npz"
+        os.utime(path, (1_000_000 + index, 1_000_000 + index))  # deterministic ages
+    cache._trim()
+    remaining = {path.stem for path in tmp_path.glob("*.npz")}
+    assert remaining == set(keys[-2:])
+    assert sum(path.stat().st_size for path in tmp_path.glob("*.npz")) <= cache.max_disk_bytes
+
+
+def test_unwritable_folder_degrades_to_memory(tiny_config, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    cache = ResultCache(blocker / "cache")  # cannot be created: its parent is a file
+    key = result_key(tiny_config)
+    cache.put(key, fake_result(tiny_config))
+    assert cache.get(key) is not None
+    assert any("cannot be written" in warning for warning in cache.warnings)
+
+
+def test_keys_must_be_digests(tmp_path):
+    with pytest.raises(ValueError, match="hex digests"):
+        ResultCache(tmp_path).get("../escape")
+
+
+def test_results_are_marked_cached_but_otherwise_unchanged(tiny_config, tmp_path):
+    cache = ResultCache(tmp_path)
+    key = result_key(tiny_config)
+    original = fake_result(tiny_config)
+    cache.put(key, original)
+    assert not original.cached
+    hit = ResultCache(tmp_path).get(key)
+    assert dataclasses.replace(hit, cached=False).summary() == original.summary()
+
+
+def test_invalid_bounds():
+    with pytest.raises(ValueError, match="memory_entries"):
+        ResultCache(memory_entries=0)
+    with pytest.raises(ValueError, match="max_disk_bytes"):
+        ResultCache(max_disk_bytes=-1)

@@ -1,0 +1,114 @@
+import math
+
+import numpy as np
+import pytest
+
+from forecast.config import DEFAULT_CONFIG, Config
+from forecast.data import StandardScaler, make_dataset, make_grid, make_series, make_windows, split
+from forecast.expressions import ExpressionError
+
+
+def original_split_train_test_set(ys, lookback=5, train_ratio=0.8):
+    """The blog post's own loop, verbatim in behaviour."""
+    sequence_data_x = []
+    sequence_data_y = []
+    for i in range(len(ys) - lookback):
+        sequence_data_x.append(ys[i : i + lookback])
+        sequence_data_y.append(ys[i + lookback])
+    data_size = len(sequence_data_x)
+    split_pos = int(data_size * train_ratio)
+    return (
+        sequence_data_x[:split_pos],
+        sequence_data_y[:split_pos],
+        sequence_data_x[split_pos:],
+        sequence_data_y[split_pos:],
+    )
+
+
+def original_series():
+    xs = [x * 0.01 for x in range(-2000, 2000, 10)]
+    ys = [x * math.sin(x) for x in xs]
+    return xs, ys
+
+
+def test_grid_matches_the_original():
+    xs, ys = original_series()
+    grid, values = make_series(DEFAULT_CONFIG)
+    assert len(grid) == len(xs) == 400
+    np.testing.assert_allclose(grid, xs, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(values, ys, rtol=0, atol=1e-11)
+    assert grid[0] == -20.0 and abs(grid[-1] - 19.9) < 1e-12
+
+
+def test_windows_and_split_match_the_original_loop():
+    _, ys = original_series()
+    train_x, train_y, test_x, test_y = original_split_train_test_set(ys, lookback=5)
+    dataset = make_dataset(DEFAULT_CONFIG)
+    assert (dataset.n_train, dataset.n_test) == (316, 79)
+    assert len(dataset.windows) == 395
+    np.testing.assert_allclose(dataset.train_windows, np.array(train_x), atol=1e-11)
+    np.testing.assert_allclose(dataset.train_targets, np.array(train_y), atol=1e-11)
+    np.testing.assert_allclose(dataset.test_windows, np.array(test_x), atol=1e-11)
+    np.testing.assert_allclose(dataset.test_targets, np.array(test_y), atol=1e-11)
+    xs, _ = original_series()
+    np.testing.assert_allclose(dataset.test_xs, xs[-79:], atol=1e-12)
+
+
+@pytest.mark.parametrize(("n", "lookback", "ratio"), [(20, 1, 0.5), (37, 6, 0.8), (100, 30, 0.1), (53, 2, 0.95)])
+def test_windows_and_split_match_the_original_loop_for_other_sizes(n, lookback, ratio):
+    values = np.random.default_rng(n).normal(size=n)
+    expected = original_split_train_test_set(list(values), lookback=lookback, train_ratio=ratio)
+    windows, targets = make_windows(values, lookback)
+    assert windows.shape == (n - lookback, lookback)
+    for got, want in zip(split(windows, targets, ratio), expected, strict=True):
+        np.testing.assert_array_equal(got, np.array(want).reshape(got.shape))
+
+
+def test_make_windows_refuses_too_long_lookback():
+    with pytest.raises(ValueError, match="lookback 5 needs at least 6 values"):
+        make_windows(np.arange(5.0), 5)
+
+
+def test_scaler_is_fitted_on_training_values_only():
+    config = Config(expression="x", x_start=0.0, x_end=10.0, x_step=0.1, lookback=5)  # 100 points, rising
+    dataset = make_dataset(config)
+    seen_in_training = dataset.ys[: dataset.n_train + config.lookback]
+    assert dataset.scaler.mean == pytest.approx(seen_in_training.mean())
+    assert dataset.scaler.std == pytest.approx(seen_in_training.std())
+    # The whole series has a larger mean: fitting on it would have leaked the test part.
+    assert dataset.scaler.mean < dataset.ys.mean() - 0.5
+
+
+def test_scaler_round_trip_and_constant_series():
+    scaler = StandardScaler.fit(np.array([1.0, 2.0, 3.0]))
+    values = np.array([-5.0, 0.0, 7.5])
+    np.testing.assert_allclose(scaler.inverse(scaler.transform(values)), values, atol=1e-12)
+    constant = StandardScaler.fit(np.full(10, 4.0))
+    assert constant.std == 1.0
+    np.testing.assert_allclose(constant.transform(np.full(3, 4.0)), 0.0)
+
+
+def test_no_scaling_is_identity():
+    dataset = make_dataset(DEFAULT_CONFIG.replace(scaling="none"))
+    assert dataset.scaler == StandardScaler.identity()
+
+
+def test_noise_is_seeded():
+    noisy = DEFAULT_CONFIG.replace(noise=0.5)
+    _, first = make_series(noisy)
+    _, again = make_series(noisy)
+    _, other_seed = make_series(noisy.replace(seed=1))
+    _, clean = make_series(DEFAULT_CONFIG)
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other_seed)
+    assert 0.4 < np.std(first - clean) < 0.6
+
+
+def test_nan_in_series_is_reported_with_x():
+    with pytest.raises(ExpressionError, match="NaN at x = -20"):
+        make_dataset(DEFAULT_CONFIG.replace(expression="sqrt(x)"))
+
+
+def test_grid_excludes_the_end():
+    grid = make_grid(Config(x_start=0.0, x_end=2.0, x_step=0.1))
+    assert len(grid) == 20 and grid[-1] == pytest.approx(1.9)

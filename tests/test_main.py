@@ -1,0 +1,105 @@
+"""The command line (forecast/__main__.py)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from forecast.__main__ import build_parser, main
+from forecast.config import FIELD_NAMES
+from tests.conftest import TINY
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY_FLAGS = [part for name, value in TINY.items() for part in (f"--{name.replace('_', '-')}", str(value))]
+
+
+def run_cli(*arguments: str, env_cache: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "forecast", *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"FORECAST_CACHE_DIR": str(env_cache), "PATH": "/usr/bin:/bin", "HOME": str(env_cache)},
+    )
+
+
+def test_every_config_field_is_a_flag():
+    parser = build_parser()
+    destinations = {action.dest for action in parser._actions}
+    assert set(FIELD_NAMES) <= destinations
+    flags = {option for action in parser._actions for option in action.option_strings}
+    assert {"--x-start", "--batch-size", "--learning-rate", "--json", "--no-cache", "--plot"} <= flags
+
+
+def test_json_output_and_cache_in_a_real_process(isolated_cache):
+    first = run_cli(*TINY_FLAGS, "--json", env_cache=isolated_cache)
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert summary["n_points"] == 80 and summary["epochs_run"] == 2 and summary["cached"] is False
+    assert set(summary["metrics"]) == {"lstm", "naive", "linear_ar"}
+    for model in summary["metrics"].values():
+        assert set(model) == {"one_step", "recursive"}
+        assert set(model["one_step"]) == {"rmse", "mae", "r2"}
+    assert summary["metrics"]["linear_ar"]["one_step"]["rmse"] < 1e-6
+    assert "Traceback" not in first.stderr and "oneDNN" not in first.stderr
+    second = run_cli(*TINY_FLAGS, "--json", env_cache=isolated_cache)
+    again = json.loads(second.stdout)
+    assert again["cached"] is True
+    assert again["metrics"] == summary["metrics"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--expression", "__import__('os').system('id')"], "__import__"),
+        (["--expression", "().__class__.__bases__[0].__subclasses__()"], "__subclasses__"),
+        (["--expression", "open('/etc/passwd').read()"], "open"),
+        (["--expression", "log(x)"], "NaN at x = -20"),
+        (["--lookback", "400"], "lookback 400 is above the maximum of 100"),
+        (["--lookback", "abc"], "invalid int value"),
+        (["--x-step", "0"], "x_step"),
+        (["--scaling", "minmax"], "scaling must be one of"),
+        (["--epochs", "1000", "--units", "256", "--layers", "5"], "budget"),
+        (["--no-such-flag"], "unrecognized arguments"),
+    ],
+)
+def test_invalid_input_exits_2_with_one_line(arguments, message, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(arguments)
+    assert caught.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert message in lines[0]
+
+
+def test_escape_attempt_runs_nothing_in_a_real_process(isolated_cache, tmp_path):
+    marker = tmp_path / "pwned"
+    completed = run_cli(
+        "--expression", f"__import__('os').system('touch {marker}')", "--json", env_cache=isolated_cache
+    )
+    assert completed.returncode == 2
+    assert completed.stdout == ""
+    assert len(completed.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in completed.stderr
+    assert not marker.exists()
+
+
+def test_text_output_progress_and_plot(tmp_path, capsys):
+    plot = tmp_path / "chart.html"
+    assert main([*TINY_FLAGS, "--epochs", "4", "--progress-every", "2", "--plot", str(plot), "--no-cache"]) == 0
+    captured = capsys.readouterr()
+    assert "epoch 2/4" in captured.err and "epoch 4/4" in captured.err
+    assert "linear_ar" in captured.out and "rmse" in captured.out
+    html = plot.read_text()
+    assert "plotly" in html.lower() and "LSTM one-step (test)" in html
+
+
+def test_no_cache_writes_nothing(isolated_cache, capsys):
+    assert main([*TINY_FLAGS, "--json", "--no-cache"]) == 0
+    assert json.loads(capsys.readouterr().out)["cached"] is False
+    assert not any(isolated_cache.glob("*.npz"))

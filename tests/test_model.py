@@ -1,0 +1,124 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from forecast import model as lstm_model
+from forecast.data import make_dataset
+from forecast.model import EpochReport, TrainingCancelled, build_model, train
+
+
+def test_build_model_stacks_layers_as_configured(tiny_config):
+    model = build_model(tiny_config.replace(layers=3, units=8, dropout=0.2, dense_layers=2))
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds == ["LSTM", "Dropout", "LSTM", "Dropout", "LSTM", "Dense", "Dense", "Dense"]
+    lstms = [layer for layer in model.layers if isinstance(layer, keras.layers.LSTM)]
+    assert [layer.return_sequences for layer in lstms] == [True, True, False]
+    assert all(layer.units == 8 for layer in lstms)
+    assert model.output_shape == (None, 1)
+    assert model.input_shape == (None, tiny_config.lookback, 1)
+
+
+def test_original_architecture_parameter_count():
+    # LSTM(32) on 1 feature: 4·32·(1+32+1) = 4352; on 32 features: 4·32·(32+32+1) = 8320 each; Dense: 33.
+    from forecast.config import ORIGINAL_RECIPE
+
+    assert build_model(ORIGINAL_RECIPE).count_params() == 4352 + 8320 + 8320 + 33
+
+
+def test_train_reports_every_epoch_and_returns_history(tiny_config):
+    config = tiny_config.replace(epochs=5)
+    reports: list[EpochReport] = []
+    training = train(config, make_dataset(config), progress=reports.append)
+    assert [report.epoch for report in reports] == [1, 2, 3, 4, 5]
+    assert all(report.epochs == 5 for report in reports)
+    assert training.epochs_run == 5
+    np.testing.assert_allclose(training.loss, [report.loss for report in reports])
+    np.testing.assert_allclose(training.val_loss, [report.val_loss for report in reports])
+    assert np.all(np.isfinite(training.loss)) and np.all(training.val_loss > 0)
+    assert training.fit_seconds > 0
+    assert reports[-1].elapsed <= training.fit_seconds
+
+
+def test_training_reduces_the_loss(tiny_config):
+    config = tiny_config.replace(epochs=30, units=8, learning_rate=0.01)
+    training = train(config, make_dataset(config))
+    assert training.loss[-1] < 0.5 * training.loss[0]
+
+
+def test_progress_callback_can_cancel(tiny_config):
+    config = tiny_config.replace(epochs=50, batch_size=64)
+
+    def stop_after_two(report: EpochReport) -> None:
+        if report.epoch == 2:
+            raise TrainingCancelled
+
+    with pytest.raises(TrainingCancelled):
+        train(config, make_dataset(config), progress=stop_after_two)
+
+
+def test_training_is_deterministic(tiny_config):
+    config = tiny_config.replace(epochs=3, dropout=0.3, layers=2)
+    dataset = make_dataset(config)
+    first = train(config, dataset)
+    second = train(config, dataset)
+    np.testing.assert_array_equal(first.loss, second.loss)
+    for a, b in zip(first.model.get_weights(), second.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    other = train(config.replace(seed=1), dataset)
+    assert not np.array_equal(first.loss, other.loss)
+
+
+def test_chunking_does_not_change_the_numbers(tiny_config, monkeypatch):
+    config = tiny_config.replace(epochs=4)
+    dataset = make_dataset(config)
+    whole = train(config, dataset)
+    monkeypatch.setattr(lstm_model, "STEPS_PER_CALL", 1)  # one epoch per compiled call
+    chunked = train(config, dataset)
+    np.testing.assert_allclose(whole.loss, chunked.loss, rtol=1e-6)
+
+
+def test_matches_a_plain_keras_loop_with_a_partial_last_batch(tiny_config):
+    """The padded last batch must give exactly the update of the smaller batch, as Keras's fit does."""
+    config = tiny_config.replace(epochs=2, batch_size=16, layers=2)
+    dataset = make_dataset(config)
+    assert dataset.n_train % config.batch_size != 0  # the case under test
+    training = train(config, dataset)
+
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(config.seed)
+    reference = build_model(config)
+    optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate)
+    scaler = dataset.scaler
+    x = scaler.transform(dataset.train_windows)[..., np.newaxis].astype(np.float32)
+    y = scaler.transform(dataset.train_targets).astype(np.float32)
+    for epoch in range(config.epochs):
+        keys = tf.random.stateless_uniform([len(x)], seed=tf.constant([config.seed, epoch], tf.int64))
+        order = tf.argsort(keys, stable=True).numpy()
+        for start in range(0, len(x), config.batch_size):
+            batch = order[start : start + config.batch_size]
+            with tf.GradientTape() as tape:
+                predictions = reference(x[batch], training=True)[:, 0]
+                loss = tf.reduce_mean(tf.square(predictions - y[batch]))
+            gradients = tape.gradient(loss, reference.trainable_variables)
+            optimizer.apply_gradients(zip(gradients, reference.trainable_variables, strict=True))
+    for got, want in zip(training.model.get_weights(), reference.get_weights(), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
+
+
+def test_predictor_and_model_bytes_round_trip(tiny_config):
+    dataset = make_dataset(tiny_config)
+    training = train(tiny_config, dataset)
+    predict = lstm_model.predictor(training.model, dataset.scaler)
+    predictions = predict(dataset.test_windows)
+    assert predictions.shape == (dataset.n_test,)
+    data = lstm_model.model_to_bytes(training.model)
+    assert data[:2] == b"PK"  # a .keras file is a zip archive
+    restored = lstm_model.model_from_bytes(data)
+    np.testing.assert_allclose(
+        lstm_model.predictor(restored, dataset.scaler)(dataset.test_windows), predictions, rtol=1e-6
+    )
+
+
+def test_available_cpus_is_positive():
+    assert lstm_model.available_cpus() >= 1

@@ -1,0 +1,65 @@
+import numpy as np
+import plotly.graph_objects as go
+
+from forecast import plots
+from forecast.config import DEFAULT_CONFIG
+from tests.test_cache import fake_result
+
+
+def traces_by_name(figure: go.Figure) -> dict[str, go.Scatter]:
+    return {trace.name: trace for trace in figure.data}
+
+
+def test_forecast_figure_places_test_predictions_like_the_original():
+    result = fake_result(DEFAULT_CONFIG)
+    figure = plots.forecast_figure(result)
+    traces = traces_by_name(figure)
+    actual = traces[plots.TRACE_NAMES["actual"]]
+    assert len(actual.x) == 400
+    one_step = traces[plots.TRACE_NAMES["one_step"]]
+    assert one_step.mode == "markers"
+    assert len(one_step.x) == result.n_test == 79
+    np.testing.assert_array_equal(one_step.x, result.xs[-79:])
+    np.testing.assert_array_equal(one_step.y, result.predictions["lstm"]["one_step"][-79:])
+    recursive = traces[plots.TRACE_NAMES["recursive"]]
+    assert recursive.mode == "lines" and len(recursive.y) == 79
+    train_fit = traces[plots.TRACE_NAMES["train_fit"]]
+    assert len(train_fit.x) == result.n_train and train_fit.opacity < 1
+    np.testing.assert_array_equal(train_fit.x, result.xs[5 : 5 + 316])
+
+
+def test_hover_shows_actual_and_error():
+    result = fake_result(DEFAULT_CONFIG)
+    one_step = traces_by_name(plots.forecast_figure(result))[plots.TRACE_NAMES["one_step"]]
+    assert "actual" in one_step.hovertemplate and "error" in one_step.hovertemplate
+    actual, error = np.asarray(one_step.customdata).T
+    np.testing.assert_array_equal(actual, result.ys[-79:])
+    np.testing.assert_allclose(error, result.predictions["lstm"]["one_step"][-79:] - result.ys[-79:])
+
+
+def test_baselines_are_one_click_away_and_boundary_is_drawn():
+    figure = plots.forecast_figure(fake_result(DEFAULT_CONFIG))
+    hidden = [trace.name for trace in figure.data if trace.visible == "legendonly"]
+    assert len(hidden) == 4 and any("Linear AR" in name for name in hidden)
+    lines = [shape for shape in figure.layout.shapes if shape.type == "line"]
+    assert len(lines) == 1
+    result = fake_result(DEFAULT_CONFIG)
+    assert result.xs[5 + 315] < lines[0].x0 < result.xs[-79]
+
+
+def test_axes_have_titles_and_colours_differ():
+    figure = plots.forecast_figure(fake_result(DEFAULT_CONFIG))
+    assert figure.layout.xaxis.title.text == "x" and figure.layout.yaxis.title.text
+    assert plots.COLORS["actual"] != plots.COLORS["lstm_one_step"]
+
+
+def test_series_figure_without_boundary():
+    figure = plots.series_figure(np.arange(5.0), np.arange(5.0) ** 2)
+    assert len(figure.data) == 1 and not figure.layout.shapes
+
+
+def test_loss_figure():
+    figure = plots.loss_figure(np.array([1.0, 0.5, 0.25]), np.array([2.0, 1.0, 0.9]))
+    assert [len(trace.y) for trace in figure.data] == [3, 3]
+    assert figure.layout.yaxis.type == "log"
+    assert list(figure.data[0].x) == [1, 2, 3]
