@@ -34,8 +34,9 @@ def _layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Fig
         xaxis_title=x_title,
         yaxis_title=y_title,
         hovermode="closest",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0.0},
-        margin={"l": 50, "r": 20, "t": 90, "b": 50},
+        # Below the plot, so that it never covers the title or the curve, at any width.
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "xanchor": "left", "x": 0.0},
+        margin={"l": 50, "r": 20, "t": 50, "b": 40},
         template="plotly_white",
     )
     return figure
@@ -60,7 +61,7 @@ def series_figure(xs: np.ndarray, ys: np.ndarray, boundary_x: float | None = Non
             x=boundary_x,
             line={"color": COLORS["boundary"], "dash": "dot", "width": 1},
             annotation_text="train | test",
-            annotation_position="top",
+            annotation_position="bottom right",
         )
     return _layout(figure, title, "x", "f(x)")
 

@@ -1,0 +1,198 @@
+"""The dashboard, driven headlessly with Streamlit's AppTest: widgets by key, real training in worker processes."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from forecast.config import DEFAULT_CONFIG, FIELD_NAMES, ORIGINAL_RECIPE, Config
+from forecast.data import make_dataset
+from forecast.plots import TRACE_NAMES
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+# Runs that train wait for a worker process (TensorFlow import on first use), so they get a generous timeout.
+TIMEOUT = 240
+
+
+def decode(values) -> np.ndarray:
+    """Plotly's JSON stores numpy arrays as base64 typed arrays; plain lists pass through."""
+    if isinstance(values, dict) and "bdata" in values:
+        array = np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
+        return array.reshape(values["shape"]) if "shape" in values else array
+    return np.asarray(values)
+
+
+def chart_traces(at: AppTest, title_part: str = "") -> dict[str, dict]:
+    """Traces of the first Plotly chart whose title contains `title_part`, by trace name."""
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        title = spec.get("layout", {}).get("title", {}).get("text", "")
+        if title_part in title:
+            return {trace["name"]: trace for trace in spec["data"]}
+    raise AssertionError(f"no chart titled {title_part!r}")
+
+
+def url_params(at: AppTest) -> dict[str, str]:
+    """The URL's query parameters after a run, one value each."""
+    return {key: value[-1] if isinstance(value, list) else value for key, value in at.query_params.items()}
+
+
+def app_with_params(config: Config) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for name, value in config.to_query_params().items():
+        at.query_params[name] = value
+    return at
+
+
+def widget(at: AppTest, key: str):
+    for element in at.get("number_input") + at.get("text_input") + at.get("radio") + at.get("selectbox"):
+        if element.key == key:
+            return element
+    raise AssertionError(f"no widget with key {key!r}")
+
+
+@pytest.fixture
+def tiny(tiny_config) -> Config:
+    return tiny_config
+
+
+def test_every_config_field_has_a_keyed_widget_and_there_is_a_train_button(tiny):
+    at = app_with_params(tiny).run()
+    assert not at.exception
+    keys = {element.key for element in at.get("number_input") + at.get("text_input") + at.get("radio")}
+    assert set(FIELD_NAMES) <= keys
+    assert any(button.key == "train" for button in at.button)
+    for name in FIELD_NAMES:
+        assert widget(at, name).help, f"{name} has no help text"
+
+
+def test_link_restores_widgets_and_draws_the_result(tiny):
+    config = tiny.replace(lookback=7, units=3, seed=5, learning_rate=0.002, scaling="none")
+    at = app_with_params(config).run()
+    assert not at.exception and not at.error
+    for name, value in config.to_dict().items():
+        assert widget(at, name).value == value, name
+    # The URL keeps holding the config.
+    assert url_params(at) == config.to_query_params()
+    traces = chart_traces(at, "f(x) =")
+    dataset = make_dataset(config)
+    one_step = traces[TRACE_NAMES["one_step"]]
+    np.testing.assert_allclose(decode(one_step["x"]), dataset.xs[-dataset.n_test :])
+    assert len(decode(traces[TRACE_NAMES["actual"]]["x"])) == config.n_points
+
+
+def test_submitting_a_tiny_config_trains_and_draws_predictions(tiny):
+    at = app_with_params(tiny).run()
+    assert not at.exception
+    widget(at, "lookback").set_value(4)
+    widget(at, "layers").set_value(2)
+    widget(at, "expression").input("sin(x) + 0.5*sin(3*x)")
+    at.button(key="train").click().run()
+    assert not at.exception and not at.error
+    expected = tiny.replace(lookback=4, layers=2, expression="sin(x) + 0.5*sin(3*x)")
+    dataset = make_dataset(expected)
+    traces = chart_traces(at, "sin(3*x)")
+    assert len(decode(traces[TRACE_NAMES["actual"]]["y"])) == expected.n_points
+    one_step = traces[TRACE_NAMES["one_step"]]
+    assert len(decode(one_step["y"])) == dataset.n_test
+    np.testing.assert_allclose(decode(one_step["x"]), dataset.xs[-dataset.n_test :])
+    assert len(decode(traces[TRACE_NAMES["recursive"]]["y"])) == dataset.n_test
+    assert url_params(at)["lookback"] == "4" and url_params(at)["layers"] == "2"
+    # The metrics table and its reading.
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["model", "forecast", "rmse", "mae", "r2"] and len(table) == 6
+    assert any("Linear AR" in model for model in table["model"])
+    assert at.info and "One step ahead" in at.info[0].value
+
+
+def test_a_config_seen_before_comes_back_from_the_cache(tiny):
+    first = app_with_params(tiny).run()
+    assert not first.exception
+    second = app_with_params(tiny).run(timeout=30)
+    assert not second.exception
+    assert any(metric.value == "cached" for metric in second.metric)
+    assert chart_traces(second, "f(x) =")
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"lookback": 79}, "leaves"),
+        ({"x_step": 0.0}, "x_step must be greater than 0"),
+        ({"x_end": -15.0}, "must be greater than x_start"),
+        ({"expression": "log(x)"}, "NaN at x = -10"),
+        ({"expression": "x +"}, "not a valid expression"),
+        ({"epochs": 1000, "units": 256, "layers": 5}, "budget"),
+    ],
+)
+def test_invalid_input_shows_an_error_and_keeps_the_last_result(tiny, changes, message):
+    at = app_with_params(tiny).run()
+    assert not at.exception
+    for key, value in changes.items():
+        element = widget(at, key)
+        element.input(value) if key == "expression" else element.set_value(value)
+    at.button(key="train").click().run()
+    assert not at.exception
+    assert any(message in error.value for error in at.error), [error.value for error in at.error]
+    # The last good result stays on screen, and the link still describes it.
+    traces = chart_traces(at, "f(x) =")
+    assert len(decode(traces[TRACE_NAMES["one_step"]]["y"])) == make_dataset(tiny).n_test
+    assert url_params(at)["lookback"] == str(tiny.lookback)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["__import__('os').system('id')", "().__class__.__bases__[0].__subclasses__()", "open('/etc/passwd').read()"],
+)
+def test_malicious_expression_is_refused(tiny, expression):
+    at = app_with_params(tiny).run()
+    widget(at, "expression").input(expression)
+    at.button(key="train").click().run()
+    assert not at.exception
+    assert at.error and "not" in at.error[0].value
+
+
+def test_malicious_expression_in_a_link_is_reported_and_replaced(tiny):
+    params = tiny.to_query_params() | {"expression": "__import__('os').system('id')", "layers": "nine"}
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception
+    warnings = " ".join(warning.value for warning in at.warning)
+    assert "expression" in warnings and "__import__" in warnings and "layers" in warnings
+    assert widget(at, "expression").value == DEFAULT_CONFIG.expression
+    assert widget(at, "layers").value == DEFAULT_CONFIG.layers
+
+
+def test_reproduce_original_post_sets_the_original_recipe(tiny):
+    at = app_with_params(tiny.replace(epochs=1)).run()
+    at.button(key="reproduce_original").click().run()
+    assert not at.exception
+    for name, value in ORIGINAL_RECIPE.to_dict().items():
+        assert widget(at, name).value == value, name
+    assert url_params(at)["scaling"] == "none"
+
+
+def test_preset_fills_the_expression(tiny):
+    at = app_with_params(tiny).run()
+    at.selectbox(key="preset").set_value("Sine").run()
+    assert not at.exception
+    assert widget(at, "expression").value == "sin(x)"
+    assert url_params(at)["expression"] == "sin(x)"
+
+
+def test_downloads_and_training_tab(tiny):
+    at = app_with_params(tiny).run()
+    assert not at.exception
+    keys = {element.proto.id for element in at.get("download_button")}
+    assert len(keys) == 3
+    labels = [metric.label for metric in at.metric]
+    assert {"Fit time", "Epochs run", "Result"} <= set(labels)
+    loss = chart_traces(at, "Loss per epoch")
+    assert len(decode(loss["training loss"]["y"])) == tiny.epochs
