@@ -52,6 +52,7 @@ with _native_stderr_silenced():
 
 __all__ = [
     "EpochReport",
+    "FusedAdam",
     "ProgressCallback",
     "Training",
     "TrainingCancelled",
@@ -150,9 +151,49 @@ def build_model(config: Config) -> keras.Model:
     return model
 
 
+class FusedAdam:
+    """Adam with Keras's defaults and formula, applied with TensorFlow's fused `ResourceApplyAdam` kernel.
+
+    Keras's `Adam.apply_gradients` builds about ten small ops per variable; the fused kernel does the same update
+    in one (m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², w ← w − lr·√(1−β₂ᵗ)/(1−β₁ᵗ)·m/(√v + ε)), which makes every
+    training step cheaper and the training loop faster to trace. Tests check it against `keras.optimizers.Adam`.
+    """
+
+    BETA_1 = 0.9
+    BETA_2 = 0.999
+    EPSILON = 1e-7  # keras.optimizers.Adam's default
+
+    def __init__(self, variables: list, learning_rate: float) -> None:
+        self.variables = [variable.value for variable in variables]  # the backing tf.Variables
+        self.momentums = [tf.Variable(tf.zeros_like(variable), trainable=False) for variable in self.variables]
+        self.velocities = [tf.Variable(tf.zeros_like(variable), trainable=False) for variable in self.variables]
+        self.iterations = tf.Variable(0.0, trainable=False)
+        self.learning_rate = tf.constant(learning_rate, tf.float32)
+
+    def apply(self, gradients: list) -> None:
+        step = self.iterations.assign_add(1.0)
+        beta_1_power = tf.pow(self.BETA_1, step)
+        beta_2_power = tf.pow(self.BETA_2, step)
+        for variable, gradient, momentum, velocity in zip(
+            self.variables, gradients, self.momentums, self.velocities, strict=True
+        ):
+            tf.raw_ops.ResourceApplyAdam(
+                var=variable.handle,
+                m=momentum.handle,
+                v=velocity.handle,
+                beta1_power=beta_1_power,
+                beta2_power=beta_2_power,
+                lr=self.learning_rate,
+                beta1=self.BETA_1,
+                beta2=self.BETA_2,
+                epsilon=self.EPSILON,
+                grad=gradient,
+            )
+
+
 def _epoch_runner(
     model: keras.Model,
-    optimizer: keras.optimizers.Optimizer,
+    optimizer: FusedAdam,
     train_windows: np.ndarray,
     train_targets: np.ndarray,
     val_windows: np.ndarray,
@@ -164,7 +205,7 @@ def _epoch_runner(
 
     Keras's `fit` pays Python and callback overhead on every one of its many tiny steps; here epochs and batches
     loop inside one `tf.function`. The semantics are `fit`'s: a fresh shuffle every epoch, mini-batches of
-    `batch_size` with a smaller last batch, MSE, the same optimizer. The last batch is padded to full size with
+    `batch_size` with a smaller last batch, MSE, Adam. The last batch is padded to full size with
     zero-weight rows so every step has one static shape; its gradient is exactly that of the smaller batch.
     """
     n_train, lookback = train_windows.shape
@@ -180,32 +221,45 @@ def _epoch_runner(
     y_val = tf.constant(val_targets, dtype=tf.float32)  # (n_test,)
     variables = model.trainable_variables
 
-    @tf.function
+    # autograph=False: the loops below are written as tf.while_loop directly. Converting this function with
+    # autograph costs more than half a second of tracing on every training, for nothing it adds here.
+    @tf.function(autograph=False)
     def run_epochs(first_epoch: tf.Tensor, n_epochs: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        losses = tf.TensorArray(tf.float32, size=n_epochs)
-        val_losses = tf.TensorArray(tf.float32, size=n_epochs)
-        for offset in tf.range(n_epochs):
+        def train_step(step: tf.Tensor, squared_error_sum: tf.Tensor, batches_x: tf.Tensor, batches_y: tf.Tensor):
+            step_weights = weights[step]
+            with tf.GradientTape() as tape:
+                predictions = model(batches_x[step], training=True)[:, 0]  # (batch,)
+                squared_errors = step_weights * tf.square(predictions - batches_y[step])
+                loss = tf.reduce_sum(squared_errors) / tf.reduce_sum(step_weights)
+            optimizer.apply(tape.gradient(loss, variables))
+            return step + 1, squared_error_sum + tf.reduce_sum(squared_errors), batches_x, batches_y
+
+        def train_epoch(offset: tf.Tensor, losses: tf.TensorArray, val_losses: tf.TensorArray):
             # A permutation that depends only on (seed, epoch): the same whatever the chunking of epochs.
-            keys = tf.random.stateless_uniform(
-                [n_train], seed=tf.stack([tf.cast(seed, tf.int64), tf.cast(first_epoch + offset, tf.int64)])
-            )
+            epoch = tf.cast(first_epoch + offset, tf.int64)
+            keys = tf.random.stateless_uniform([n_train], seed=tf.stack([tf.constant(seed, tf.int64), epoch]))
             order = tf.argsort(keys, stable=True)
             order = tf.concat([order, order[:padding]], axis=0)  # (steps * batch,)
             batches_x = tf.reshape(tf.gather(x, order), (steps, batch, lookback, 1))
             batches_y = tf.reshape(tf.gather(y, order), (steps, batch))
-            squared_error_sum = tf.constant(0.0)
-            for step in tf.range(steps):
-                step_weights = weights[step]
-                with tf.GradientTape() as tape:
-                    predictions = model(batches_x[step], training=True)[:, 0]  # (batch,)
-                    squared_errors = step_weights * tf.square(predictions - batches_y[step])
-                    loss = tf.reduce_sum(squared_errors) / tf.reduce_sum(step_weights)
-                gradients = tape.gradient(loss, variables)
-                optimizer.apply_gradients(zip(gradients, variables, strict=True))
-                squared_error_sum += tf.reduce_sum(squared_errors)
-            losses = losses.write(offset, squared_error_sum / n_train)
+            _, squared_error_sum, _, _ = tf.while_loop(
+                lambda step, *_: step < steps,
+                train_step,
+                (tf.constant(0), tf.constant(0.0), batches_x, batches_y),
+            )
             val_predictions = model(x_val, training=False)[:, 0]
-            val_losses = val_losses.write(offset, tf.reduce_mean(tf.square(val_predictions - y_val)))
+            val_loss = tf.reduce_mean(tf.square(val_predictions - y_val))
+            return offset + 1, losses.write(offset, squared_error_sum / n_train), val_losses.write(offset, val_loss)
+
+        _, losses, val_losses = tf.while_loop(
+            lambda offset, *_: offset < n_epochs,
+            train_epoch,
+            (
+                tf.constant(0),
+                tf.TensorArray(tf.float32, size=n_epochs),
+                tf.TensorArray(tf.float32, size=n_epochs),
+            ),
+        )
         return losses.stack(), val_losses.stack()
 
     def run(first_epoch: int, n_epochs: int) -> tuple[np.ndarray, np.ndarray]:
@@ -226,8 +280,7 @@ def train(config: Config, dataset: Dataset, progress: ProgressCallback | None = 
     keras.utils.set_random_seed(config.seed)
     scaler = dataset.scaler
     model = build_model(config)
-    optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate)
-    optimizer.build(model.trainable_variables)
+    optimizer = FusedAdam(model.trainable_variables, config.learning_rate)
     started = time.perf_counter()
     run = _epoch_runner(
         model,

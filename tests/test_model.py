@@ -122,3 +122,18 @@ def test_predictor_and_model_bytes_round_trip(tiny_config):
 
 def test_available_cpus_is_positive():
     assert lstm_model.available_cpus() >= 1
+
+
+def test_fused_adam_matches_keras_adam():
+    initial = np.array([[0.5, -1.0], [2.0, 0.25]], dtype=np.float32)
+    ours = keras.Variable(initial.copy())
+    theirs = keras.Variable(initial.copy())
+    fused = lstm_model.FusedAdam([ours], learning_rate=0.01)
+    reference = keras.optimizers.Adam(learning_rate=0.01)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        gradient = tf.constant(rng.normal(size=initial.shape).astype(np.float32))
+        fused.apply([gradient])
+        reference.apply_gradients([(gradient, theirs)])
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(ours.numpy(), initial)
