@@ -1,0 +1,81 @@
+"""Speed benchmark: the original recipe's Keras `fit` against the project's trainer, seed by seed.
+
+    python -m bench.speed                 # seeds 0 1 2, about two minutes on two cores
+    python -m bench.speed --seeds 0 1 2 3 4
+
+For each seed it runs, back to back and each in a fresh process, the faithful reference (bench/reference.py)
+and `python -m forecast --scaling none --no-cache --json` (the same recipe through the project), then the
+default config. It prints fit seconds and test one-step RMSE for each, the per-seed ratio, and medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ORIGINAL_FLAGS = ["--scaling", "none", "--epochs", "200", "--batch-size", "50", "--learning-rate", "0.001"]
+
+
+def _run(command: list[str]) -> dict:
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{completed.stderr}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def reference(seed: int) -> dict:
+    return _run([sys.executable, "-m", "bench.reference", "--seed", str(seed)])
+
+
+def project(seed: int, flags: list[str]) -> dict:
+    summary = _run([sys.executable, "-m", "forecast", *flags, "--seed", str(seed), "--no-cache", "--json"])
+    return {"fit_seconds": summary["fit_seconds"], "rmse": summary["metrics"]["lstm"]["one_step"]["rmse"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Original recipe: reference fit vs the project's trainer.")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    arguments = parser.parse_args()
+    rows = []
+    print(
+        f"{'seed':>4} {'reference s':>12} {'project s':>10} {'ratio':>6} {'ref RMSE':>9} {'proj RMSE':>10} "
+        f"{'default s':>10} {'default RMSE':>13}"
+    )
+    for seed in arguments.seeds:
+        ref = reference(seed)
+        original = project(seed, ORIGINAL_FLAGS)
+        default = project(seed, [])
+        ratio = ref["fit_seconds"] / original["fit_seconds"]
+        rows.append((ref, original, default, ratio))
+        print(
+            f"{seed:>4} {ref['fit_seconds']:>12.2f} {original['fit_seconds']:>10.2f} {ratio:>6.2f} "
+            f"{ref['rmse']:>9.3f} {original['rmse']:>10.3f} {default['fit_seconds']:>10.2f} {default['rmse']:>13.3f}",
+            flush=True,
+        )
+
+    def median(values):
+        return statistics.median(values)
+
+    ref_seconds = median(row[0]["fit_seconds"] for row in rows)
+    project_seconds = median(row[1]["fit_seconds"] for row in rows)
+    ref_rmse = median(row[0]["rmse"] for row in rows)
+    print(
+        f"\nmedian: reference fit {ref_seconds:.2f} s, project fit {project_seconds:.2f} s, "
+        f"speed-up {ref_seconds / project_seconds:.2f}× (median of per-seed ratios "
+        f"{median(row[3] for row in rows):.2f}×)"
+    )
+    print(
+        f"median test one-step RMSE: reference {ref_rmse:.3f} (range {min(r[0]['rmse'] for r in rows):.3f}–"
+        f"{max(r[0]['rmse'] for r in rows):.3f}), project original recipe {median(r[1]['rmse'] for r in rows):.3f}, "
+        f"project default config {median(r[2]['rmse'] for r in rows):.3f} (target ≤ {ref_rmse / 2:.3f})"
+    )
+    print(f"command: python -m bench.speed --seeds {' '.join(map(str, arguments.seeds))}")
+
+
+if __name__ == "__main__":
+    main()
