@@ -7,9 +7,12 @@ worker process, so this process never imports TensorFlow), and pure functions in
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from forecast import plots, report
@@ -37,6 +40,31 @@ def training_service() -> TrainingService:
     return TrainingService(
         max_concurrent=int(os.environ.get("FORECAST_MAX_CONCURRENT", "1")),
         trainings_per_worker=int(os.environ.get("FORECAST_TRAININGS_PER_WORKER", "10")),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class ResultViews:
+    """Everything drawn from a result, built once per result: re-rendering a cached config then costs little."""
+
+    forecast_figure: go.Figure
+    loss_figure: go.Figure
+    metrics_table: pd.DataFrame
+    reading: str
+    predictions_csv: str
+    config_json: str
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def result_views(key: str, _result: Result) -> ResultViews:
+    """The figures, table and texts of the result stored under `key` (the result itself is not hashed)."""
+    return ResultViews(
+        forecast_figure=plots.forecast_figure(_result),
+        loss_figure=plots.loss_figure(_result.loss, _result.val_loss, scaled=_result.config.scaling != "none"),
+        metrics_table=report.metrics_table(_result),
+        reading=report.reading(_result),
+        predictions_csv=report.predictions_table(_result).to_csv(index=False),
+        config_json=report.config_json(_result),
     )
 
 
@@ -279,10 +307,10 @@ def training_ui(service: TrainingService, cache: ResultCache, config: Config) ->
 # --- results ---------------------------------------------------------------------------------------------
 
 
-def metrics_ui(result: Result) -> None:
+def metrics_ui(views: ResultViews) -> None:
     st.markdown("**Test metrics** (original units)")
     st.dataframe(
-        report.metrics_table(result),
+        views.metrics_table,
         hide_index=True,
         column_config={
             "rmse": st.column_config.NumberColumn(
@@ -293,15 +321,15 @@ def metrics_ui(result: Result) -> None:
         },
         key="metrics_table",
     )
-    st.info(report.reading(result))
+    st.info(views.reading)
 
 
-def downloads_ui(result: Result) -> None:
+def downloads_ui(result: Result, views: ResultViews) -> None:
     stem = f"lstm-forecast-{result_key(result.config)[:10]}"
     left, middle, right = st.columns(3)
     left.download_button(
         "Predictions (CSV)",
-        report.predictions_table(result).to_csv(index=False),
+        views.predictions_csv,
         file_name=f"{stem}-predictions.csv",
         mime="text/csv",
         key="download_csv",
@@ -319,7 +347,7 @@ def downloads_ui(result: Result) -> None:
     )
     right.download_button(
         "Config (JSON)",
-        report.config_json(result),
+        views.config_json,
         file_name=f"{stem}-config.json",
         mime="application/json",
         key="download_config",
@@ -328,7 +356,7 @@ def downloads_ui(result: Result) -> None:
     )
 
 
-def training_tab_ui(result: Result) -> None:
+def training_tab_ui(result: Result, views: ResultViews) -> None:
     origin = "from the cache (no training needed)" if result.cached else "trained just now"
     columns = st.columns(4)
     columns[0].metric("Fit time", f"{result.fit_seconds:.2f} s")
@@ -340,9 +368,7 @@ def training_tab_ui(result: Result) -> None:
         f"This result came {origin}. Losses are MSE in the model's {units} units; "
         "the test loss is watched, never used to steer training."
     )
-    st.plotly_chart(
-        plots.loss_figure(result.loss, result.val_loss, scaled=result.config.scaling != "none"), key="loss_chart"
-    )
+    st.plotly_chart(views.loss_figure, key="loss_chart")
 
 
 def about_ui() -> None:
@@ -362,6 +388,8 @@ windows; on `x*sin(x)` it is exact, because that function sampled on a uniform g
 
 def main() -> None:
     st.set_page_config(page_title="LSTM Forecast Playground", page_icon="📈", layout="wide")
+    # Starting the worker pool costs nothing here, and lets its TensorFlow import overlap the first paint.
+    service = training_service()
     init_state_from_url()
     with st.sidebar:
         sidebar_ui()
@@ -397,9 +425,6 @@ def main() -> None:
         status_area = st.container()
         chart = st.empty()
         details_area = st.container()
-        # The actual curve first, before any training: the page never waits on TensorFlow to show something.
-        boundary = (dataset.test_xs[0] + dataset.xs[config.lookback + dataset.n_train - 1]) / 2
-        chart.plotly_chart(plots.series_figure(dataset.xs, dataset.ys, boundary), key="series_chart")
 
     cache = result_cache(str(default_cache_dir()))
     key = result_key(config)
@@ -408,19 +433,23 @@ def main() -> None:
     for warning in cache.warnings:
         st.warning(warning)
     if result is None:
+        # The actual curve first, before any training: the page never waits on TensorFlow to show something.
+        boundary = (dataset.test_xs[0] + dataset.xs[config.lookback + dataset.n_train - 1]) / 2
+        chart.plotly_chart(plots.series_figure(dataset.xs, dataset.ys, boundary), key="series_chart")
         if st.session_state.get("stopped_key") == key:
             status_area.info("Training stopped. Press **Train** to start it again.")
             return
         with status_area:
-            result = training_ui(training_service(), cache, config)
+            result = training_ui(service, cache, config)
         if result is None:
             return
-    chart.plotly_chart(plots.forecast_figure(result), key="forecast_chart")
+    views = result_views(key, result)
+    chart.plotly_chart(views.forecast_figure, key="forecast_chart")
     with details_area:
-        metrics_ui(result)
-        downloads_ui(result)
+        metrics_ui(views)
+        downloads_ui(result, views)
     with training_tab:
-        training_tab_ui(result)
+        training_tab_ui(result, views)
 
 
 if __name__ == "__main__":

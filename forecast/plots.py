@@ -49,7 +49,7 @@ def series_figure(xs: np.ndarray, ys: np.ndarray, boundary_x: float | None = Non
         go.Scatter(
             x=np.asarray(xs),
             y=np.asarray(ys),
-            mode="lines+markers",
+            mode="lines",
             name=TRACE_NAMES["actual"],
             line={"color": COLORS["actual"], "width": 1.5},
             marker={"symbol": "star", "size": 4, "color": COLORS["actual"]},

@@ -196,3 +196,16 @@ def test_downloads_and_training_tab(tiny):
     assert {"Fit time", "Epochs run", "Result"} <= set(labels)
     loss = chart_traces(at, "Loss per epoch")
     assert len(decode(loss["training loss"]["y"])) == tiny.epochs
+
+
+def test_switching_back_to_an_earlier_config_never_retrains(tiny):
+    at = app_with_params(tiny).run()
+    assert any(metric.value == "fresh" for metric in at.metric)
+    widget(at, "lookback").set_value(6)
+    at.button(key="train").click().run()
+    assert any(metric.value == "fresh" for metric in at.metric)
+    widget(at, "lookback").set_value(tiny.lookback)
+    at.button(key="train").click().run(timeout=30)
+    assert not at.exception
+    assert any(metric.value == "cached" for metric in at.metric)
+    assert not at.get("progress")
