@@ -21,6 +21,7 @@ from forecast.config import DEFAULT_CONFIG, FIELD_NAMES, FIELD_SPECS, ORIGINAL_R
 from forecast.data import Dataset, make_dataset
 from forecast.expressions import PRESETS
 from forecast.pipeline import Result, result_key
+from forecast.resources import default_concurrency
 from forecast.worker import Job, JobState, TrainingService
 
 CUSTOM_PRESET = "Custom expression"
@@ -38,7 +39,7 @@ def result_cache(directory: str) -> ResultCache:
 def training_service() -> TrainingService:
     """One pool of training workers per server process, shared by every session."""
     return TrainingService(
-        max_concurrent=int(os.environ.get("FORECAST_MAX_CONCURRENT", "1")),
+        max_concurrent=int(os.environ.get("FORECAST_MAX_CONCURRENT", default_concurrency())),
         trainings_per_worker=int(os.environ.get("FORECAST_TRAININGS_PER_WORKER", "10")),
     )
 

@@ -21,6 +21,7 @@ import numpy as np
 from forecast.config import Config
 from forecast.data import Dataset, StandardScaler
 from forecast.forecasting import Predictor
+from forecast.resources import available_cpus
 
 
 @contextlib.contextmanager
@@ -56,7 +57,6 @@ __all__ = [
     "ProgressCallback",
     "Training",
     "TrainingCancelled",
-    "available_cpus",
     "build_model",
     "model_from_bytes",
     "model_to_bytes",
@@ -103,21 +103,6 @@ class Training:
     @property
     def epochs_run(self) -> int:
         return len(self.loss)
-
-
-def available_cpus() -> int:
-    """CPUs this process may use: its affinity mask, capped by a cgroup v2 CPU quota (containers, cloud hosts)."""
-    try:
-        count = len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS and Windows have no affinity masks.
-        count = os.cpu_count() or 1
-    try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
-        if quota != "max":
-            count = min(count, max(1, math.floor(int(quota) / int(period))))
-    except (OSError, ValueError):
-        pass
-    return max(1, count)
 
 
 def _configure_tensorflow() -> None:

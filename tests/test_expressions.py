@@ -1,7 +1,11 @@
 import math
+import sys
+import time
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from forecast import expressions
 from forecast.expressions import ExpressionError, evaluate, parse
@@ -138,3 +142,112 @@ def test_presets_are_valid_and_start_with_the_original():
         assert np.isfinite(values).all()
         assert preset.description
     assert len({preset.name for preset in expressions.PRESETS}) == len(expressions.PRESETS)
+
+
+# --- property-based hardening -------------------------------------------------------------------------------
+
+
+# Audit events that would mean user text reached code execution, the file system, imports or processes.
+FORBIDDEN_EVENTS = {"exec", "import", "open", "os.system", "subprocess.Popen", "os.exec", "os.spawn", "os.posix_spawn"}
+_recorded_events: list[str] | None = None
+
+
+def _audit(event: str, _arguments: tuple) -> None:
+    if _recorded_events is not None and event in FORBIDDEN_EVENTS:
+        _recorded_events.append(event)
+
+
+sys.addaudithook(_audit)  # Audit hooks cannot be removed; this one records only while a check is running.
+
+
+def evaluate_watched(text: str) -> None:
+    """Parse and evaluate `text`; only ExpressionError may escape, quickly, with no forbidden audit event."""
+    global _recorded_events
+    _recorded_events = []
+    started = time.perf_counter()
+    try:
+        evaluate(text, GRID)
+    except ExpressionError:
+        pass
+    finally:
+        events, _recorded_events = _recorded_events, None
+        elapsed = time.perf_counter() - started
+    assert not events, f"{text!r} triggered {events}"
+    assert elapsed < 1.0, f"{text!r} took {elapsed:.2f} s"
+
+
+PROPERTY_SETTINGS = settings(max_examples=400, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY_SETTINGS
+@given(st.text(max_size=250))
+def test_any_text_is_parsed_or_refused_cleanly(text):
+    evaluate_watched(text)
+
+
+DANGEROUS = [
+    "__import__", "__class__", "__bases__", "__subclasses__", "__globals__", "__builtins__", "__dict__",
+    "__code__", "__getattribute__", "getattr", "setattr", "open", "eval", "exec", "compile", "os", "sys",
+    "system", "lambda", "import", "globals", "locals", "vars", "breakpoint", "input", "print", "type", "object",
+    ".", "[", "]", "'", '"', "{", "}", ":", ";", "=", ",", "@", "\\", "\n", "#", "f'", "b'", "...", "yield",
+    "await", "not", "in", "is", "if", "else", "for", "**", "*", "(", ")", "x", "1", "9", "e", "pi", "sin",
+    "exp", "log", " ", "-", "+", "/", "%", "^", "&", "|", "~", "<", ">", "0x", "1e308", "1j", "_",
+]  # fmt: skip
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(st.sampled_from(DANGEROUS), max_size=40).map("".join))
+def test_adversarial_fragments_are_parsed_or_refused_cleanly(text):
+    evaluate_watched(text)
+
+
+def _expressions():
+    """Strings in the grammar, each paired with a numpy function computing the same thing independently."""
+    leaves = st.one_of(
+        st.just(("x", lambda x: x)),
+        st.just(("pi", lambda x: np.full_like(x, math.pi))),
+        st.floats(min_value=0, max_value=1e6, allow_nan=False).map(
+            lambda v: (repr(v), lambda x, v=v: np.full_like(x, v))
+        ),
+        st.integers(min_value=0, max_value=10**6).map(lambda v: (str(v), lambda x, v=v: np.full_like(x, float(v)))),
+    )
+
+    def extend(children):
+        binary = st.tuples(
+            children,
+            st.sampled_from(
+                [
+                    ("+", np.add),
+                    ("-", np.subtract),
+                    ("*", np.multiply),
+                    ("/", np.divide),
+                    ("**", np.power),
+                    ("%", np.mod),
+                ]
+            ),
+            children,
+        ).map(lambda t: (f"({t[0][0]}) {t[1][0]} ({t[2][0]})", lambda x, t=t: t[1][1](t[0][1](x), t[2][1](x))))
+        unary = children.map(lambda c: (f"-({c[0]})", lambda x, c=c: -c[1](x)))
+        call = st.tuples(st.sampled_from(sorted(expressions.ALLOWED_FUNCTIONS)), children).map(
+            lambda t: (f"{t[0]}({t[1][0]})", lambda x, t=t: expressions.ALLOWED_FUNCTIONS[t[0]](t[1][1](x)))
+        )
+        return st.one_of(binary, unary, call)
+
+    return st.recursive(leaves, extend, max_leaves=8)
+
+
+@PROPERTY_SETTINGS
+@given(_expressions())
+def test_grammar_expressions_evaluate_like_numpy(pair):
+    text, reference = pair
+    if len(text) > expressions.MAX_EXPRESSION_LENGTH:
+        with pytest.raises(ExpressionError, match="characters long"):
+            parse(text)
+        return
+    with np.errstate(all="ignore"):
+        expected = np.broadcast_to(reference(GRID), GRID.shape)
+    if np.isfinite(expected).all():
+        np.testing.assert_allclose(evaluate(text, GRID), expected, rtol=1e-12, atol=0)
+    else:
+        with pytest.raises(ExpressionError, match=r"NaN|infinite"):
+            evaluate(text, GRID)

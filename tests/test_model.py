@@ -120,10 +120,6 @@ def test_predictor_and_model_bytes_round_trip(tiny_config):
     )
 
 
-def test_available_cpus_is_positive():
-    assert lstm_model.available_cpus() >= 1
-
-
 def test_fused_adam_matches_keras_adam():
     initial = np.array([[0.5, -1.0], [2.0, 0.25]], dtype=np.float32)
     ours = keras.Variable(initial.copy())
