@@ -96,31 +96,48 @@ def init_state_from_url() -> None:
     st.session_state.initialised = True
 
 
+def _settings_changed() -> None:
+    """After any change of settings: a stopped training may run again, and one nobody wants any more stops now."""
+    st.session_state.stopped_key = None
+    config, _ = config_from_widgets()
+    subscription = st.session_state.get("subscription")
+    if subscription is not None and (config is None or result_key(config) != subscription.job.key):
+        _abandon_training()
+
+
+def _abandon_training() -> None:
+    # Cancel at once, not after the grace period a plain rerun gets: this session will not come back for it.
+    subscription = st.session_state.pop("subscription", None)
+    if subscription is not None:
+        subscription.abandon()
+
+
 def _on_preset_change() -> None:
     chosen = st.session_state.preset
     for preset in PRESETS:
         if preset.name == chosen:
             st.session_state.expression = preset.expression
-    st.session_state.stopped_key = None
+    _settings_changed()
 
 
 def _on_reproduce_original() -> None:
     _apply_config_to_widgets(ORIGINAL_RECIPE)
-    st.session_state.stopped_key = None
+    _settings_changed()
 
 
 def _on_reset_defaults() -> None:
     _apply_config_to_widgets(DEFAULT_CONFIG)
-    st.session_state.stopped_key = None
+    _settings_changed()
 
 
 def _on_train() -> None:
-    st.session_state.stopped_key = None
     st.session_state.preset = _preset_for(st.session_state.expression)
+    _settings_changed()
 
 
 def _on_stop() -> None:
     st.session_state.stopped_key = st.session_state.get("wanted_key")
+    _abandon_training()
 
 
 def config_from_widgets() -> tuple[Config | None, str | None]:
@@ -268,7 +285,9 @@ def _progress_text(service: TrainingService, job: Job) -> tuple[float, str]:
 
 def training_ui(service: TrainingService, cache: ResultCache, config: Config) -> Result | None:
     """Train `config` in a worker, showing progress and a live loss curve; None if it failed or was stopped."""
-    job = service.submit(config, cache)
+    subscription = service.subscribe(config, cache)
+    st.session_state.subscription = subscription
+    job = subscription.job
     slot = st.empty()
     with slot.container(border=True):
         top_left, top_right = st.columns([4, 1], vertical_alignment="center")
@@ -294,11 +313,14 @@ def training_ui(service: TrainingService, cache: ResultCache, config: Config) ->
                     height=260,
                 )
             if not _session_is_connected():
+                subscription.abandon()  # The tab is gone: nobody will see this training.
                 return None
             time.sleep(POLL_SECONDS)
     finally:
-        # Reruns and closed tabs land here too: the job is cancelled unless someone picks it up again at once.
-        service.release(job)
+        # Reruns, and sessions Streamlit stops, land here too. No Streamlit call is allowed here (a stopped
+        # session raises on every one), so the subscription is released directly: the job is cancelled after a
+        # short grace unless the next run picks it up again, or at once by a callback that knows it will not.
+        subscription.release()
     slot.empty()
     if job.state == JobState.FAILED:
         st.error(job.error or "Training failed.")

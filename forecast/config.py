@@ -10,6 +10,8 @@ import numbers
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from forecast import expressions
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "config_hash",
     "field_spec",
     "from_query_params",
+    "grid",
     "split_sizes",
     "training_cost",
 ]
@@ -148,6 +151,11 @@ def _point_count(x_start: float, x_end: float, x_step: float) -> int:
     return round((x_end - x_start) / x_step)
 
 
+def grid(x_start: float, x_step: float, n_points: int) -> np.ndarray:
+    """The sampled x values: `n_points` steps of `x_step` from `x_start` (the end of the range is exclusive)."""
+    return x_start + x_step * np.arange(n_points, dtype=np.float64)
+
+
 def split_sizes(n_points: int, lookback: int, train_ratio: float) -> tuple[int, int]:
     """Train and test window counts, as in the original: windows = points − lookback, split at int(n·ratio)."""
     n_windows = n_points - lookback
@@ -196,16 +204,11 @@ def _validate(config: Config) -> None:
             f"it must hold {MIN_POINTS}–{MAX_POINTS}, so use a step between "
             f"{span / MAX_POINTS:.4g} and {span / MIN_POINTS:.4g}"
         )
+    # A series with NaN or inf cannot be trained on: say so now, naming the first bad x, rather than mid-run.
+    expressions.evaluate(config.expression, grid(config.x_start, config.x_step, n_points))
     n_train, n_test = split_sizes(n_points, config.lookback, config.train_ratio)
     if n_train < 2 or n_test < 1:
-        largest = _largest_lookback(n_points, config.train_ratio)
-        side = "no test window" if n_test < 1 else "fewer than 2 training windows"
-        advice = (
-            f"at most {largest} with {n_points} points and train ratio {config.train_ratio!r}"
-            if largest
-            else "widen the x range or shrink the step"
-        )
-        raise ValueError(f"lookback {config.lookback} with train ratio {config.train_ratio!r} leaves {side}: {advice}")
+        raise ValueError(_split_advice(n_points, config.lookback, config.train_ratio, n_train, n_test))
     cost, steps = training_cost(config, n_train)
     if cost > MAX_TRAINING_COST:
         most_epochs = max(1, int(config.epochs * MAX_TRAINING_COST / cost))
@@ -222,12 +225,31 @@ def _validate(config: Config) -> None:
 
 
 def _largest_lookback(n_points: int, train_ratio: float) -> int:
-    upper = int(field_spec("lookback").maximum or 1)
+    upper = int(FIELD_SPECS["lookback"].maximum or 1)
     for lookback in range(min(upper, n_points - 1), 0, -1):
         n_train, n_test = split_sizes(n_points, lookback, train_ratio)
         if n_train >= 2 and n_test >= 1:
             return lookback
     return 0
+
+
+def _split_advice(n_points: int, lookback: int, train_ratio: float, n_train: int, n_test: int) -> str:
+    """Why the split fails and the changes that would fix it, with numbers."""
+    n_windows = n_points - lookback
+    problem = "no test window" if n_test < 1 else f"fewer than 2 training windows ({max(n_train, 0)})"
+    fixes = []
+    largest = _largest_lookback(n_points, train_ratio)
+    if largest:
+        fixes.append(f"a lookback of at most {largest}")
+    if n_windows >= 3 and n_train < 2:
+        fixes.append(f"a train ratio of at least {math.ceil(200 / n_windows) / 100:g}")
+    if n_windows >= 3 and n_test < 1:
+        fixes.append(f"a train ratio of at most {math.floor(100 * (n_windows - 1) / n_windows) / 100:g}")
+    fixes.append("a wider x range or a smaller step")
+    return (
+        f"lookback {lookback} with train ratio {train_ratio!r} leaves {problem} of {max(n_windows, 0)} windows "
+        f"({n_points} points): use " + ", or ".join(fixes)
+    )
 
 
 def _parse_value(name: str, text: str) -> Any:

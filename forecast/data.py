@@ -7,14 +7,14 @@ import dataclasses
 import numpy as np
 
 from forecast import expressions
-from forecast.config import Config
+from forecast.config import Config, grid
 
 __all__ = ["Dataset", "StandardScaler", "make_dataset", "make_grid", "make_series", "make_windows", "split"]
 
 
 def make_grid(config: Config) -> np.ndarray:
     """The x values: `n_points` samples from `x_start` in steps of `x_step` (the end is exclusive)."""
-    return config.x_start + config.x_step * np.arange(config.n_points, dtype=np.float64)
+    return grid(config.x_start, config.x_step, config.n_points)
 
 
 def make_series(config: Config) -> tuple[np.ndarray, np.ndarray]:

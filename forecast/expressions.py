@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import math
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -210,7 +211,11 @@ def parse(text: str) -> Evaluator:
         raise ExpressionError("the expression contains a NUL character")
     try:
         # ast.parse only builds a syntax tree: nothing in the text runs. The tree is then checked node by node.
-        tree = ast.parse(source, mode="eval")
+        # The parser warns about oddities such as "1jx" (invalid imaginary literal); the text is refused or
+        # accepted below either way, so those warnings would only clutter the server's log.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
         where = f" at character {error.offset}" if error.offset else ""
         raise ExpressionError(f"'{source}' is not a valid expression{where}: {error.msg}") from None

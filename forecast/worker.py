@@ -23,7 +23,7 @@ from forecast.cache import ResultCache
 from forecast.config import Config
 from forecast.pipeline import Result, result_key
 
-__all__ = ["DEFAULT_TRAININGS_PER_WORKER", "Job", "JobState", "TrainingService"]
+__all__ = ["DEFAULT_TRAININGS_PER_WORKER", "Job", "JobState", "Subscription", "TrainingService"]
 
 DEFAULT_TRAININGS_PER_WORKER = 10
 # A job nobody waits for any more is cancelled after this long: long enough for a session's rerun to pick the
@@ -147,6 +147,37 @@ class Job:
         return True
 
 
+class Subscription:
+    """One caller's interest in a job: released exactly once, however many code paths try.
+
+    Streamlit reruns, Stop buttons and closed tabs can each end a session's wait for a training; whichever comes
+    first releases the subscription, and the others find nothing left to do.
+    """
+
+    def __init__(self, service: TrainingService, job: Job) -> None:
+        self.service = service
+        self.job = job
+        self._released = False
+        self._lock = threading.Lock()
+
+    def release(self, grace_seconds: float | None = None) -> None:
+        """Stop waiting; the job is cancelled after the grace period if nobody else waits for it."""
+        with self._lock:
+            if self._released:
+                return
+            self._released = True
+        self.service.release(self.job, grace_seconds)
+
+    def abandon(self) -> None:
+        """Stop waiting and cancel the job now, unless another caller still waits for it."""
+        with self._lock:
+            already, self._released = self._released, True
+        if already:
+            self.service.cancel_if_abandoned(self.job)
+        else:
+            self.service.release(self.job, grace_seconds=0)
+
+
 class TrainingService:
     """Trains configs in a pool of `spawn`ed worker processes, at most `max_concurrent` at once.
 
@@ -250,6 +281,10 @@ class TrainingService:
                 job._release_timer = None
             return job
 
+    def subscribe(self, config: Config, cache: ResultCache | None = None) -> Subscription:
+        """`submit`, wrapped in a `Subscription` that releases the job exactly once."""
+        return Subscription(self, self.submit(config, cache))
+
     def _start(self, job: Job) -> None:
         arguments = (_train, job.number, job.config.to_dict())
         try:
@@ -290,21 +325,26 @@ class TrainingService:
         if job.future is not None:
             job.future.cancel()  # Succeeds only while the job still waits for a worker.
 
-    def release(self, job: Job) -> None:
-        """Stop waiting for `job`; when nobody waits any more, it is cancelled after the grace period."""
+    def release(self, job: Job, grace_seconds: float | None = None) -> None:
+        """Stop waiting for `job`; when nobody waits any more, it is cancelled after `grace_seconds`.
+
+        The default grace (the service's) lets a rerun pick the job up again; 0 cancels at once.
+        """
+        grace = self.grace_seconds if grace_seconds is None else grace_seconds
         with self._lock:
             job.subscribers = max(0, job.subscribers - 1)
             if job.subscribers > 0 or job.finished:
                 return
-            if self.grace_seconds <= 0:
+            if grace <= 0:
                 self._cancel(job)
                 return
-            timer = threading.Timer(self.grace_seconds, self._cancel_if_abandoned, args=(job,))
+            timer = threading.Timer(grace, self.cancel_if_abandoned, args=(job,))
             timer.daemon = True
             job._release_timer = timer
             timer.start()
 
-    def _cancel_if_abandoned(self, job: Job) -> None:
+    def cancel_if_abandoned(self, job: Job) -> None:
+        """Cancel `job` now if nobody is subscribed to it (and it has not finished)."""
         with self._lock:
             if job.subscribers == 0 and not job.finished:
                 self._cancel(job)

@@ -1,5 +1,11 @@
+import contextlib
 import dataclasses
+import multiprocessing
 import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -142,3 +148,99 @@ def test_invalid_bounds():
         ResultCache(memory_entries=0)
     with pytest.raises(ValueError, match="max_disk_bytes"):
         ResultCache(max_disk_bytes=-1)
+
+
+# --- resilience: real file-system failures ---------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def tmpfs(folder: Path, options: str):
+    """Mount a small tmpfs (root only); skip where mounting is not permitted."""
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_read_only_folder_degrades_to_memory_with_a_warning(tiny_config, tmp_path):
+    key = result_key(tiny_config)
+    if os.geteuid() == 0:
+        context = tmpfs(tmp_path / "ro", "ro,size=1m")
+    else:
+        (tmp_path / "ro").mkdir()
+        (tmp_path / "ro").chmod(0o555)
+        context = contextlib.nullcontext(tmp_path / "ro")
+    with context as folder:
+        cache = ResultCache(folder)
+        cache.put(key, fake_result(tiny_config))
+        assert cache.get(key) is not None  # still served from memory
+        assert any("cannot be written" in warning for warning in cache.warnings)
+        assert list(folder.iterdir()) == []
+
+
+def test_full_disk_degrades_to_memory_with_a_warning(tiny_config, tmp_path):
+    key = result_key(tiny_config)
+    with tmpfs(tmp_path / "full", "size=64k") as folder:
+        cache = ResultCache(folder)
+        cache.put(key, fake_result(tiny_config, size=200_000))  # larger than the whole file system
+        assert cache.get(key) is not None
+        assert any("No space left" in warning for warning in cache.warnings), cache.warnings
+        assert list(folder.iterdir()) == []  # the partial temporary file was removed
+
+
+def test_file_size_limit_degrades_to_memory_in_any_environment(tmp_path):
+    """RLIMIT_FSIZE makes the kernel refuse large writes, as a full disk does, without needing root."""
+    script = textwrap.dedent(
+        f"""
+        import resource, signal, sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
+        from tests.conftest import TINY
+        from tests.test_cache import fake_result
+        from forecast.cache import ResultCache
+        from forecast.config import Config
+        from forecast.pipeline import result_key
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (10_000, 10_000))
+        config = Config(**TINY)
+        cache = ResultCache({str(tmp_path)!r})
+        cache.put(result_key(config), fake_result(config, size=100_000))
+        assert cache.get(result_key(config)) is not None
+        print(cache.warnings)
+        """
+    )
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert "cannot be written" in completed.stdout and "File too large" in completed.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def _write_repeatedly(directory: str, fields: dict, rounds: int) -> None:
+    config = Config(**fields)
+    cache = ResultCache(directory)
+    for _ in range(rounds):
+        cache.put(result_key(config), fake_result(config, size=300_000))
+
+
+def test_two_processes_writing_the_same_entry_leave_one_good_entry(tiny_config, tmp_path):
+    context = multiprocessing.get_context("spawn")
+    writers = [
+        context.Process(target=_write_repeatedly, args=(str(tmp_path), tiny_config.to_dict(), 30)) for _ in range(2)
+    ]
+    for writer in writers:
+        writer.start()
+    key = result_key(tiny_config)
+    reads = 0
+    while any(writer.is_alive() for writer in writers):
+        # A reader racing the writers sees either no entry yet or a whole one, never half of one.
+        hit = ResultCache(tmp_path).get(key)
+        reads += hit is not None
+    for writer in writers:
+        writer.join()
+        assert writer.exitcode == 0
+    assert reads > 0
+    assert [path.name for path in tmp_path.iterdir()] == [f"{key}.npz"]
+    assert ResultCache(tmp_path).get(key).config == tiny_config

@@ -90,7 +90,7 @@ def test_lookback_that_leaves_no_test_window_says_the_largest_that_works():
     message = str(caught.value)
     assert "lookback 19" in message and "leaves" in message
     # With 20 points and ratio 0.8 the largest lookback leaving ≥ 2 train and ≥ 1 test windows is 17.
-    assert "at most 17 with 20 points" in message
+    assert "a lookback of at most 17" in message and "20 points" in message
     Config(x_start=0.0, x_end=2.0, x_step=0.1, lookback=17)
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from forecast.__main__ import build_parser, main
 from forecast.config import FIELD_NAMES
-from tests.conftest import TINY
+from tests.conftest import BAD_INPUTS, TINY
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY_FLAGS = [part for name, value in TINY.items() for part in (f"--{name.replace('_', '-')}", str(value))]
@@ -103,3 +103,19 @@ def test_no_cache_writes_nothing(isolated_cache, capsys):
     assert main([*TINY_FLAGS, "--json", "--no-cache"]) == 0
     assert json.loads(capsys.readouterr().out)["cached"] is False
     assert not any(isolated_cache.glob("*.npz"))
+
+
+def flags_for(changes: dict) -> list[str]:
+    values = TINY | changes
+    return [part for name, value in values.items() for part in (f"--{name.replace('_', '-')}", str(value))]
+
+
+@pytest.mark.parametrize(("changes", "message"), BAD_INPUTS)
+def test_every_kind_of_bad_input_exits_2_with_a_clear_line(changes, message, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main([*flags_for(changes), "--json"])
+    assert caught.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.strip().splitlines()) == 1
+    assert message in captured.err

@@ -112,3 +112,21 @@ def test_submit_after_shutdown_is_refused(tiny_config):
     service.shutdown()
     with pytest.raises(RuntimeError, match="shut down"):
         service.submit(tiny_config)
+
+
+def test_a_subscription_releases_once_and_abandon_cancels_at_once(service, tiny_config):
+    long = tiny_config.replace(epochs=1000, batch_size=1, seed=51)
+    mine = service.subscribe(long)
+    theirs = service.subscribe(long)  # another session waiting for the same training
+    assert mine.job is theirs.job and mine.job.subscribers == 2
+    mine.release()
+    mine.release()  # a second release (rerun, then Stop) must not take the other session's place
+    mine.abandon()
+    assert mine.job.subscribers == 1
+    time.sleep(0.3)
+    assert not mine.job.finished  # still wanted by the other subscriber
+    started = time.monotonic()
+    theirs.abandon()
+    assert theirs.job.wait(timeout=10)
+    assert theirs.job.state == JobState.CANCELLED
+    assert time.monotonic() - started < 5
