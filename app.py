@@ -25,6 +25,11 @@ from forecast.resources import default_concurrency
 from forecast.worker import Job, JobState, TrainingService
 
 CUSTOM_PRESET = "Custom expression"
+STOPPED_MESSAGE = "Training stopped. Press **Train** to start it again."
+LINK_PAUSE_MESSAGE = (
+    "This link's settings could not all be used (see above), so nothing was trained. The settings shown in the "
+    "sidebar replace them: press **Train** to run them."
+)
 POLL_SECONDS = 0.15
 LIVE_CHART_SECONDS = 0.5
 
@@ -93,12 +98,15 @@ def init_state_from_url() -> None:
     _apply_config_to_widgets(config)
     st.session_state.url_errors = errors
     st.session_state.last_good_config = config
+    if errors:
+        # A link that could not be used as given starts no work: the visitor sees what was replaced and decides.
+        st.session_state.paused = (result_key(config), LINK_PAUSE_MESSAGE)
     st.session_state.initialised = True
 
 
 def _settings_changed() -> None:
     """After any change of settings: a stopped training may run again, and one nobody wants any more stops now."""
-    st.session_state.stopped_key = None
+    st.session_state.paused = None
     config, _ = config_from_widgets()
     subscription = st.session_state.get("subscription")
     if subscription is not None and (config is None or result_key(config) != subscription.job.key):
@@ -136,7 +144,7 @@ def _on_train() -> None:
 
 
 def _on_stop() -> None:
-    st.session_state.stopped_key = st.session_state.get("wanted_key")
+    st.session_state.paused = (st.session_state.get("wanted_key"), STOPPED_MESSAGE)
     _abandon_training()
 
 
@@ -459,8 +467,9 @@ def main() -> None:
         # The actual curve first, before any training: the page never waits on TensorFlow to show something.
         boundary = (dataset.test_xs[0] + dataset.xs[config.lookback + dataset.n_train - 1]) / 2
         chart.plotly_chart(plots.series_figure(dataset.xs, dataset.ys, boundary), key="series_chart")
-        if st.session_state.get("stopped_key") == key:
-            status_area.info("Training stopped. Press **Train** to start it again.")
+        paused = st.session_state.get("paused")
+        if paused is not None and paused[0] == key:
+            status_area.info(paused[1])
             return
         with status_area:
             result = training_ui(service, cache, config)

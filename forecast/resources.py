@@ -44,8 +44,14 @@ def resident_memory_mb(pid: int | None = None) -> float:
         for line in status.read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
+        return 0.0  # A process that is exiting (a zombie) holds no memory.
+    except FileNotFoundError:
+        if pid is not None:
+            return 0.0  # Gone.
     except OSError:
         pass
+    if pid is not None and pid != os.getpid():
+        raise ValueError(f"cannot read the memory of process {pid} on this platform")
     import resource
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

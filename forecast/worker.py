@@ -8,6 +8,7 @@ number of trainings, so the app's memory stays flat. The app process never impor
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures
 import dataclasses
 import itertools
@@ -72,6 +73,10 @@ def _initialise_worker(progress_queue: Any, cancel_flags: Any) -> None:
     # so they must not each die with a KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent()
+    # A worker retired after its last training would otherwise spend seconds in interpreter teardown with
+    # TensorFlow loaded, while the pool waits for it before starting its replacement. By the time exit handlers
+    # run, multiprocessing has flushed the progress queue, so nothing is lost by leaving at once.
+    atexit.register(os._exit, 0)
     # Pay for importing TensorFlow when the worker starts, not when the first visitor's training does.
     import forecast.model  # noqa: F401
 

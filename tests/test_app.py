@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -149,7 +150,9 @@ def test_malicious_expression_in_a_link_is_reported_and_replaced(tiny):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     for name, value in params.items():
         at.query_params[name] = value
+    started = time.perf_counter()
     at.run()
+    assert time.perf_counter() - started < 5  # refused at once: nothing is trained
     assert not at.exception
     warnings = " ".join(warning.value for warning in at.warning)
     assert "expression" in warnings and "__import__" in warnings and "layers" in warnings
@@ -200,8 +203,9 @@ def test_switching_back_to_an_earlier_config_never_retrains(tiny):
 
 
 @pytest.mark.parametrize(("changes", "message"), BAD_INPUTS)
-def test_every_kind_of_bad_input_in_a_link_is_reported_and_the_app_works(tiny, changes, message):
-    """A link is validated like the widgets: field by field, then as a whole; the page still trains defaults."""
+def test_every_kind_of_bad_input_in_a_link_is_reported_and_the_app_works(tiny, changes, message, tmp_path, monkeypatch):
+    """A link is validated like the widgets: field by field, then as a whole; nothing trains until asked."""
+    monkeypatch.setenv("FORECAST_CACHE_DIR", str(tmp_path))  # nothing cached: any training would show
     params = tiny.to_query_params() | {
         name: repr(value) if isinstance(value, float) else str(value) for name, value in changes.items()
     }
@@ -212,8 +216,22 @@ def test_every_kind_of_bad_input_in_a_link_is_reported_and_the_app_works(tiny, c
     assert not at.exception
     warnings = " ".join(warning.value for warning in at.warning)
     assert message in warnings, warnings
-    # The page falls back to valid settings and draws the actual curve at least.
-    assert chart_traces(at, "f(x)")
+    # The page falls back to valid settings, draws their actual curve and trains nothing until asked.
+    traces = chart_traces(at, "f(x)")
+    assert list(traces) == [TRACE_NAMES["actual"]]
+    assert "nothing was trained" in at.info[0].value
+    assert not at.get("progress")
+
+
+def test_after_a_bad_link_train_runs_the_settings_shown(tiny):
+    at = app_with_params(tiny.replace(seed=7))
+    at.query_params["layers"] = "nine"
+    at.run()
+    assert "nothing was trained" in at.info[0].value
+    assert widget(at, "layers").value == DEFAULT_CONFIG.layers
+    at.button(key="train").click().run()
+    assert not at.exception
+    assert TRACE_NAMES["one_step"] in chart_traces(at, "f(x) =")
 
 
 CROSS_FIELD = [
