@@ -11,9 +11,9 @@ import dataclasses
 import os
 import time
 
-import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from forecast import plots, report
 from forecast.cache import ResultCache, default_cache_dir
@@ -55,7 +55,7 @@ class ResultViews:
 
     forecast_figure: go.Figure
     loss_figure: go.Figure
-    metrics_table: pd.DataFrame
+    metrics_table: Styler
     reading: str
     predictions_csv: str
     config_json: str
@@ -67,11 +67,22 @@ def result_views(key: str, _result: Result) -> ResultViews:
     return ResultViews(
         forecast_figure=plots.forecast_figure(_result),
         loss_figure=plots.loss_figure(_result.loss, _result.val_loss, scaled=_result.config.scaling != "none"),
-        metrics_table=report.metrics_table(_result),
+        metrics_table=report.metrics_table(_result)
+        .rename(columns={"model": "Model", "forecast": "Forecast", "rmse": "RMSE", "mae": "MAE", "r2": "R²"})
+        .style.format({"RMSE": "{:.4g}", "MAE": "{:.4g}", "R²": "{:.4f}"}, na_rep="n/a")
+        .hide(axis="index"),
         reading=report.reading(_result),
         predictions_csv=report.predictions_table(_result).to_csv(index=False),
         config_json=report.config_json(_result),
     )
+
+
+def _plain(text: str) -> str:
+    """Text shown as it is: Streamlit renders messages as Markdown, where `__import__` would turn bold."""
+    return "".join("\\" + character if character in MARKDOWN_SPECIALS else character for character in text)
+
+
+MARKDOWN_SPECIALS = set("\\`*_[]<>#|~$")
 
 
 # --- state -----------------------------------------------------------------------------------------------
@@ -331,7 +342,7 @@ def training_ui(service: TrainingService, cache: ResultCache, config: Config) ->
         subscription.release()
     slot.empty()
     if job.state == JobState.FAILED:
-        st.error(job.error or "Training failed.")
+        st.error(_plain(job.error or "Training failed."))
     return job.result
 
 
@@ -339,19 +350,12 @@ def training_ui(service: TrainingService, cache: ResultCache, config: Config) ->
 
 
 def metrics_ui(views: ResultViews) -> None:
-    st.markdown("**Test metrics** (original units)")
-    st.dataframe(
-        views.metrics_table,
-        hide_index=True,
-        column_config={
-            "rmse": st.column_config.NumberColumn(
-                "RMSE", format="%.4g", help="Root mean squared error: lower is better."
-            ),
-            "mae": st.column_config.NumberColumn("MAE", format="%.4g", help="Mean absolute error: lower is better."),
-            "r2": st.column_config.NumberColumn("R²", format="%.4f", help="1 is perfect; 0 is as good as the mean."),
-        },
-        key="metrics_table",
+    st.markdown(
+        "**Test metrics** in the series' own units: RMSE and MAE (lower is better), R² (1 is perfect, 0 is no "
+        "better than the mean). One-step forecasts see the true previous values; recursive ones only their own."
     )
+    # An HTML table rather than the canvas data grid: screen readers and text selection reach every number.
+    st.table(views.metrics_table)
     st.info(views.reading)
 
 
@@ -431,7 +435,7 @@ def main() -> None:
         "baselines and the honest multi-step forecast."
     )
     for field, message in st.session_state.pop("url_errors", {}).items():
-        st.warning(f"The link's `{field}` was not used: {message}")
+        st.warning(f"The link's `{field}` was not used: {_plain(message)}")
 
     config, problem = config_from_widgets()
     dataset: Dataset | None = None
@@ -441,7 +445,7 @@ def main() -> None:
         except ValueError as error:
             problem = str(error)
     if problem is not None or config is None or dataset is None:
-        st.error(f"{problem}. Showing the last valid settings instead.")
+        st.error(f"{_plain(problem)}. Showing the last valid settings instead.")
         config = st.session_state.last_good_config
         dataset = make_dataset(config)
     else:
@@ -462,7 +466,7 @@ def main() -> None:
     st.session_state.wanted_key = key
     result = cache.get(key)
     for warning in cache.warnings:
-        st.warning(warning)
+        st.warning(_plain(warning))
     if result is None:
         # The actual curve first, before any training: the page never waits on TensorFlow to show something.
         boundary = (dataset.test_xs[0] + dataset.xs[config.lookback + dataset.n_train - 1]) / 2

@@ -60,7 +60,7 @@ def measure(repeats: int) -> dict[str, list[float]]:
             # A small config trained once, to switch to without starting another training.
             page = browser.new_page()
             page.goto(server.url + "?epochs=5&seed=0")
-            page.wait_for_selector('[data-testid="stDataFrame"]', timeout=120_000)
+            page.wait_for_selector('[data-testid="stTable"]', timeout=120_000)
             page.close()
             workers = worker_pids(server.process.pid)
             for repeat in range(repeats):

@@ -67,7 +67,7 @@ def run(max_concurrent: int) -> None:
                     for text in page.locator('[data-testid="stProgress"]').all_inner_texts():
                         if "ahead of yours" in text:
                             queue_messages.add(re.sub(r"\s+", " ", text.strip()))
-                    if page.locator('[data-testid="stDataFrame"]').count():
+                    if page.locator('[data-testid="stTable"]').count():
                         finished[index] = time.perf_counter() - started
                 time.sleep(0.2)
                 if time.perf_counter() - started > 600:

@@ -39,7 +39,7 @@ def browser_latencies(repeats: int) -> dict[str, object]:
             page.goto(server.url)
             page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=120_000)
             curve = time.perf_counter() - started
-            page.wait_for_selector('[data-testid="stDataFrame"]', timeout=300_000)
+            page.wait_for_selector('[data-testid="stTable"]', timeout=300_000)
             forecast = time.perf_counter() - started
             page.wait_for_selector(IDLE, timeout=60_000)
             readings = {5: _reading(page)}

@@ -26,7 +26,7 @@ DONE = """seed => {
     return app && app.dataset.testScriptState === 'notRunning'
         && new URLSearchParams(location.search).get('seed') === String(seed)
         && !document.querySelector('[data-testid="stProgress"]')
-        && document.querySelector('[data-testid="stDataFrame"]') !== null;
+        && document.querySelector('[data-testid="stTable"]') !== null;
 }"""
 
 

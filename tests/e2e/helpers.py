@@ -1,0 +1,67 @@
+"""Reading the real page: chart traces from Plotly's own data, widget values, metric tables."""
+
+from __future__ import annotations
+
+from forecast.config import Config
+
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+# Small enough to train in about a second once the worker is warm.
+TINY_QUERY = Config(
+    x_start=-10.0, x_end=10.0, x_step=0.25, lookback=5, layers=1, units=4, epochs=3, batch_size=16
+).to_query_params()
+
+
+def query(config_params: dict[str, str]) -> str:
+    from urllib.parse import urlencode
+
+    return "?" + urlencode(config_params)
+
+
+def wait_for_result(page, timeout: float = 180_000) -> None:
+    """Wait until a run has finished with a trained result on screen (metrics table present, no progress)."""
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app && app.dataset.testScriptState === 'notRunning'
+                && !document.querySelector('[data-testid="stProgress"]')
+                && document.querySelector('[data-testid="stTable"]') !== null;
+        }""",
+        timeout=timeout,
+    )
+
+
+def traces(page, index: int = 0) -> dict[str, dict]:
+    """Name → {x, y} of the index-th Plotly chart, read from the chart Plotly actually drew."""
+    # Plotly draws after Streamlit has delivered the element: wait for the drawn chart, not just its container.
+    page.wait_for_function(
+        """index => {
+            const plot = document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')[index];
+            return plot && plot._fullData && plot._fullData.length > 0;
+        }""",
+        arg=index,
+        timeout=30_000,
+    )
+    data = page.evaluate(
+        """index => {
+            const plots = document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot');
+            const plot = plots[index];
+            // _fullData holds the arrays Plotly drew, decoded from the typed-array JSON Streamlit sends.
+            return plot ? plot._fullData.map(t => ({name: t.name, x: Array.from(t.x || []), y: Array.from(t.y || [])}))
+                        : null;
+        }""",
+        index,
+    )
+    assert data is not None, "no Plotly chart on the page"
+    return {trace["name"]: trace for trace in data}
+
+
+def metrics_text(page) -> str:
+    return page.locator('[data-testid="stTable"]').first.inner_text()
+
+
+def reading(page) -> str:
+    return page.locator('[data-testid="stAlertContentInfo"]').first.inner_text()
+
+
+def no_exception(page) -> bool:
+    return page.locator('[data-testid="stException"]').count() == 0
