@@ -392,7 +392,7 @@ def downloads_ui(result: Result, views: ResultViews) -> None:
 
 
 def training_tab_ui(result: Result, views: ResultViews) -> None:
-    origin = "from the cache (no training needed)" if result.cached else "trained just now"
+    origin = "came from the cache (no training needed)" if result.cached else "was trained just now"
     columns = st.columns(4)
     columns[0].metric("Fit time", f"{result.fit_seconds:.2f} s")
     columns[1].metric("Epochs run", f"{result.epochs_run}")
@@ -400,7 +400,7 @@ def training_tab_ui(result: Result, views: ResultViews) -> None:
     columns[3].metric("Result", "cached" if result.cached else "fresh")
     units = "scaled" if result.config.scaling != "none" else "original"
     st.caption(
-        f"This result came {origin}. Losses are MSE in the model's {units} units; "
+        f"This result {origin}. Losses are MSE in the model's {units} units; "
         "the test loss is watched, never used to steer training."
     )
     st.plotly_chart(views.loss_figure, key="loss_chart")

@@ -111,8 +111,8 @@ def forecast_figure(result: Result) -> go.Figure:
             lstm["one_step"][: result.n_train],
             TRACE_NAMES["train_fit"],
             mode="lines",
-            opacity=0.45,
-            line={"color": COLORS["lstm_train_fit"], "width": 2},
+            opacity=0.7,
+            line={"color": COLORS["lstm_train_fit"], "width": 1.5, "dash": "dot"},
         )
     )
     figure.add_trace(

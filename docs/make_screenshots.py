@@ -1,0 +1,63 @@
+"""Regenerate the README's screenshots from the real, running app.
+
+    python docs/make_screenshots.py          # needs Debian's chromium (/usr/bin/chromium); about a minute
+
+It starts `streamlit run app.py` with an empty cache, opens it in headless Chromium, trains the default config
+and saves, in docs/: forecast.png (the main chart and metrics, 1280 wide), training-progress.png (a training
+under way: progress bar and live loss curve), training.png (the Training tab) and mobile.png (390 wide).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.helpers import wait_for_result  # noqa: E402
+from tests.e2e.streamlit_server import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
+
+DOCS = ROOT / "docs"
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as cache, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        server = StreamlitServer({"FORECAST_CACHE_DIR": cache}).start()
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1350}, device_scale_factor=1)
+            # A longer training first, to catch the progress bar and the live loss curve mid-run.
+            page.goto(server.url + "?epochs=600&seed=1")
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('[data-testid=\"stProgress\"]')]"
+                ".some(bar => /Epoch (1[5-9]\\d|[2-5]\\d\\d)\\/600/.test(bar.innerText))",
+                timeout=180_000,
+            )
+            page.wait_for_timeout(600)
+            page.screenshot(path=DOCS / "training-progress.png", clip={"x": 0, "y": 0, "width": 1280, "height": 900})
+            page.goto(server.url)
+            wait_for_result(page, timeout=300_000)
+            page.mouse.move(0, 0)
+            page.wait_for_timeout(800)
+            page.screenshot(path=DOCS / "forecast.png")
+            page.get_by_role("tab", name="Training").click()
+            page.wait_for_timeout(800)
+            page.screenshot(path=DOCS / "training.png", clip={"x": 0, "y": 0, "width": 1280, "height": 1000})
+            phone = browser.new_page(viewport={"width": 390, "height": 1400}, device_scale_factor=1)
+            phone.goto(server.url)
+            wait_for_result(phone)
+            phone.wait_for_timeout(800)
+            phone.screenshot(path=DOCS / "mobile.png")
+        finally:
+            browser.close()
+            server.stop()
+    for name in ("forecast.png", "training-progress.png", "training.png", "mobile.png"):
+        print(DOCS / name)
+
+
+if __name__ == "__main__":
+    main()
