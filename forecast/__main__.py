@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from forecast.config import DEFAULT_CONFIG, FIELD_SPECS, Config
+from forecast.datasets import CATALOGUE, MAX_UPLOAD_BYTES, content_hash
 
 __all__ = ["build_parser", "main"]
 
@@ -44,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
             metavar=field.name.upper(),
             help=f"{spec.help}{bounds} Default: {getattr(DEFAULT_CONFIG, field.name)}.",
         )
+    parser.add_argument(
+        "--csv",
+        metavar="FILE.csv",
+        help="Use this CSV file as the series (sets --source upload and --upload to the file's sha256); "
+        "choose columns with --value-column and --x-column.",
+    )
     parser.add_argument("--json", action="store_true", help="Print one JSON object with the config and metrics.")
     parser.add_argument("--no-cache", action="store_true", help="Train even if a cached result exists; store nothing.")
     parser.add_argument("--plot", metavar="FILE.html", help="Write an interactive Plotly chart to this HTML file.")
@@ -74,18 +81,41 @@ def _table(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def _read_upload(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_UPLOAD_BYTES + 1)
+    except OSError as error:
+        _fail(f"cannot read {path}: {error.strerror}")
+    if len(data) > MAX_UPLOAD_BYTES:
+        _fail(f"{path} is larger than {MAX_UPLOAD_BYTES // 1024 // 1024} MB: keep the part of the series you need")
+    return data
+
+
+def _describe(config: Config) -> str:
+    if config.source == "dataset":
+        return CATALOGUE[config.dataset].title
+    if config.source == "upload":
+        return f"uploaded file {config.upload[:12]}…"
+    return config.expression
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     arguments = build_parser().parse_args(argv)
     if arguments.progress_every < 1:
         _fail(f"--progress-every must be at least 1, got {arguments.progress_every}")
     fields = {field.name: getattr(arguments, field.name) for field in dataclasses.fields(Config)}
+    upload = None
+    if arguments.csv:
+        upload = _read_upload(arguments.csv)
+        fields |= {"source": "upload", "upload": content_hash(upload)}
     try:
         config = Config(**fields)
-        # Evaluating the series checks for NaN and inf before any TensorFlow import.
+        # Building the series checks it (NaN, inf, a bad file, the split) before any TensorFlow import.
         from forecast.data import make_dataset
 
-        make_dataset(config)
+        make_dataset(config.member(0) if config.ensemble > 1 else config, upload)
     except ValueError as error:
         _fail(str(error))
 
@@ -103,8 +133,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                 flush=True,
             )
 
-    result = pipeline.run(config, cache=cache, progress=None if arguments.json else progress)
+    members = pipeline.run_ensemble(config, cache=cache, progress=None if arguments.json else progress, upload=upload)
+    result = members[0]
     summary = result.summary()
+    summary["config"] = config.to_dict()
+    ensemble = None
+    if config.ensemble > 1:
+        from forecast.ensemble import summarize
+
+        ensemble = summarize(members)
+        summary["ensemble"] = {
+            "size": ensemble.size,
+            "seeds": list(ensemble.seeds),
+            "mean_forecast": ensemble.metrics,
+            "member_rmse_range": {kind: list(bounds) for kind, bounds in ensemble.member_rmse.items()},
+        }
     if cache is not None:
         for warning in cache.warnings:
             print(f"warning: {warning}", file=sys.stderr)
@@ -112,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from forecast.plots import forecast_figure
 
         try:
-            forecast_figure(result).write_html(arguments.plot, include_plotlyjs=True)
+            forecast_figure(result, ensemble).write_html(arguments.plot, include_plotlyjs=True)
         except OSError as error:
             _fail(f"cannot write {arguments.plot}: {error.strerror}")
     if arguments.json:
@@ -120,10 +163,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         origin = "from the cache" if result.cached else f"trained in {result.fit_seconds:.2f}s"
         print(
-            f"{config.expression}: {result.n_points} points, {result.n_train} train / {result.n_test} test windows,"
-            f" {result.epochs_run} epochs, {origin}"
+            f"{_describe(config)}: {result.n_points} points, {result.n_train} train / {result.n_test} test "
+            f"windows, {result.epochs_run} epochs, {origin}"
         )
         print(_table(summary))
+        if ensemble is not None:
+            mean = ensemble.metrics
+            print(
+                f"ensemble of {ensemble.size} (seeds {', '.join(map(str, ensemble.seeds))}): mean forecast RMSE "
+                f"one-step {mean['one_step']['rmse']:.6g}, recursive {mean['recursive']['rmse']:.6g}"
+            )
         if arguments.plot:
             print(f"chart written to {arguments.plot}")
     return 0

@@ -12,16 +12,20 @@ from typing import Any
 
 import numpy as np
 
-from forecast import expressions
+from forecast import datasets, expressions
 
 __all__ = [
     "DEFAULT_CONFIG",
     "FIELD_NAMES",
     "FIELD_SPECS",
+    "MAX_ENSEMBLE",
     "MAX_OPTIMIZER_STEPS",
     "MAX_TRAINING_COST",
+    "MAX_UNROLLED_LOOKBACK",
     "ORIGINAL_RECIPE",
+    "SOURCES",
     "Config",
+    "check_fits",
     "config_hash",
     "field_spec",
     "from_query_params",
@@ -36,8 +40,22 @@ __all__ = [
 # tiny models, so the number of optimizer steps (epochs × batches per epoch) has a ceiling of its own.
 MAX_TRAINING_COST = 1e11
 MAX_OPTIMIZER_STEPS = 100_000
-MIN_POINTS = 20
-MAX_POINTS = 5000
+MIN_POINTS = datasets.MIN_ROWS
+MAX_POINTS = datasets.MAX_ROWS
+MAX_ENSEMBLE = 5
+# Unrolling the LSTMs over short windows turns the per-timestep while-loop into straight-line ops, which is much
+# faster for the tiny windows this playground uses; beyond this length the graph grows too large to trace
+# quickly, so longer windows keep the loop. (Part of the model's definition: the exported script uses it too.)
+MAX_UNROLLED_LOOKBACK = 32
+SOURCES = ("expression", "dataset", "upload")
+# Fields that matter only for one source; for the others they are reset to their defaults, so that two configs
+# describing the same run are equal, hash equally and make the same link.
+SOURCE_FIELDS = {
+    "expression": ("expression", "x_start", "x_end", "x_step"),
+    "dataset": ("dataset",),
+    "upload": ("upload", "value_column", "x_column"),
+}
+MAX_COLUMN_NAME = 100
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,15 +78,42 @@ def _field(default: Any, label: str, help: str, **bounds: Any) -> Any:
 class Config:
     """Everything that determines a run. Field names are widget keys, query parameters and CLI flags."""
 
-    expression: str = _field(
-        "x*sin(x)", "f(x)", "The function to sample: x, numbers, + - * / ** %, pi, e, sin, cos, exp, log, …"
+    source: str = _field(
+        "expression",
+        "data source",
+        "Where the series comes from: a function of x, a bundled real dataset, or a CSV file you upload.",
+        choices=SOURCES,
     )
-    x_start: float = _field(-20.0, "x start", "First x of the sampled range.")
-    x_end: float = _field(20.0, "x end", "End of the range (exclusive, as in the original post).")
+    expression: str = _field(
+        "x*sin(x)",
+        "f(x)",
+        "The function to sample (source: expression): x, numbers, + - * / ** %, pi, e, sin, cos, exp, log, …",
+    )
+    dataset: str = _field(
+        "airline_passengers",
+        "dataset",
+        "A bundled real series (source: dataset): " + "; ".join(info.title for info in datasets.CATALOGUE.values()),
+        choices=tuple(datasets.CATALOGUE),
+    )
+    upload: str = _field(
+        "",
+        "uploaded file",
+        "The sha256 of the uploaded CSV file (source: upload); set by uploading, not by typing.",
+    )
+    value_column: str = _field(
+        "",
+        "value column",
+        "The uploaded file's column of values (empty: its first column of numbers that is not a time index).",
+    )
+    x_column: str = _field(
+        "", "x column", "The uploaded file's x or time column, numbers or dates (empty: the row number)."
+    )
+    x_start: float = _field(-20.0, "x start", "First x of the sampled range (source: expression).")
+    x_end: float = _field(20.0, "x end", "End of the range, exclusive as in the original post (source: expression).")
     x_step: float = _field(
         0.1,
         "x step",
-        f"Distance between samples; the range must hold {MIN_POINTS}–{MAX_POINTS} points.",
+        f"Distance between samples; the range must hold {MIN_POINTS}–{MAX_POINTS} points (source: expression).",
         minimum=0.0,
     )
     noise: float = _field(0.0, "noise", "Standard deviation of Gaussian noise added to the samples.", minimum=0.0)
@@ -102,14 +147,31 @@ class Config:
     batch_size: int = _field(50, "batch size", "Windows per optimizer step.", minimum=1, maximum=1024)
     learning_rate: float = _field(0.001, "learning rate", "Adam's step size.", minimum=1e-5, maximum=1.0)
     seed: int = _field(0, "seed", "Seeds the weights, the shuffling and the noise.", minimum=0, maximum=2**31 - 1)
+    ensemble: int = _field(
+        1,
+        "ensemble size",
+        "Train this many networks with seeds seed, seed+1, … and draw the spread of their forecasts (1: off).",
+        minimum=1,
+        maximum=MAX_ENSEMBLE,
+    )
 
     def __post_init__(self) -> None:
         _validate(self)
 
     @property
-    def n_points(self) -> int:
-        """How many samples the x range holds."""
-        return _point_count(self.x_start, self.x_end, self.x_step)
+    def n_points(self) -> int | None:
+        """How many points the series has: known from the config except for an uploaded file (None)."""
+        if self.source == "expression":
+            return _point_count(self.x_start, self.x_end, self.x_step)
+        if self.source == "dataset":
+            return len(datasets.load(self.dataset).ys)
+        return None
+
+    def member(self, index: int) -> Config:
+        """The index-th network of an ensemble: the same config with seed + index, trained on its own."""
+        if not 0 <= index < self.ensemble:
+            raise ValueError(f"ensemble member {index} does not exist: the ensemble has {self.ensemble}")
+        return self.replace(seed=self.seed + index, ensemble=1)
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as a plain dict, in declaration order."""
@@ -192,35 +254,50 @@ def _validate(config: Config) -> None:
         # Store ints given for float fields (and numpy scalars) as plain Python values, so that equal configs
         # serialise, and therefore hash, identically.
         object.__setattr__(config, name, _FIELD_TYPES[name](value))
-    if config.x_step <= 0:
-        raise ValueError(f"x_step must be greater than 0, got {config.x_step!r}")
-    if config.x_end <= config.x_start:
-        raise ValueError(f"x_end {config.x_end!r} must be greater than x_start {config.x_start!r}")
-    n_points = config.n_points
-    if not MIN_POINTS <= n_points <= MAX_POINTS:
-        span = config.x_end - config.x_start
-        raise ValueError(
-            f"the range {config.x_start!r}..{config.x_end!r} with step {config.x_step!r} holds {n_points} points: "
-            f"it must hold {MIN_POINTS}–{MAX_POINTS}, so use a step between "
-            f"{span / MAX_POINTS:.4g} and {span / MIN_POINTS:.4g}"
-        )
-    # A series with NaN or inf cannot be trained on: say so now, naming the first bad x, rather than mid-run.
-    expressions.evaluate(config.expression, grid(config.x_start, config.x_step, n_points))
+    for source, names in SOURCE_FIELDS.items():
+        if source != config.source:
+            for name in names:
+                object.__setattr__(config, name, _DEFAULTS[name])
+    if config.source == "expression":
+        if config.x_step <= 0:
+            raise ValueError(f"x_step must be greater than 0, got {config.x_step!r}")
+        if config.x_end <= config.x_start:
+            raise ValueError(f"x_end {config.x_end!r} must be greater than x_start {config.x_start!r}")
+        n_points = config.n_points
+        if not MIN_POINTS <= n_points <= MAX_POINTS:
+            span = config.x_end - config.x_start
+            raise ValueError(
+                f"the range {config.x_start!r}..{config.x_end!r} with step {config.x_step!r} holds {n_points} "
+                f"points: it must hold {MIN_POINTS}–{MAX_POINTS}, so use a step between "
+                f"{span / MAX_POINTS:.4g} and {span / MIN_POINTS:.4g}"
+            )
+        # A series with NaN or inf cannot be trained on: say so now, naming the first bad x, not mid-run.
+        expressions.evaluate(config.expression, grid(config.x_start, config.x_step, n_points))
+    elif config.source == "upload" and not config.upload:
+        raise ValueError("source 'upload' needs a file: upload a CSV in the app, or pass --csv FILE")
+    if config.n_points is not None:
+        check_fits(config, config.n_points)
+
+
+def check_fits(config: Config, n_points: int) -> None:
+    """Check what depends on the series' length: the split and the training budget (ValueError if not)."""
     n_train, n_test = split_sizes(n_points, config.lookback, config.train_ratio)
     if n_train < 2 or n_test < 1:
-        raise ValueError(_split_advice(n_points, config.lookback, config.train_ratio, n_train, n_test))
+        raise ValueError(_split_advice(config, n_points, n_train, n_test))
     cost, steps = training_cost(config, n_train)
+    cost *= config.ensemble
     if cost > MAX_TRAINING_COST:
         most_epochs = max(1, int(config.epochs * MAX_TRAINING_COST / cost))
         raise ValueError(
             f"this training would cost {cost:.2g} multiply-adds, over the budget of {MAX_TRAINING_COST:.0e}: "
-            f"lower epochs (at most {most_epochs} with these settings), units, layers or lookback"
+            f"lower epochs (at most {most_epochs} with these settings), units, layers, lookback or ensemble size"
         )
+    steps *= config.ensemble
     if steps > MAX_OPTIMIZER_STEPS:
         most_epochs = max(1, int(config.epochs * MAX_OPTIMIZER_STEPS / steps))
         raise ValueError(
             f"this training would take {steps} optimizer steps, over the budget of {MAX_OPTIMIZER_STEPS}: "
-            f"raise batch_size or lower epochs (at most {most_epochs} with this batch size)"
+            f"raise batch_size or lower epochs (at most {most_epochs} with this batch size) or ensemble size"
         )
 
 
@@ -233,8 +310,9 @@ def _largest_lookback(n_points: int, train_ratio: float) -> int:
     return 0
 
 
-def _split_advice(n_points: int, lookback: int, train_ratio: float, n_train: int, n_test: int) -> str:
+def _split_advice(config: Config, n_points: int, n_train: int, n_test: int) -> str:
     """Why the split fails and the changes that would fix it, with numbers."""
+    lookback, train_ratio = config.lookback, config.train_ratio
     n_windows = n_points - lookback
     problem = "no test window" if n_test < 1 else f"fewer than 2 training windows ({max(n_train, 0)})"
     fixes = []
@@ -245,7 +323,7 @@ def _split_advice(n_points: int, lookback: int, train_ratio: float, n_train: int
         fixes.append(f"a train ratio of at least {math.ceil(200 / n_windows) / 100:g}")
     if n_windows >= 3 and n_test < 1:
         fixes.append(f"a train ratio of at most {math.floor(100 * (n_windows - 1) / n_windows) / 100:g}")
-    fixes.append("a wider x range or a smaller step")
+    fixes.append("a wider x range or a smaller step" if config.source == "expression" else "a longer series")
     return (
         f"lookback {lookback} with train ratio {train_ratio!r} leaves {problem} of {max(n_windows, 0)} windows "
         f"({n_points} points): use " + ", or ".join(fixes)
@@ -312,6 +390,10 @@ def _check_field(name: str, value: Any) -> None:
         raise ValueError(f"{name} {value!r} is above the maximum of {_format(spec.maximum)}")
     if name == "expression":
         expressions.parse(value)
+    if name == "upload" and value and (len(value) != 64 or any(c not in "0123456789abcdef" for c in value)):
+        raise ValueError(f"upload must be the sha256 of a file (64 hex digits), got {value[:80]!r}")
+    if name in ("value_column", "x_column") and (len(value) > MAX_COLUMN_NAME or not value.isprintable()):
+        raise ValueError(f"{name} must be a column name of at most {MAX_COLUMN_NAME} printable characters")
 
 
 def config_hash(config: Config, version: str) -> str:
@@ -320,6 +402,7 @@ def config_hash(config: Config, version: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+_DEFAULTS: dict[str, Any] = {field.name: field.default for field in dataclasses.fields(Config)}
 DEFAULT_CONFIG = Config()
 # The recipe of the original blog post: the defaults without scaling.
 ORIGINAL_RECIPE = Config(scaling="none")

@@ -6,10 +6,19 @@ import dataclasses
 
 import numpy as np
 
-from forecast import expressions
-from forecast.config import Config, grid
+from forecast import datasets, expressions
+from forecast.config import Config, check_fits, grid
 
-__all__ = ["Dataset", "StandardScaler", "make_dataset", "make_grid", "make_series", "make_windows", "split"]
+__all__ = [
+    "Dataset",
+    "MissingUpload",
+    "StandardScaler",
+    "make_dataset",
+    "make_grid",
+    "make_series",
+    "make_windows",
+    "split",
+]
 
 
 def make_grid(config: Config) -> np.ndarray:
@@ -17,12 +26,42 @@ def make_grid(config: Config) -> np.ndarray:
     return grid(config.x_start, config.x_step, config.n_points)
 
 
-def make_series(config: Config) -> tuple[np.ndarray, np.ndarray]:
-    """The grid and f(x) on it, plus seeded Gaussian noise of std `noise`; raises ValueError on NaN or inf."""
-    xs = make_grid(config)
-    ys = expressions.evaluate(config.expression, xs)
+class MissingUpload(ValueError):
+    """The config names an uploaded file whose bytes are not available here."""
+
+
+def make_series(config: Config, upload: bytes | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The config's series as (x, values), plus seeded Gaussian noise of std `noise`.
+
+    For an expression: its grid and f(x) on it. For a dataset: the bundled file. For an upload: `upload` must be
+    the bytes of the file whose sha256 the config names. Raises ValueError on anything unusable (NaN, inf, a bad
+    file, a missing upload) and when the series does not fit the lookback, split or budget.
+    """
+    xs, ys = raw_series(config, upload)
     if config.noise > 0:
         ys = ys + np.random.default_rng(config.seed).normal(0.0, config.noise, size=ys.shape)
+    check_fits(config, len(ys))
+    return xs, ys
+
+
+def raw_series(config: Config, upload: bytes | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The config's series before noise is added (see `make_series`)."""
+    if config.source == "expression":
+        xs = make_grid(config)
+        ys = expressions.evaluate(config.expression, xs)
+    elif config.source == "dataset":
+        series = datasets.load(config.dataset)
+        xs, ys = series.xs, series.ys
+    else:
+        if upload is None:
+            raise MissingUpload(
+                f"this config uses an uploaded file (sha256 {config.upload[:12]}…) that is not available here: "
+                "upload the same file to reproduce it"
+            )
+        if datasets.content_hash(upload) != config.upload:
+            raise ValueError("the uploaded file does not match the config's sha256: upload the file it names")
+        series = datasets.read_csv(upload, value_column=config.value_column, x_column=config.x_column)
+        xs, ys = series.xs, series.ys
     return xs, ys
 
 
@@ -77,7 +116,7 @@ class StandardScaler:
 class Dataset:
     """Everything derived from a config before training, in original units."""
 
-    xs: np.ndarray  # (n_points,)
+    xs: np.ndarray  # (n_points,) float64, or datetime64 for a dataset or file with dates
     ys: np.ndarray  # (n_points,)
     train_windows: np.ndarray  # (n_train, lookback)
     train_targets: np.ndarray  # (n_train,)
@@ -104,9 +143,9 @@ class Dataset:
         return self.xs[-self.n_test :]
 
 
-def make_dataset(config: Config) -> Dataset:
-    """Series, windows, split and scaler for a config; raises ValueError if the expression is not finite."""
-    xs, ys = make_series(config)
+def make_dataset(config: Config, upload: bytes | None = None) -> Dataset:
+    """Series, windows, split and scaler for a config (see `make_series` for `upload` and errors)."""
+    xs, ys = make_series(config, upload)
     windows, targets = make_windows(ys, config.lookback)
     train_windows, train_targets, test_windows, test_targets = split(windows, targets, config.train_ratio)
     if config.scaling == "standard":

@@ -19,6 +19,7 @@ __all__ = [
     "Preset",
     "evaluate",
     "parse",
+    "to_numpy_source",
 ]
 
 MAX_EXPRESSION_LENGTH = 200
@@ -225,6 +226,35 @@ def parse(text: str) -> Evaluator:
     if node_count > MAX_NODES:
         raise ExpressionError(f"the expression has {node_count} parts: at most {MAX_NODES} are allowed")
     return _compile(source, tree, 0)
+
+
+_OPERATOR_SOURCE = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.Mod: "%"}
+
+
+def to_numpy_source(text: str) -> str:
+    """The expression as Python source over numpy (`np.sin(x)` …), for exported scripts.
+
+    Built from the checked syntax tree, never from the raw text, so only the grammar's parts can appear in it.
+    """
+    parse(text)  # Refuses anything outside the grammar, with the usual messages.
+    tree = ast.parse(text.strip(), mode="eval")
+
+    def source(node: ast.AST) -> str:
+        if isinstance(node, ast.Expression):
+            return source(node.body)
+        if isinstance(node, ast.Constant):
+            return repr(float(node.value))
+        if isinstance(node, ast.Name):
+            return {"x": "x", "pi": "np.pi", "e": "np.e"}[node.id]
+        if isinstance(node, ast.UnaryOp):
+            return ("-" if isinstance(node.op, ast.USub) else "+") + f"({source(node.operand)})"
+        if isinstance(node, ast.BinOp):
+            return f"({source(node.left)} {_OPERATOR_SOURCE[type(node.op)]} {source(node.right)})"
+        if isinstance(node, ast.Call):
+            return f"np.{ALLOWED_FUNCTIONS[node.func.id].__name__}({source(node.args[0])})"
+        raise ExpressionError(f"cannot export {type(node).__name__}")  # unreachable after parse()
+
+    return source(tree)
 
 
 def evaluate(text: str, xs: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ import numpy as np
 __all__ = [
     "LinearAutoregression",
     "Predictor",
+    "horizon_rmse",
     "naive_predictor",
     "one_step",
     "recursive",
@@ -42,6 +43,29 @@ def recursive(predict: Predictor, first_window: np.ndarray, horizon: int) -> np.
         window = np.roll(window, -1)
         window[-1] = predictions[step]
     return predictions
+
+
+def horizon_rmse(predict: Predictor, windows: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """RMSE of recursive forecasts by steps ahead, averaged over every forecast origin in the test part.
+
+    From each test window (true values only) the model rolls forward, feeding its predictions back; the error h
+    steps ahead is measured on every origin that has a target h steps later. Horizons go up to half the test
+    length, so that each is averaged over at least half the origins. Returns shape (max_horizon,); entry h - 1
+    is the RMSE h steps ahead, and entry 0 equals the one-step RMSE.
+    """
+    state = np.asarray(windows, dtype=np.float64).copy()  # (n, lookback)
+    targets = np.asarray(targets, dtype=np.float64)
+    n_origins = len(targets)
+    if state.ndim != 2 or len(state) != n_origins or n_origins == 0:
+        raise ValueError(f"need windows (n, lookback) and targets (n,), got {state.shape} and {targets.shape}")
+    max_horizon = max(1, -(-n_origins // 2))
+    errors = np.empty(max_horizon, dtype=np.float64)
+    for step in range(max_horizon):
+        active = n_origins - step  # origins 0 … active-1 have a target `step` values later
+        predictions = np.asarray(predict(state[:active]), dtype=np.float64).reshape(active)
+        errors[step] = np.sqrt(np.mean((predictions - targets[step : step + active]) ** 2))
+        state = np.concatenate([state[:active, 1:], predictions[:, np.newaxis]], axis=1)
+    return errors
 
 
 def naive_predictor(windows: np.ndarray) -> np.ndarray:

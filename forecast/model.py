@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from forecast.config import Config
+from forecast.config import MAX_UNROLLED_LOOKBACK, Config
 from forecast.data import Dataset, StandardScaler
 from forecast.forecasting import Predictor
 from forecast.resources import available_cpus
@@ -64,10 +64,6 @@ __all__ = [
     "train",
 ]
 
-# Unrolling the LSTMs over short windows turns the per-timestep while-loop into straight-line ops, which is
-# much faster for the tiny windows this playground uses; beyond this length the graph grows too large to trace
-# quickly, so longer windows keep the loop.
-MAX_UNROLLED_LOOKBACK = 32
 # Each compiled call trains whole epochs and then reports them; this many optimizer steps per call keeps
 # progress updates and cancellation checks a fraction of a second apart without adding per-call overhead.
 STEPS_PER_CALL = 100

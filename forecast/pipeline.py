@@ -15,11 +15,11 @@ from forecast import forecasting, metrics
 from forecast.config import Config, config_hash
 from forecast.data import Dataset, make_dataset
 
-__all__ = ["MODEL_NAMES", "TRAINING_CODE_VERSION", "Result", "compute", "result_key", "run"]
+__all__ = ["MODEL_NAMES", "TRAINING_CODE_VERSION", "Result", "compute", "result_key", "run", "run_ensemble"]
 
 # Bump whenever a change to data, training or forecasting would change the numbers for the same config: it is
 # part of every cache key, so results from older code are never served as current ones.
-TRAINING_CODE_VERSION = "2"
+TRAINING_CODE_VERSION = "3"
 MODEL_NAMES = ("lstm", "naive", "linear_ar")
 FORECAST_KINDS = ("one_step", "recursive")
 
@@ -55,6 +55,7 @@ class Result:
     # "recursive" over the test horizon (n_test,).
     predictions: dict[str, dict[str, np.ndarray]]
     metrics: dict[str, dict[str, dict[str, float]]]  # metrics[model][kind][metric], on the test targets
+    horizon: dict[str, np.ndarray]  # horizon[model]: recursive RMSE by steps ahead, (ceil(n_test / 2),)
     loss: np.ndarray  # (epochs_run,) training MSE in the model's units
     val_loss: np.ndarray  # (epochs_run,) MSE on the test windows, watched only
     fit_seconds: float
@@ -128,6 +129,8 @@ class Result:
         for model, kinds in self.predictions.items():
             for kind, values in kinds.items():
                 arrays[f"predictions/{model}/{kind}"] = values
+        for model, values in self.horizon.items():
+            arrays[f"horizon/{model}"] = values
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
         return buffer.getvalue()
@@ -142,14 +145,18 @@ class Result:
                     model: {kind: archive[f"predictions/{model}/{kind}"].astype(np.float64) for kind in FORECAST_KINDS}
                     for model in MODEL_NAMES
                 }
+                xs = archive["xs"]
+                if not np.issubdtype(xs.dtype, np.datetime64):
+                    xs = xs.astype(np.float64)
                 return cls(
                     config=Config(**meta["config"]),
-                    xs=archive["xs"].astype(np.float64),
+                    xs=xs,
                     ys=archive["ys"].astype(np.float64),
                     n_train=int(meta["n_train"]),
                     n_test=int(meta["n_test"]),
                     predictions=predictions,
                     metrics=meta["metrics"],
+                    horizon={model: archive[f"horizon/{model}"].astype(np.float64) for model in MODEL_NAMES},
                     loss=archive["loss"].astype(np.float64),
                     val_loss=archive["val_loss"].astype(np.float64),
                     fit_seconds=float(meta["fit_seconds"]),
@@ -183,10 +190,12 @@ def compute(config: Config, dataset: Dataset | None = None, progress: Any = None
     windows = dataset.windows
     predictions: dict[str, dict[str, np.ndarray]] = {}
     scores: dict[str, dict[str, dict[str, float]]] = {}
+    horizon: dict[str, np.ndarray] = {}
     for name, predict in predictors.items():
         one_step = forecasting.one_step(predict, windows)
         recursive = forecasting.recursive(predict, dataset.test_windows[0], dataset.n_test)
         predictions[name] = {"one_step": one_step, "recursive": recursive}
+        horizon[name] = forecasting.horizon_rmse(predict, dataset.test_windows, dataset.test_targets)
         scores[name] = {
             "one_step": metrics.evaluate(dataset.test_targets, one_step[-dataset.n_test :]),
             "recursive": metrics.evaluate(dataset.test_targets, recursive),
@@ -199,6 +208,7 @@ def compute(config: Config, dataset: Dataset | None = None, progress: Any = None
         n_test=dataset.n_test,
         predictions=predictions,
         metrics=scores,
+        horizon=horizon,
         loss=training.loss,
         val_loss=training.val_loss,
         fit_seconds=training.fit_seconds,
@@ -207,17 +217,28 @@ def compute(config: Config, dataset: Dataset | None = None, progress: Any = None
     )
 
 
-def run(config: Config, *, cache: Any = None, progress: Any = None) -> Result:
+def run_ensemble(
+    config: Config, *, cache: Any = None, progress: Any = None, upload: bytes | None = None
+) -> list[Result]:
+    """The results of every member of the config's ensemble (one for ensemble size 1), each cached on its own."""
+    return [
+        run(config.member(index), cache=cache, progress=progress, upload=upload) for index in range(config.ensemble)
+    ]
+
+
+def run(config: Config, *, cache: Any = None, progress: Any = None, upload: bytes | None = None) -> Result:
     """The result for a config: from `cache` (a `forecast.cache.ResultCache`) if it holds one, else computed.
 
-    Raises ValueError before any training if the config's series is not finite.
+    `upload` is the file's bytes when the config's source is an upload. Raises ValueError before any training
+    if the series is unusable. An ensemble config is trained as its members; this returns the first member.
     """
+    config = config.member(0) if config.ensemble > 1 else config
     key = result_key(config)
     if cache is not None:
         hit = cache.get(key)
         if hit is not None:
             return hit
-    dataset = make_dataset(config)  # Validates the series (NaN, inf) before paying for TensorFlow.
+    dataset = make_dataset(config, upload)  # Validates the series before paying for TensorFlow.
     result = compute(config, dataset, progress=progress)
     if cache is not None:
         cache.put(key, result)

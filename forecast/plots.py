@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import plotly.graph_objects as go
 
+from forecast import datasets
+from forecast.config import Config
+from forecast.ensemble import BAND_KINDS, Ensemble
 from forecast.pipeline import Result
 
-__all__ = ["COLORS", "forecast_figure", "loss_figure", "series_figure"]
+__all__ = [
+    "COLORS",
+    "RUN_COLORS",
+    "TRACE_NAMES",
+    "ComparedRun",
+    "axis_titles",
+    "chart_title",
+    "comparison_figure",
+    "forecast_figure",
+    "horizon_figure",
+    "loss_figure",
+    "midpoint",
+    "series_figure",
+]
 
 # The Okabe–Ito palette: distinguishable with every common colour-vision deficiency. Actual values are blue,
 # the LSTM's predictions orange and vermillion, and the two are also told apart by marker and line style.
@@ -19,13 +37,43 @@ COLORS = {
     "naive": "#999999",
     "linear_ar": "#009E73",
     "boundary": "#555555",
+    "band": "rgba(230, 159, 0, 0.25)",
+    "recursive_band": "rgba(213, 94, 0, 0.15)",
 }
+# Runs compared on one chart: the rest of the palette, then repeats (markers and dashes still differ).
+RUN_COLORS = ("#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 TRACE_NAMES = {
-    "actual": "Actual f(x)",
+    "actual": "Actual",
     "train_fit": "LSTM one-step fit (train)",
     "one_step": "LSTM one-step (test)",
     "recursive": "LSTM recursive (test)",
+    "one_step_band": "ensemble one-step spread",
+    "recursive_band": "ensemble recursive spread",
 }
+MODEL_LABELS = {"lstm": "LSTM", "linear_ar": "Linear AR", "naive": "Naive"}
+
+
+def axis_titles(config: Config) -> tuple[str, str]:
+    """Names of the x axis and the value axis for the config's series."""
+    if config.source == "dataset":
+        info = datasets.CATALOGUE[config.dataset]
+        return info.x_column, info.value_column
+    if config.source == "upload":
+        return config.x_column or "row", config.value_column or "value"
+    return "x", "f(x)"
+
+
+def chart_title(config: Config) -> str:
+    if config.source == "dataset":
+        return datasets.CATALOGUE[config.dataset].title
+    if config.source == "upload":
+        return f"Uploaded series: {config.value_column or 'first numeric column'}"
+    return f"f(x) = {config.expression}"
+
+
+def midpoint(first: np.ndarray | float, second: np.ndarray | float):
+    """Half-way between two x values, numbers or dates."""
+    return first + (second - first) / 2
 
 
 def _layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
@@ -42,7 +90,25 @@ def _layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Fig
     return figure
 
 
-def series_figure(xs: np.ndarray, ys: np.ndarray, boundary_x: float | None = None, title: str = "f(x)") -> go.Figure:
+def _boundary(figure: go.Figure, x: object) -> None:
+    # A shape and an annotation rather than add_vline, which cannot place its label on a date axis; a numpy
+    # date becomes ISO text, which Plotly reads on a date axis (a datetime64 scalar would be taken for a number).
+    if isinstance(x, np.datetime64):
+        x = str(np.datetime_as_string(x, unit="s"))
+    line = {"color": COLORS["boundary"], "dash": "dot", "width": 1}
+    figure.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", line=line)
+    figure.add_annotation(
+        x=x, y=0, yref="paper", text="train | test", showarrow=False, xanchor="left", yanchor="bottom"
+    )
+
+
+def series_figure(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    boundary_x: object = None,
+    title: str = "f(x)",
+    axis: tuple[str, str] = ("x", "f(x)"),
+) -> go.Figure:
     """The actual curve alone, with the train/test boundary if given: what the page shows before training."""
     figure = go.Figure()
     figure.add_trace(
@@ -52,18 +118,12 @@ def series_figure(xs: np.ndarray, ys: np.ndarray, boundary_x: float | None = Non
             mode="lines",
             name=TRACE_NAMES["actual"],
             line={"color": COLORS["actual"], "width": 1.5},
-            marker={"symbol": "star", "size": 4, "color": COLORS["actual"]},
-            hovertemplate="x=%{x:.4g}<br>actual=%{y:.4g}<extra></extra>",
+            hovertemplate="x=%{x}<br>actual=%{y:.4g}<extra></extra>",
         )
     )
     if boundary_x is not None:
-        figure.add_vline(
-            x=boundary_x,
-            line={"color": COLORS["boundary"], "dash": "dot", "width": 1},
-            annotation_text="train | test",
-            annotation_position="bottom right",
-        )
-    return _layout(figure, title, "x", "f(x)")
+        _boundary(figure, boundary_x)
+    return _layout(figure, title, *axis)
 
 
 def _prediction_trace(
@@ -76,29 +136,49 @@ def _prediction_trace(
         name=name,
         customdata=np.column_stack([actual, error]),
         hovertemplate=(
-            "x=%{x:.4g}<br>actual=%{customdata[0]:.4g}<br>predicted=%{y:.4g}<br>error=%{customdata[1]:.3g}"
+            "x=%{x}<br>actual=%{customdata[0]:.4g}<br>predicted=%{y:.4g}<br>error=%{customdata[1]:.3g}"
             f"<extra>{name}</extra>"
         ),
         **style,
     )
 
 
-def boundary_x(result: Result) -> float:
+def boundary_x(result: Result) -> object:
     """Half-way between the last training target and the first test target."""
     test_start = result.test_xs[0]
     last_train = result.train_target_xs[-1] if result.n_train else test_start
-    return float((test_start + last_train) / 2)
+    return midpoint(last_train, test_start)
 
 
-def forecast_figure(result: Result) -> go.Figure:
+def _band(figure: go.Figure, xs: np.ndarray, lower: np.ndarray, upper: np.ndarray, name: str, color: str) -> None:
+    # Upper edge first, then the lower edge filled up to it: one legend entry toggles both.
+    figure.add_trace(
+        go.Scatter(x=xs, y=upper, mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False, legendgroup=name)
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=xs,
+            y=lower,
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor=color,
+            name=name,
+            legendgroup=name,
+            hoverinfo="skip",
+        )
+    )
+
+
+def forecast_figure(result: Result, ensemble: Ensemble | None = None, band: str = BAND_KINDS[0]) -> go.Figure:
     """The actual curve with the LSTM's one-step and recursive predictions over it, baselines one click away.
 
     Traces, in order: actual; LSTM one-step fit on the training windows (faint); LSTM one-step test predictions
     (markers, as in the original post); LSTM recursive forecast (line); then the naive and linear-AR baselines,
-    hidden until their legend entry is clicked.
+    hidden until their legend entry is clicked; then, for an ensemble, the bands of its members' forecasts.
     """
     config = result.config
-    figure = series_figure(result.xs, result.ys, boundary_x(result), title=f"f(x) = {config.expression}")
+    figure = series_figure(result.xs, result.ys, boundary_x(result), chart_title(config), axis_titles(config))
     lstm = result.predictions["lstm"]
     test_xs = result.test_xs
     test_actual = result.test_targets
@@ -153,7 +233,90 @@ def forecast_figure(result: Result) -> go.Figure:
                     line={"color": COLORS[model], "width": 1.5, "dash": dash},
                 )
             )
+    if ensemble is not None and ensemble.size > 1:
+        for kind, color in (("one_step", COLORS["band"]), ("recursive", COLORS["recursive_band"])):
+            lower, upper = ensemble.band(kind, band)
+            name = f"{TRACE_NAMES[kind + '_band']} ({band}, {ensemble.size} seeds)"
+            _band(figure, test_xs, lower, upper, name, color)
     return figure
+
+
+def horizon_figure(result: Result) -> go.Figure:
+    """Recursive-forecast RMSE against steps ahead, for the LSTM and both baselines."""
+    figure = go.Figure()
+    styles = {"lstm": ("solid", 2.5), "linear_ar": ("dot", 2), "naive": ("dash", 2)}
+    colors = {"lstm": COLORS["lstm_recursive"], "linear_ar": COLORS["linear_ar"], "naive": COLORS["naive"]}
+    for model, errors in result.horizon.items():
+        dash, width = styles[model]
+        steps = np.arange(1, len(errors) + 1)
+        figure.add_trace(
+            go.Scatter(
+                x=steps,
+                y=errors,
+                mode="lines+markers",
+                name=MODEL_LABELS[model],
+                line={"color": colors[model], "dash": dash, "width": width},
+                marker={"size": 4},
+                hovertemplate=f"{MODEL_LABELS[model]}: %{{x}} steps ahead, RMSE %{{y:.4g}}<extra></extra>",
+            )
+        )
+    spread = float(np.std(result.test_targets))
+    figure.add_hline(
+        y=spread,
+        line={"color": COLORS["boundary"], "dash": "dot", "width": 1},
+        annotation_text="std of the test values: no better than predicting the mean",
+        annotation_position="top left",
+    )
+    return _layout(figure, "Recursive forecast error by steps ahead", "steps ahead", "RMSE")
+
+
+@dataclasses.dataclass(frozen=True)
+class ComparedRun:
+    """What the comparison chart needs of a run: its label and its test-part values and forecasts."""
+
+    label: str
+    test_xs: np.ndarray
+    actual: np.ndarray
+    one_step: np.ndarray
+    recursive: np.ndarray
+    series_key: str  # runs with the same key share one actual series
+
+
+def comparison_figure(runs: list[ComparedRun]) -> go.Figure:
+    """Several runs' LSTM test forecasts on one chart: one-step as markers, recursive as lines, one colour each."""
+    figure = go.Figure()
+    drawn_series: set[str] = set()
+    for index, run in enumerate(runs):
+        color = RUN_COLORS[index % len(RUN_COLORS)]
+        if run.series_key not in drawn_series:
+            drawn_series.add(run.series_key)
+            name = TRACE_NAMES["actual"] if len(drawn_series) == 1 else f"Actual ({run.label})"
+            figure.add_trace(
+                go.Scatter(
+                    x=run.test_xs, y=run.actual, mode="lines", name=name, line={"color": COLORS["actual"], "width": 2}
+                )
+            )
+        figure.add_trace(
+            go.Scatter(
+                x=run.test_xs,
+                y=run.one_step,
+                mode="markers",
+                name=f"{run.label}: one-step",
+                legendgroup=run.label,
+                marker={"color": color, "size": 6, "symbol": ("circle", "square", "diamond", "triangle-up")[index % 4]},
+            )
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=run.test_xs,
+                y=run.recursive,
+                mode="lines",
+                name=f"{run.label}: recursive",
+                legendgroup=run.label,
+                line={"color": color, "width": 2, "dash": ("dash", "dot", "dashdot", "longdash")[index % 4]},
+            )
+        )
+    return _layout(figure, "Test forecasts of the selected runs", "x", "value")
 
 
 def loss_figure(loss: np.ndarray, val_loss: np.ndarray, *, scaled: bool = True) -> go.Figure:

@@ -7,9 +7,10 @@ import json
 import numpy as np
 import pandas as pd
 
+from forecast.ensemble import Ensemble
 from forecast.pipeline import MODEL_NAMES, Result
 
-__all__ = ["MODEL_LABELS", "config_json", "metrics_table", "predictions_table", "reading"]
+__all__ = ["MODEL_LABELS", "config_json", "ensemble_table", "metrics_table", "predictions_table", "reading"]
 
 MODEL_LABELS = {"lstm": "LSTM", "naive": "Naive (repeat last value)", "linear_ar": "Linear AR (least squares)"}
 KIND_LABELS = {"one_step": "one-step", "recursive": "recursive"}
@@ -24,6 +25,15 @@ def metrics_table(result: Result) -> pd.DataFrame:
         for kind, label in KIND_LABELS.items():
             values = result.metrics[model][kind]
             rows.append({"model": MODEL_LABELS[model], "forecast": label, **values})
+    return pd.DataFrame(rows, columns=["model", "forecast", "rmse", "mae", "r2"])
+
+
+def ensemble_table(ensemble: Ensemble) -> pd.DataFrame:
+    """The metrics of an ensemble's mean forecast, one row per kind, shaped like `metrics_table`."""
+    rows = [
+        {"model": f"LSTM ensemble mean ({ensemble.size} seeds)", "forecast": label, **ensemble.metrics[kind]}
+        for kind, label in KIND_LABELS.items()
+    ]
     return pd.DataFrame(rows, columns=["model", "forecast", "rmse", "mae", "r2"])
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from forecast.cache import ResultCache
 from forecast.config import Config
+from forecast.data import Dataset
 from forecast.pipeline import Result, result_key
 
 __all__ = ["DEFAULT_TRAININGS_PER_WORKER", "Job", "JobState", "Subscription", "TrainingService"]
@@ -89,8 +90,11 @@ def _is_cancelled(number: int) -> bool:
     return _cancel_flags[number % CANCEL_SLOTS] == number + 1
 
 
-def _train(number: int, config_fields: dict[str, Any]) -> Result | None:
-    """Train one config, streaming progress to the service; None if the job was cancelled."""
+def _train(number: int, config_fields: dict[str, Any], dataset: Dataset | None) -> Result | None:
+    """Train one config, streaming progress to the service; None if the job was cancelled.
+
+    `dataset` is the series prepared by the app (needed for an uploaded file, which the worker cannot read).
+    """
     from forecast import model, pipeline
 
     if _is_cancelled(number):
@@ -103,7 +107,7 @@ def _train(number: int, config_fields: dict[str, Any]) -> Result | None:
         _progress_queue.put((number, "epoch", dataclasses.asdict(epoch_report)))
 
     try:
-        return pipeline.compute(Config(**config_fields), progress=report)
+        return pipeline.compute(Config(**config_fields), dataset, progress=report)
     except model.TrainingCancelled:
         return None
 
@@ -117,8 +121,11 @@ class Job:
     The service's dispatcher thread fills in `state` and `reports` as the worker reports progress.
     """
 
-    def __init__(self, config: Config, key: str, number: int, cache: ResultCache | None) -> None:
+    def __init__(
+        self, config: Config, key: str, number: int, cache: ResultCache | None, dataset: Dataset | None = None
+    ) -> None:
         self.config = config
+        self.dataset = dataset  # the prepared series, sent to the worker
         self.key = key
         self.number = number  # submission order: queue positions and cancel flags
         self.cache = cache  # where the result is stored when it arrives
@@ -264,11 +271,12 @@ class TrainingService:
             elif kind == "epoch":
                 job.reports.append(payload)
 
-    def submit(self, config: Config, cache: ResultCache | None = None) -> Job:
+    def submit(self, config: Config, cache: ResultCache | None = None, dataset: Dataset | None = None) -> Job:
         """Subscribe to the training of `config`: an in-flight job for the same config, or a new one.
 
-        The result is stored in `cache` when it arrives. Every `submit` must be paired with a `release` when the
-        caller stops waiting.
+        The result is stored in `cache` when it arrives. `dataset` is the config's prepared series (required
+        for an uploaded file; otherwise the worker builds it). Every `submit` must be paired with a `release`
+        when the caller stops waiting.
         """
         key = result_key(config)
         with self._lock:
@@ -276,7 +284,7 @@ class TrainingService:
                 raise RuntimeError("the training service has been shut down")
             job = self._jobs.get(key)
             if job is None or job.finished:
-                job = Job(config, key, next(self._numbers), cache)
+                job = Job(config, key, next(self._numbers), cache, dataset)
                 self._jobs[key] = job
                 self._jobs_by_number[job.number] = job
                 self._start(job)
@@ -286,12 +294,14 @@ class TrainingService:
                 job._release_timer = None
             return job
 
-    def subscribe(self, config: Config, cache: ResultCache | None = None) -> Subscription:
+    def subscribe(
+        self, config: Config, cache: ResultCache | None = None, dataset: Dataset | None = None
+    ) -> Subscription:
         """`submit`, wrapped in a `Subscription` that releases the job exactly once."""
-        return Subscription(self, self.submit(config, cache))
+        return Subscription(self, self.submit(config, cache, dataset))
 
     def _start(self, job: Job) -> None:
-        arguments = (_train, job.number, job.config.to_dict())
+        arguments = (_train, job.number, job.config.to_dict(), job.dataset)
         try:
             future = self._executor.submit(*arguments)
         except BrokenProcessPool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import base64
 import json
 import re
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from forecast import datasets
 from forecast.config import DEFAULT_CONFIG, FIELD_NAMES, ORIGINAL_RECIPE, Config
 from forecast.data import make_dataset
 from forecast.plots import TRACE_NAMES
@@ -36,7 +38,7 @@ def chart_traces(at: AppTest, title_part: str = "") -> dict[str, dict]:
         spec = json.loads(chart.proto.spec)
         title = spec.get("layout", {}).get("title", {}).get("text", "")
         if title_part in title:
-            return {trace["name"]: trace for trace in spec["data"]}
+            return {trace.get("name"): trace for trace in spec["data"]}
     raise AssertionError(f"no chart titled {title_part!r}")
 
 
@@ -84,7 +86,9 @@ def tiny(tiny_config) -> Config:
 def test_every_config_field_has_a_keyed_widget_and_there_is_a_train_button(tiny):
     at = app_with_params(tiny).run()
     assert not at.exception
-    keys = {element.key for element in at.get("number_input") + at.get("text_input") + at.get("radio")}
+    keys = {
+        element.key for element in at.get("number_input") + at.get("text_input") + at.get("radio") + at.get("selectbox")
+    }
     assert set(FIELD_NAMES) <= keys
     assert any(button.key == "train" for button in at.button)
     for name in FIELD_NAMES:
@@ -189,7 +193,7 @@ def test_downloads_and_training_tab(tiny):
     at = app_with_params(tiny).run()
     assert not at.exception
     keys = {element.proto.id for element in at.get("download_button")}
-    assert len(keys) == 3
+    assert len(keys) == 4  # predictions, model, config, and the exported script
     labels = [metric.label for metric in at.metric]
     assert {"Fit time", "Epochs run", "Result"} <= set(labels)
     loss = chart_traces(at, "Loss per epoch")
@@ -273,3 +277,107 @@ def test_every_kind_of_bad_input_in_the_form_shows_an_error_and_keeps_the_result
     assert message in shown(at.error), shown(at.error)
     traces = chart_traces(at, "f(x) =")
     assert len(decode(traces[TRACE_NAMES["one_step"]]["y"])) == make_dataset(tiny).n_test
+
+
+# --- beyond the blog post: data sources, ensembles, horizon, history, code ----------------------------------
+
+UPLOAD = ("t,level\n" + "".join(f"{index},{np.cos(index / 4):.5f}\n" for index in range(60))).encode()
+
+
+def with_upload(at: AppTest, data: bytes = UPLOAD) -> AppTest:
+    """Put a file in the session as the file uploader would (AppTest cannot drive the uploader itself)."""
+    import app as app_module
+
+    digest = datasets.content_hash(data)
+    at.session_state["uploads"] = {digest: app_module.SessionUpload("series.csv", data, datasets.inspect_csv(data))}
+    return at
+
+
+def test_bundled_dataset_trains_and_is_shareable(tiny):
+    config = tiny.replace(source="dataset", dataset="lake_huron", lookback=4)
+    at = app_with_params(config).run()
+    assert not at.exception and not at.error
+    traces = chart_traces(at, "Lake Huron")
+    assert len(decode(traces[TRACE_NAMES["actual"]]["y"])) == 98
+    assert url_params(at)["source"] == "dataset" and url_params(at)["dataset"] == "lake_huron"
+    assert widget(at, "dataset").value == "lake_huron"
+
+
+def test_switching_the_source_to_a_dataset(tiny):
+    at = app_with_params(tiny).run()
+    at.radio(key="source").set_value("dataset").run()
+    assert not at.exception and chart_traces(at, "Airline passengers")
+    widget(at, "dataset").set_value("us_accidental_deaths").run()
+    assert not at.exception
+    assert chart_traces(at, "US accidental deaths")
+    assert widget(at, "expression").disabled and not widget(at, "dataset").disabled
+
+
+def test_uploaded_series_trains_with_its_columns(tiny):
+    digest = datasets.content_hash(UPLOAD)
+    config = tiny.replace(source="upload", upload=digest, x_column="t", value_column="level", lookback=4)
+    at = with_upload(app_with_params(config)).run()
+    assert not at.exception and not at.error
+    traces = chart_traces(at, "Uploaded series")
+    np.testing.assert_allclose(decode(traces[TRACE_NAMES["actual"]]["y"]), np.round(np.cos(np.arange(60) / 4), 5))
+    assert widget(at, "value_column").value == "level" and widget(at, "x_column").value == "t"
+    assert url_params(at)["upload"] == digest
+
+
+def test_a_link_to_an_upload_this_page_lacks_says_so(tiny):
+    config = tiny.replace(source="upload", upload="f" * 64, lookback=4)
+    at = app_with_params(config).run()
+    assert not at.exception and not at.error
+    assert "upload the same file" in shown(at.info)
+    assert not at.get("progress")
+
+
+def test_choosing_upload_without_a_file_asks_for_one(tiny):
+    at = app_with_params(tiny).run()
+    at.radio(key="source").set_value("upload").run()
+    assert not at.exception
+    assert "Upload a CSV file" in shown(at.info)
+
+
+def test_ensemble_draws_bands_and_reports_the_mean(tiny):
+    at = app_with_params(tiny.replace(ensemble=3, seed=40)).run()
+    assert not at.exception and not at.error
+    traces = chart_traces(at, "f(x) =")
+    bands = [name for name in traces if name and "spread" in name]
+    assert len(bands) == 2 and all("3 seeds" in name for name in bands)
+    assert len(at.table) == 2 and "ensemble mean" in at.table[1].value.iloc[0]["Model"]
+    at.radio(key="band").set_value("mean ± 2 sd").run()
+    assert any("mean ± 2 sd" in name for name in chart_traces(at, "f(x) =") if name)
+
+
+def test_horizon_chart_has_the_three_models(tiny):
+    at = app_with_params(tiny).run()
+    traces = chart_traces(at, "steps ahead")
+    assert set(traces) == {"LSTM", "Naive", "Linear AR"}
+    n_test = make_dataset(tiny).n_test
+    assert len(decode(traces["LSTM"]["y"])) == -(-n_test // 2)
+
+
+def test_history_compares_and_removes_runs(tiny):
+    at = app_with_params(tiny.replace(seed=61)).run()
+    widget(at, "seed").set_value(62)
+    at.button(key="train").click().run()
+    assert not at.exception
+    history = at.dataframe[0].value
+    assert len(history) >= 2 and "recursive RMSE" in history.columns
+    chosen = at.multiselect(key="compare_runs")
+    assert len(chosen.value) == 2
+    traces = chart_traces(at, "selected runs")
+    assert sum(1 for name in traces if name.endswith(": one-step")) == 2
+    at.button(key="remove_runs").click().run()
+    assert not at.exception
+    remaining = at.dataframe[0].value if at.dataframe else []
+    assert len(remaining) == len(history) - 2
+
+
+def test_code_tab_shows_a_runnable_script(tiny):
+    at = app_with_params(tiny).run()
+    code = at.code[0].value
+    ast.parse(code)
+    assert "LOOKBACK = 5" in code and "EPOCHS = 2" in code
+    assert any("script" in button.proto.label for button in at.get("download_button"))

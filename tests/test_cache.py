@@ -25,6 +25,7 @@ def fake_result(config: Config, size: int = 0) -> Result:
         m: {"one_step": np.arange(n_windows, dtype=float), "recursive": np.ones(n_test)} for m in MODEL_NAMES
     }
     metrics = {m: {k: {"rmse": 1.0, "mae": 1.0, "r2": 0.5} for k in ("one_step", "recursive")} for m in MODEL_NAMES}
+    horizon = {m: np.linspace(1.0, 2.0, max(1, -(-n_test // 2))) for m in MODEL_NAMES}
     return Result(
         config=config,
         xs=np.arange(n, dtype=float),
@@ -33,6 +34,7 @@ def fake_result(config: Config, size: int = 0) -> Result:
         n_test=n_test,
         predictions=predictions,
         metrics=metrics,
+        horizon=horizon,
         loss=np.array([1.0, 0.5]),
         val_loss=np.array([1.5, 0.7]),
         fit_seconds=1.0,

@@ -9,7 +9,12 @@ from forecast.config import DEFAULT_CONFIG, ORIGINAL_RECIPE, Config, from_query_
 
 def test_defaults_match_the_design():
     assert DEFAULT_CONFIG.to_dict() == {
+        "source": "expression",
         "expression": "x*sin(x)",
+        "dataset": "airline_passengers",
+        "upload": "",
+        "value_column": "",
+        "x_column": "",
         "x_start": -20.0,
         "x_end": 20.0,
         "x_step": 0.1,
@@ -25,6 +30,7 @@ def test_defaults_match_the_design():
         "batch_size": 50,
         "learning_rate": 0.001,
         "seed": 0,
+        "ensemble": 1,
     }
     assert DEFAULT_CONFIG.n_points == 400
     assert split_sizes(400, 5, 0.8) == (316, 79)
@@ -168,3 +174,36 @@ def test_field_specs_cover_every_field():
         assert spec.label and spec.help
     with pytest.raises(ValueError, match="no field"):
         config_module.field_spec("nope")
+
+
+def test_fields_of_other_sources_are_reset_so_equal_runs_are_equal_configs():
+    a = Config(source="dataset", dataset="lake_huron", expression="sin(x)", x_step=0.2, value_column="v")
+    b = Config(source="dataset", dataset="lake_huron")
+    assert a == b and config_module.config_hash(a, "v") == config_module.config_hash(b, "v")
+    assert Config(expression="sin(x)", dataset="lake_huron").dataset == DEFAULT_CONFIG.dataset
+
+
+def test_source_specific_checks():
+    assert Config(source="dataset", dataset="us_accidental_deaths").n_points == 72
+    with pytest.raises(ValueError, match="source 'upload' needs a file"):
+        Config(source="upload")
+    with pytest.raises(ValueError, match="64 hex digits"):
+        Config(source="upload", upload="../../etc/passwd")
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        Config(source="dataset", dataset="secret")
+    with pytest.raises(ValueError, match="lookback 71"):
+        Config(source="dataset", dataset="us_accidental_deaths", lookback=71)
+    with pytest.raises(ValueError, match="column name"):
+        Config(source="upload", upload="a" * 64, value_column="x" * 101)
+    assert Config(source="upload", upload="a" * 64).n_points is None
+
+
+def test_ensemble_members_and_budget():
+    config = DEFAULT_CONFIG.replace(ensemble=3, seed=7)
+    members = [config.member(index) for index in range(3)]
+    assert [member.seed for member in members] == [7, 8, 9] and {member.ensemble for member in members} == {1}
+    with pytest.raises(ValueError, match="member 3 does not exist"):
+        config.member(3)
+    single = Config(units=128)  # within the budget alone …
+    with pytest.raises(ValueError, match="ensemble size"):
+        single.replace(ensemble=5)  # … but not five times over

@@ -3,8 +3,18 @@ import math
 import numpy as np
 import pytest
 
+from forecast import datasets
 from forecast.config import DEFAULT_CONFIG, Config
-from forecast.data import StandardScaler, make_dataset, make_grid, make_series, make_windows, split
+from forecast.data import (
+    MissingUpload,
+    StandardScaler,
+    make_dataset,
+    make_grid,
+    make_series,
+    make_windows,
+    raw_series,
+    split,
+)
 from forecast.expressions import ExpressionError
 
 
@@ -112,3 +122,37 @@ def test_nan_in_series_is_reported_with_x():
 def test_grid_excludes_the_end():
     grid = make_grid(Config(x_start=0.0, x_end=2.0, x_step=0.1))
     assert len(grid) == 20 and grid[-1] == pytest.approx(1.9)
+
+
+# --- other sources ------------------------------------------------------------------------------------------
+
+UPLOAD = ("t,level\n" + "".join(f"{index},{np.cos(index / 4):.5f}\n" for index in range(60))).encode()
+UPLOAD_CONFIG = Config(source="upload", upload=datasets.content_hash(UPLOAD), x_column="t", lookback=4)
+
+
+def test_dataset_source():
+    dataset = make_dataset(Config(source="dataset", dataset="lake_huron", lookback=4))
+    assert len(dataset.ys) == 98 and dataset.xs[0] == 1875.0
+    assert dataset.n_train + dataset.n_test == 94
+
+
+def test_upload_source_needs_the_file_and_checks_its_hash():
+    dataset = make_dataset(UPLOAD_CONFIG, UPLOAD)
+    np.testing.assert_allclose(dataset.ys, np.round(np.cos(np.arange(60) / 4), 5))
+    np.testing.assert_array_equal(dataset.xs, np.arange(60.0))
+    with pytest.raises(MissingUpload, match="upload the same file"):
+        make_dataset(UPLOAD_CONFIG)
+    with pytest.raises(ValueError, match="does not match"):
+        make_dataset(UPLOAD_CONFIG, UPLOAD + b"1,2\n")
+
+
+def test_split_is_checked_against_the_real_length_of_a_file():
+    with pytest.raises(ValueError, match="lookback 58"):
+        make_dataset(UPLOAD_CONFIG.replace(lookback=58), UPLOAD)
+
+
+def test_noise_is_added_after_reading_and_raw_series_is_without_it():
+    noisy = UPLOAD_CONFIG.replace(noise=0.1)
+    _, raw = raw_series(noisy, UPLOAD)
+    dataset = make_dataset(noisy, UPLOAD)
+    assert 0.05 < np.std(dataset.ys - raw) < 0.15

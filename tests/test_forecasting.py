@@ -3,7 +3,7 @@ import pytest
 
 from forecast.config import DEFAULT_CONFIG
 from forecast.data import make_dataset
-from forecast.forecasting import LinearAutoregression, naive_predictor, one_step, recursive
+from forecast.forecasting import LinearAutoregression, horizon_rmse, naive_predictor, one_step, recursive
 from forecast.metrics import rmse
 
 
@@ -61,3 +61,33 @@ def test_bad_arguments():
         one_step(naive_predictor, np.ones(3))
     with pytest.raises(ValueError, match="matching"):
         LinearAutoregression(np.ones((3, 2)), np.ones(4))
+
+
+def reference_horizon(predict, windows, targets):
+    """Every origin rolled forward one at a time, errors collected by steps ahead: a plain double loop."""
+    n = len(targets)
+    squared = [[] for _ in range(-(-n // 2))]
+    for origin in range(n):
+        forecast = recursive(predict, windows[origin], n - origin)
+        for step in range(min(len(squared), n - origin)):
+            squared[step].append((forecast[step] - targets[origin + step]) ** 2)
+    return np.sqrt([np.mean(values) for values in squared])
+
+
+def test_horizon_rmse_matches_a_plain_loop_and_starts_at_the_one_step_error():
+    dataset = make_dataset(DEFAULT_CONFIG.replace(lookback=4))
+    model = LinearAutoregression(dataset.train_windows[:50] + 0.01, dataset.train_targets[:50])  # slightly off
+
+    def damped(windows):
+        return 0.9 * model(windows)
+
+    errors = horizon_rmse(damped, dataset.test_windows, dataset.test_targets)
+    assert errors.shape == (-(-dataset.n_test // 2),)
+    np.testing.assert_allclose(errors, reference_horizon(damped, dataset.test_windows, dataset.test_targets))
+    assert errors[0] == pytest.approx(rmse(dataset.test_targets, damped(dataset.test_windows)))
+    assert errors[-1] > errors[0]  # a damped model falls further behind the further it looks
+
+
+def test_horizon_rmse_refuses_mismatched_input():
+    with pytest.raises(ValueError, match="windows"):
+        horizon_rmse(naive_predictor, np.ones((3, 2)), np.ones(4))

@@ -119,3 +119,48 @@ def test_every_kind_of_bad_input_exits_2_with_a_clear_line(changes, message, cap
     assert captured.out == ""
     assert len(captured.err.strip().splitlines()) == 1
     assert message in captured.err
+
+
+def test_csv_file_and_bundled_dataset(tmp_path, capsys):
+    path = tmp_path / "series.csv"
+    path.write_text("t,level\n" + "".join(f"{index},{(index % 7) * 0.5}\n" for index in range(40)))
+    assert main([*TINY_FLAGS, "--csv", str(path), "--x-column", "t", "--lookback", "3", "--json", "--no-cache"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["config"]["source"] == "upload" and len(summary["config"]["upload"]) == 64
+    assert summary["n_points"] == 40 and summary["config"]["expression"] == "x*sin(x)"
+    assert main(["--source", "dataset", "--dataset", "lake_huron", "--epochs", "2", "--units", "4", "--layers", "1",
+                 "--json", "--no-cache"]) == 0  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["n_points"] == 98
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x00\x01binary", "binary data"),
+        (b"a,b\n1,2\n", "at least 20"),
+        (b"name\n" + b"text\n" * 30, "no column of numbers"),
+    ],
+)
+def test_bad_csv_exits_2(content, message, tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(SystemExit) as caught:
+        main(["--csv", str(path), "--json"])
+    assert caught.value.code == 2
+    error = capsys.readouterr().err
+    assert message in error and len(error.strip().splitlines()) == 1
+
+
+def test_missing_csv_file_exits_2(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["--csv", "/nonexistent/file.csv"])
+    assert caught.value.code == 2 and "cannot read" in capsys.readouterr().err
+
+
+def test_ensemble_reports_the_mean_forecast(capsys):
+    assert main([*TINY_FLAGS, "--ensemble", "2", "--json", "--no-cache"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["config"]["ensemble"] == 2
+    assert summary["ensemble"]["size"] == 2 and summary["ensemble"]["seeds"] == [0, 1]
+    low, high = summary["ensemble"]["member_rmse_range"]["one_step"]
+    assert low <= summary["metrics"]["lstm"]["one_step"]["rmse"] <= high

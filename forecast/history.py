@@ -1,0 +1,137 @@
+"""The runs of a session, kept small: enough to list them, compare their forecasts and bring them back."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+
+from forecast import datasets
+from forecast.config import DEFAULT_CONFIG, Config
+from forecast.pipeline import Result, result_key
+from forecast.plots import ComparedRun
+
+__all__ = ["MAX_RUNS", "History", "RunRecord", "describe"]
+
+MAX_RUNS = 20
+
+
+def describe(config: Config) -> str:
+    """A short summary of a config: the data, then what differs from the defaults in the network and training."""
+    if config.source == "dataset":
+        data = datasets.CATALOGUE[config.dataset].title
+    elif config.source == "upload":
+        data = f"upload {config.upload[:8]}"
+    else:
+        data = config.expression
+    network = f"{config.layers}×{config.units} LSTM"
+    details = [f"lookback {config.lookback}", network, f"{config.epochs} ep", f"seed {config.seed}"]
+    for name in ("scaling", "dropout", "dense_layers", "learning_rate", "batch_size", "noise", "train_ratio"):
+        value = getattr(config, name)
+        if value != getattr(DEFAULT_CONFIG, name):
+            details.append(f"{name.replace('_', ' ')} {value}")
+    if config.ensemble > 1:
+        details.append(f"ensemble {config.ensemble}")
+    return f"{data} · " + ", ".join(details)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunRecord:
+    """One run as the history keeps it: its config, its numbers and its test forecasts (a few kB)."""
+
+    number: int
+    key: str
+    config: Config
+    metrics: dict[str, dict[str, dict[str, float]]]
+    fit_seconds: float
+    cached: bool
+    test_xs: np.ndarray
+    actual: np.ndarray
+    one_step: np.ndarray
+    recursive: np.ndarray
+
+    @property
+    def label(self) -> str:
+        return f"#{self.number} {describe(self.config)}"
+
+    def compared(self) -> ComparedRun:
+        series = self.config.to_dict()
+        for name in ("lookback", "train_ratio", "layers", "units", "dense_layers", "dropout", "scaling", "epochs",
+                     "batch_size", "learning_rate", "ensemble"):  # fmt: skip
+            series.pop(name)
+        # Runs on the same series and split draw one actual curve between them.
+        series_key = json.dumps(series, sort_keys=True) + f"/{len(self.actual)}"
+        return ComparedRun(self.label, self.test_xs, self.actual, self.one_step, self.recursive, series_key)
+
+
+class History:
+    """The session's runs, newest last, at most `limit` of them (the oldest go first)."""
+
+    def __init__(self, limit: int = MAX_RUNS) -> None:
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        self.limit = limit
+        self.records: list[RunRecord] = []
+        self._next_number = 1
+
+    def add(self, config: Config, result: Result) -> RunRecord:
+        """Record a displayed run, once: the same config shown again returns its existing entry."""
+        key = result_key(config)
+        for record in self.records:
+            if record.key == key:
+                return record
+        record = RunRecord(
+            number=self._next_number,
+            key=key,
+            config=config,
+            metrics=result.metrics,
+            fit_seconds=result.fit_seconds,
+            cached=result.cached,
+            test_xs=result.test_xs,
+            actual=result.test_targets,
+            one_step=result.predictions["lstm"]["one_step"][-result.n_test :],
+            recursive=result.predictions["lstm"]["recursive"],
+        )
+        self._next_number += 1
+        self.records.append(record)
+        del self.records[: max(0, len(self.records) - self.limit)]
+        return record
+
+    def remove(self, labels: list[str]) -> int:
+        """Forget the runs with these labels; returns how many were removed."""
+        before = len(self.records)
+        self.records = [record for record in self.records if record.label not in set(labels)]
+        return before - len(self.records)
+
+    def by_label(self, labels: list[str]) -> list[RunRecord]:
+        wanted = set(labels)
+        return [record for record in self.records if record.label in wanted]
+
+    def table(self) -> pd.DataFrame:
+        """One row per run: what it was, how good, how long, and whether it came from the cache."""
+        rows = [
+            {
+                "run": f"#{record.number}",
+                "settings": describe(record.config),
+                "one-step RMSE": record.metrics["lstm"]["one_step"]["rmse"],
+                "recursive RMSE": record.metrics["lstm"]["recursive"]["rmse"],
+                "linear AR one-step RMSE": record.metrics["linear_ar"]["one_step"]["rmse"],
+                "fit s": record.fit_seconds,
+                "cached": record.cached,
+            }
+            for record in self.records
+        ]
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "run",
+                "settings",
+                "one-step RMSE",
+                "recursive RMSE",
+                "linear AR one-step RMSE",
+                "fit s",
+                "cached",
+            ],
+        )

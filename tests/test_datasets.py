@@ -1,0 +1,105 @@
+import numpy as np
+import pytest
+
+from forecast import datasets
+from forecast.datasets import CATALOGUE, content_hash, inspect_csv, load, read_csv
+
+# Published means of R's copies of these series (datasets::AirPassengers, LakeHuron, USAccDeaths).
+PUBLISHED = {
+    "airline_passengers": (144, 280.2986),
+    "lake_huron": (98, 579.0041),
+    "us_accidental_deaths": (72, 8787.736),
+}
+
+
+def csv_bytes(rows: list[str]) -> bytes:
+    return ("\n".join(rows) + "\n").encode()
+
+
+def series_rows(n: int, header: str = "t,value") -> list[str]:
+    return [header] + [f"{index},{np.sin(index / 3):.6f}" for index in range(n)]
+
+
+@pytest.mark.parametrize("name", list(CATALOGUE))
+def test_bundled_datasets_match_their_published_copies(name):
+    series = load(name)
+    count, mean = PUBLISHED[name]
+    assert len(series.ys) == count
+    assert series.ys.mean() == pytest.approx(mean, abs=1e-3)
+    assert np.all(
+        np.diff(series.xs.astype(np.float64) if series.xs.dtype.kind == "f" else series.xs.astype(np.int64)) > 0
+    )
+
+
+def test_bundled_dates_are_dates():
+    airline = load("airline_passengers")
+    assert airline.xs.dtype.kind == "M"
+    assert str(airline.xs[0])[:7] == "1949-01" and str(airline.xs[-1])[:7] == "1960-12"
+    assert load("lake_huron").xs[0] == 1875.0
+
+
+def test_unknown_dataset():
+    with pytest.raises(ValueError, match="no bundled dataset 'nope'"):
+        load("nope")
+
+
+def test_reads_a_plain_csv_and_chooses_the_first_numeric_column():
+    data = csv_bytes(["name,value,other"] + [f"row{index},{index**2 * 1.5},{-index}" for index in range(30)])
+    series = read_csv(data)
+    assert series.value_label == "value"
+    np.testing.assert_allclose(series.ys, np.arange(30) ** 2 * 1.5)
+    np.testing.assert_array_equal(series.xs, np.arange(30.0))
+
+
+def test_headerless_semicolon_file_and_dates():
+    data = csv_bytes([f"2020-01-{day:02d};{day * 2}" for day in range(1, 29)])
+    columns = inspect_csv(data)
+    assert columns.columns == ("column 1", "column 2") and columns.dates == ("column 1",)
+    value, x = columns.suggestion()
+    series = read_csv(data, value, x)
+    assert series.xs.dtype.kind == "M" and series.ys[0] == 2.0
+
+
+def test_suggestion_prefers_an_increasing_column_for_x():
+    columns = inspect_csv(csv_bytes(series_rows(25, "year,level")))
+    assert columns.suggestion() == ("level", "year")
+
+
+@pytest.mark.parametrize(
+    ("data", "arguments", "message"),
+    [
+        (b"", {}, "the file is empty"),
+        (b"   \n  \n", {}, "the file is empty"),
+        (b"PK\x03\x04" + bytes(100), {}, "Excel workbook"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", {}, "binary data"),
+        (csv_bytes(["a,b"] + [f"x{i},y{i}" for i in range(30)]), {}, "no column of numbers"),
+        (csv_bytes(series_rows(10)), {}, "has 10 rows: at least 20"),
+        (csv_bytes(series_rows(6000)), {}, "6,000 rows: at most 5,000"),
+        (
+            csv_bytes([*series_rows(30)[:5], "4,", "5,abc", *series_rows(30)[7:]]),
+            {},
+            "2 empty or non-numeric values (line 6, 7)",
+        ),
+        (csv_bytes([*series_rows(30)[:3], "2,inf", *series_rows(30)[4:]]), {}, "infinite values (line 4)"),
+        (csv_bytes(series_rows(30)), {"value_column": "missing"}, "no column 'missing' for the values"),
+        (csv_bytes(series_rows(30)), {"x_column": "nope"}, "no column 'nope' for the xs"),
+        (csv_bytes(series_rows(30)), {"value_column": "t", "x_column": "t"}, "cannot be both"),
+        (csv_bytes(["t,value"] + [f"{30 - i},{i}" for i in range(30)]), {"x_column": "t"}, "must increase"),
+        (csv_bytes(["t,value"] + [f"when{i},{i}" for i in range(30)]), {"x_column": "t"}, "neither numbers nor dates"),
+        (b"a,b\n1,2\n3,4,5,6\n" + b"7,8\n" * 30, {}, "could not be read as CSV"),
+    ],
+)
+def test_bad_files_get_clear_messages(data, arguments, message):
+    with pytest.raises(ValueError) as caught:
+        read_csv(data, **arguments)
+    assert message in str(caught.value)
+
+
+def test_oversized_upload_is_refused_without_parsing():
+    data = b"1\n" * (datasets.MAX_UPLOAD_BYTES // 2 + 10)
+    with pytest.raises(ValueError, match=r"at most 20\.0 MB"):
+        read_csv(data)
+
+
+def test_content_hash_is_sha256():
+    assert content_hash(b"abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

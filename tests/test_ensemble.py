@@ -1,0 +1,40 @@
+import numpy as np
+import pytest
+
+from forecast.config import DEFAULT_CONFIG
+from forecast.ensemble import BAND_KINDS, summarize
+from forecast.metrics import rmse
+from tests.test_cache import fake_result
+
+
+def member(seed: int, offset: float):
+    result = fake_result(DEFAULT_CONFIG.replace(seed=seed))
+    result.predictions["lstm"]["recursive"] = result.predictions["lstm"]["recursive"] + offset
+    result.metrics["lstm"]["recursive"]["rmse"] = 1.0 + offset
+    return result
+
+
+def test_summary_mean_bands_and_metrics():
+    members = [member(0, 0.0), member(1, 1.0), member(2, 2.0)]
+    ensemble = summarize(members)
+    assert ensemble.size == 3 and ensemble.seeds == (0, 1, 2)
+    assert ensemble.recursive.shape == (3, members[0].n_test)
+    np.testing.assert_allclose(ensemble.mean("recursive"), members[0].predictions["lstm"]["recursive"] + 1.0)
+    low, high = ensemble.band("recursive", BAND_KINDS[0])
+    np.testing.assert_allclose(high - low, 2.0)
+    low, high = ensemble.band("recursive", BAND_KINDS[1])
+    np.testing.assert_allclose(high - low, 4.0)  # ± 2 sd, sd of (0, 1, 2) with ddof 1 is 1
+    assert ensemble.member_rmse["recursive"] == (1.0, 3.0)
+    expected = rmse(members[0].test_targets, ensemble.mean("recursive"))
+    assert ensemble.metrics["recursive"]["rmse"] == pytest.approx(expected)
+
+
+def test_members_must_share_their_series():
+    first = fake_result(DEFAULT_CONFIG)
+    other = fake_result(DEFAULT_CONFIG.replace(x_step=0.2))
+    with pytest.raises(ValueError, match="share"):
+        summarize([first, other])
+    with pytest.raises(ValueError, match="at least one"):
+        summarize([])
+    with pytest.raises(ValueError, match="band must be"):
+        summarize([first]).band("one_step", "quartiles")
