@@ -617,8 +617,11 @@ def compare_ui(history: History) -> None:
         help=f"Forget them in this session (the history keeps the last {history.limit} runs).",
     )
     if chosen:
-        runs = [record.compared() for record in history.by_label(chosen)]
-        st.plotly_chart(plots.comparison_figure(runs), key="comparison_chart")
+        records = history.by_label(chosen)
+        figure = plots.comparison_figure(
+            [record.compared() for record in records], plots.axis_titles(records[0].config)
+        )
+        st.plotly_chart(figure, key="comparison_chart")
 
 
 def code_ui(config: Config, script: str) -> None:

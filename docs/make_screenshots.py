@@ -4,7 +4,9 @@
 
 It starts `streamlit run app.py` with an empty cache, opens it in headless Chromium, trains the default config
 and saves, in docs/: forecast.png (the main chart and metrics, 1280 wide), training-progress.png (a training
-under way: progress bar and live loss curve), training.png (the Training tab) and mobile.png (390 wide).
+under way: progress bar and live loss curve), training.png (the Training tab), ensemble.png (a bundled dataset
+with the band of a 3-seed ensemble), horizon.png, compare.png (after two runs), code.png and mobile.png
+(390 wide).
 """
 
 from __future__ import annotations
@@ -20,6 +22,16 @@ from tests.e2e.helpers import wait_for_result  # noqa: E402
 from tests.e2e.streamlit_server import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
 
 DOCS = ROOT / "docs"
+SCREENSHOTS = (
+    "forecast.png",
+    "training-progress.png",
+    "training.png",
+    "ensemble.png",
+    "horizon.png",
+    "compare.png",
+    "code.png",
+    "mobile.png",
+)
 
 
 def main() -> None:
@@ -47,6 +59,26 @@ def main() -> None:
             page.get_by_role("tab", name="Training").click()
             page.wait_for_timeout(800)
             page.screenshot(path=DOCS / "training.png", clip={"x": 0, "y": 0, "width": 1280, "height": 1000})
+            # Beyond the blog post: a bundled dataset with an ensemble band, then the other tabs.
+            page.goto(server.url + "?source=dataset&dataset=lake_huron&lookback=8&epochs=150&ensemble=3")
+            wait_for_result(page, timeout=300_000)
+            page.mouse.move(0, 0)
+            page.wait_for_timeout(800)
+            page.screenshot(path=DOCS / "ensemble.png", clip={"x": 0, "y": 0, "width": 1280, "height": 1150})
+            page.get_by_role("tab", name="Horizon").click()
+            page.wait_for_timeout(800)
+            page.screenshot(path=DOCS / "horizon.png", clip={"x": 0, "y": 0, "width": 1280, "height": 900})
+            # A second run in the same session, to compare with the first.
+            page.locator(".st-key-lookback input").fill("4")
+            page.locator(".st-key-train button").first.click()
+            page.wait_for_function("() => new URLSearchParams(location.search).get('lookback') === '4'")
+            wait_for_result(page, timeout=300_000)
+            page.get_by_role("tab", name="Compare runs").click()
+            page.wait_for_timeout(800)
+            page.screenshot(path=DOCS / "compare.png", clip={"x": 0, "y": 0, "width": 1280, "height": 1150})
+            page.get_by_role("tab", name="Code").click()
+            page.wait_for_timeout(800)
+            page.screenshot(path=DOCS / "code.png", clip={"x": 0, "y": 0, "width": 1280, "height": 800})
             phone = browser.new_page(viewport={"width": 390, "height": 1400}, device_scale_factor=1)
             phone.goto(server.url)
             wait_for_result(phone)
@@ -55,7 +87,7 @@ def main() -> None:
         finally:
             browser.close()
             server.stop()
-    for name in ("forecast.png", "training-progress.png", "training.png", "mobile.png"):
+    for name in SCREENSHOTS:
         print(DOCS / name)
 
 

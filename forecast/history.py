@@ -61,8 +61,8 @@ class RunRecord:
         for name in ("lookback", "train_ratio", "layers", "units", "dense_layers", "dropout", "scaling", "epochs",
                      "batch_size", "learning_rate", "ensemble"):  # fmt: skip
             series.pop(name)
-        # Runs on the same series and split draw one actual curve between them.
-        series_key = json.dumps(series, sort_keys=True) + f"/{len(self.actual)}"
+        # Runs on the same series draw one actual curve between them.
+        series_key = json.dumps(series, sort_keys=True)
         return ComparedRun(self.label, self.test_xs, self.actual, self.one_step, self.recursive, series_key)
 
 

@@ -282,20 +282,24 @@ class ComparedRun:
     series_key: str  # runs with the same key share one actual series
 
 
-def comparison_figure(runs: list[ComparedRun]) -> go.Figure:
+def comparison_figure(runs: list[ComparedRun], axis: tuple[str, str] = ("x", "value")) -> go.Figure:
     """Several runs' LSTM test forecasts on one chart: one-step as markers, recursive as lines, one colour each."""
     figure = go.Figure()
-    drawn_series: set[str] = set()
+    # One actual curve per series: from the run whose test part reaches back furthest (a longer lookback or a
+    # larger train ratio leaves a shorter one).
+    longest: dict[str, ComparedRun] = {}
+    for run in runs:
+        if run.series_key not in longest or len(run.actual) > len(longest[run.series_key].actual):
+            longest[run.series_key] = run
+    for number, run in enumerate(longest.values()):
+        name = TRACE_NAMES["actual"] if number == 0 else f"Actual ({run.label})"
+        figure.add_trace(
+            go.Scatter(
+                x=run.test_xs, y=run.actual, mode="lines", name=name, line={"color": COLORS["actual"], "width": 2}
+            )
+        )
     for index, run in enumerate(runs):
         color = RUN_COLORS[index % len(RUN_COLORS)]
-        if run.series_key not in drawn_series:
-            drawn_series.add(run.series_key)
-            name = TRACE_NAMES["actual"] if len(drawn_series) == 1 else f"Actual ({run.label})"
-            figure.add_trace(
-                go.Scatter(
-                    x=run.test_xs, y=run.actual, mode="lines", name=name, line={"color": COLORS["actual"], "width": 2}
-                )
-            )
         figure.add_trace(
             go.Scatter(
                 x=run.test_xs,
@@ -316,7 +320,7 @@ def comparison_figure(runs: list[ComparedRun]) -> go.Figure:
                 line={"color": color, "width": 2, "dash": ("dash", "dot", "dashdot", "longdash")[index % 4]},
             )
         )
-    return _layout(figure, "Test forecasts of the selected runs", "x", "value")
+    return _layout(figure, "Test forecasts of the selected runs", *axis)
 
 
 def loss_figure(loss: np.ndarray, val_loss: np.ndarray, *, scaled: bool = True) -> go.Figure:

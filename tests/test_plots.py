@@ -63,3 +63,29 @@ def test_loss_figure():
     assert [len(trace.y) for trace in figure.data] == [3, 3]
     assert figure.layout.yaxis.type == "log"
     assert list(figure.data[0].x) == [1, 2, 3]
+
+
+def test_comparison_draws_one_actual_curve_per_series():
+    from forecast.history import History
+
+    history = History()
+    for changes in ({}, {"lookback": 8}, {"noise": 0.3}):
+        config = DEFAULT_CONFIG.replace(**changes)
+        history.add(config, fake_result(config))
+    runs = [record.compared() for record in history.records]
+    figure = plots.comparison_figure(runs, ("x", "f(x)"))
+    actual = [trace for trace in figure.data if trace.name.startswith("Actual")]
+    assert len(actual) == 2  # the noisy run is another series
+    assert len(actual[0].x) == max(len(runs[0].actual), len(runs[1].actual))
+    assert sum(trace.name.endswith(": recursive") for trace in figure.data) == 3
+    assert figure.layout.yaxis.title.text == "f(x)"
+
+
+def test_horizon_figure_and_date_boundaries():
+    result = fake_result(DEFAULT_CONFIG)
+    figure = plots.horizon_figure(result)
+    assert {trace.name for trace in figure.data} == {"LSTM", "Naive", "Linear AR"}
+    assert figure.layout.xaxis.title.text == "steps ahead"
+    dates = np.array(["2020-01-01", "2020-02-01"], dtype="datetime64[ns]")
+    series = plots.series_figure(dates, np.array([1.0, 2.0]), plots.midpoint(dates[0], dates[1]))
+    assert series.layout.shapes[0].x0.startswith("2020-01-16")
