@@ -44,6 +44,7 @@ POLL_SECONDS = 0.15
 LIVE_CHART_SECONDS = 0.5
 # Uploaded files a session keeps, newest first; older ones must be uploaded again to be used.
 MAX_SESSION_UPLOADS = 3
+TAB_LABELS = ["Forecast", "Horizon", "Training", "Compare runs", "Code", "About"]
 SOURCE_LABELS = {"expression": "Function of x", "dataset": "Bundled dataset", "upload": "Upload a CSV"}
 
 
@@ -270,6 +271,13 @@ def _number_input(
     )
 
 
+def _number_row(*fields: tuple[str, float | int, str | None, bool]) -> None:
+    """Number inputs side by side: (field, step, format, disabled) each."""
+    for column, (name, step, number_format, disabled) in zip(st.columns(len(fields)), fields, strict=True):
+        with column:
+            _number_input(name, step=step, number_format=number_format, disabled=disabled)
+
+
 def _column_options(key: str) -> list[str]:
     upload = _uploads().get(st.session_state.get("upload", ""))
     options = [""] + (list(upload.columns.columns) if upload else [])
@@ -362,21 +370,9 @@ def sidebar_ui() -> None:
             disabled=not function,
         )
         st.subheader("Data", divider="gray")
-        left, right = st.columns(2)
-        with left:
-            _number_input("x_start", step=1.0, number_format="%g", disabled=not function)
-        with right:
-            _number_input("x_end", step=1.0, number_format="%g", disabled=not function)
-        left, right = st.columns(2)
-        with left:
-            _number_input("x_step", step=0.01, number_format="%g", disabled=not function)
-        with right:
-            _number_input("noise", step=0.05, number_format="%g")
-        left, right = st.columns(2)
-        with left:
-            _number_input("lookback", step=1)
-        with right:
-            _number_input("train_ratio", step=0.05, number_format="%g")
+        _number_row(("x_start", 1.0, "%g", not function), ("x_end", 1.0, "%g", not function))
+        _number_row(("x_step", 0.01, "%g", not function), ("noise", 0.05, "%g", False))
+        _number_row(("lookback", 1, None, False), ("train_ratio", 0.05, "%g", False))
         st.radio(
             FIELD_SPECS["scaling"].label,
             FIELD_SPECS["scaling"].choices,
@@ -385,27 +381,11 @@ def sidebar_ui() -> None:
             help=FIELD_SPECS["scaling"].help,
         )
         st.subheader("Network", divider="gray")
-        left, right = st.columns(2)
-        with left:
-            _number_input("layers", step=1)
-        with right:
-            _number_input("units", step=1)
-        left, right = st.columns(2)
-        with left:
-            _number_input("dense_layers", step=1)
-        with right:
-            _number_input("dropout", step=0.05, number_format="%g")
+        _number_row(("layers", 1, None, False), ("units", 1, None, False))
+        _number_row(("dense_layers", 1, None, False), ("dropout", 0.05, "%g", False))
         st.subheader("Training", divider="gray")
-        left, right = st.columns(2)
-        with left:
-            _number_input("epochs", step=10)
-        with right:
-            _number_input("batch_size", step=1)
-        left, right = st.columns(2)
-        with left:
-            _number_input("learning_rate", step=0.0005, number_format="%g")
-        with right:
-            _number_input("seed", step=1)
+        _number_row(("epochs", 10, None, False), ("batch_size", 1, None, False))
+        _number_row(("learning_rate", 0.0005, "%g", False), ("seed", 1, None, False))
         _number_input("ensemble", step=1)
         st.form_submit_button(
             "Train",
@@ -509,6 +489,19 @@ def training_ui(
 
 
 # --- results ---------------------------------------------------------------------------------------------
+
+
+def band_ui() -> None:
+    # The choice lives outside the widget, so that it survives visits to other tabs (which unmount the widget).
+    st.session_state.band = st.session_state.get("band_kind", BAND_KINDS[0])
+    st.radio(
+        "Band",
+        BAND_KINDS,
+        key="band",
+        horizontal=True,
+        on_change=lambda: st.session_state.update(band_kind=st.session_state.band),
+        help="How the spread of the ensemble's forecasts is drawn.",
+    )
 
 
 def metrics_ui(views: ResultViews, ensemble: Ensemble | None) -> None:
@@ -710,12 +703,16 @@ def main() -> None:
         if st.query_params.to_dict() != config.to_query_params():
             st.query_params.from_dict(config.to_query_params())
 
-    tabs = st.tabs(["Forecast", "Horizon", "Training", "Compare runs", "Code", "About"])
+    # Training progress sits above the tabs, so that it shows whichever tab is open.
+    status_area = st.container()
+    # Only the open tab's content is built and sent (switching tabs reruns the script), which keeps
+    # re-rendering a cached config cheap however many tabs there are.
+    tabs = st.tabs(TAB_LABELS, key="view", on_change="rerun")
     forecast_tab, horizon_tab, training_tab, compare_tab, code_tab, about_tab = tabs
-    with about_tab:
-        about_ui()
+    if about_tab.open:
+        with about_tab:
+            about_ui()
     with forecast_tab:
-        status_area = st.container()
         chart = st.empty()
         details_area = st.container()
 
@@ -725,17 +722,17 @@ def main() -> None:
     st.session_state.wanted_key = key
     results = [cache.get(result_key(member)) for member in members]
     for warning in cache.warnings:
-        st.warning(_plain(warning))
+        status_area.warning(_plain(warning))
     if any(result is None for result in results):
         if missing_upload is not None or dataset is None:
             status_area.info(_plain(missing_upload or "This series is not available here."))
             return
-        # The actual curve first, before any training: the page never waits on TensorFlow to show something.
-        boundary = plots.midpoint(dataset.xs[config.lookback + dataset.n_train - 1], dataset.test_xs[0])
-        chart.plotly_chart(
-            plots.series_figure(dataset.xs, dataset.ys, boundary, plots.chart_title(config), plots.axis_titles(config)),
-            key="series_chart",
-        )
+        if forecast_tab.open:
+            # The actual curve first, before any training: the page never waits on TensorFlow to show something.
+            boundary = plots.midpoint(dataset.xs[config.lookback + dataset.n_train - 1], dataset.test_xs[0])
+            axis = plots.axis_titles(config)
+            figure = plots.series_figure(dataset.xs, dataset.ys, boundary, plots.chart_title(config), axis)
+            chart.plotly_chart(figure, key="series_chart")
         paused = st.session_state.get("paused")
         if paused is not None and paused[0] == key:
             status_area.info(paused[1])
@@ -754,30 +751,35 @@ def main() -> None:
         )
     result = results[0]
     ensemble = summarize(results) if len(results) > 1 else None
-    band = st.session_state.get("band", BAND_KINDS[0])
+    band = st.session_state.get("band_kind", BAND_KINDS[0])
     views = result_views(key, band, result, ensemble)
-    chart.plotly_chart(views.forecast_figure, key="forecast_chart")
     history = _history()
     if st.session_state.get("recorded_key") != key:
         # Once per newly shown run: reruns of the same page (or removing it from the list) do not add it again.
         history.add(config, result)
         st.session_state.recorded_key = key
-    with details_area:
-        if ensemble is not None:
-            st.radio("Band", BAND_KINDS, key="band", horizontal=True, help="How the spread of the ensemble is drawn.")
-        metrics_ui(views, ensemble)
-        downloads_ui(result, views)
-    with horizon_tab:
-        horizon_ui(views)
-    with training_tab:
-        training_tab_ui(result, views)
-    with compare_tab:
-        compare_ui(history)
-    with code_tab:
-        if missing_upload is None:
-            code_ui(config, exported_script(key, config, _raw_values(config)))
-        else:
-            st.info("Upload the file this run used to export its code.")
+    if forecast_tab.open:
+        chart.plotly_chart(views.forecast_figure, key="forecast_chart")
+        with details_area:
+            if ensemble is not None:
+                band_ui()
+            metrics_ui(views, ensemble)
+            downloads_ui(result, views)
+    if horizon_tab.open:
+        with horizon_tab:
+            horizon_ui(views)
+    if training_tab.open:
+        with training_tab:
+            training_tab_ui(result, views)
+    if compare_tab.open:
+        with compare_tab:
+            compare_ui(history)
+    if code_tab.open:
+        with code_tab:
+            if missing_upload is None:
+                code_ui(config, exported_script(key, config, _raw_values(config)))
+            else:
+                st.info("Upload the file this run used to export its code.")
 
 
 if __name__ == "__main__":

@@ -71,10 +71,13 @@ def browser_latencies(repeats: int) -> dict[str, object]:
                 switches.append(time.perf_counter() - clicked)
                 page.wait_for_selector(IDLE, timeout=60_000)
                 retrained |= page.locator('[data-testid="stProgress"]').count() > 0
-                training_tab = page.get_by_role("tab", name="Training")
-                training_tab.click()
+                # The Training tab is built when opened (a rerun): it says whether the result was trained now.
+                page.get_by_role("tab", name="Training").click()
+                page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
                 retrained |= "fresh" in page.locator('[data-testid="stMetric"]').all_inner_texts()[-1]
                 page.get_by_role("tab", name="Forecast").click()
+                page.wait_for_selector('[data-testid="stAlertContentInfo"]', timeout=60_000)
+                page.wait_for_selector(IDLE, timeout=60_000)
         finally:
             browser.close()
             server.stop()

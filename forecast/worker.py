@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures
+import contextlib
 import dataclasses
 import itertools
 import multiprocessing
@@ -34,6 +35,7 @@ DEFAULT_GRACE_SECONDS = 0.3
 # Cancellation flags live in a shared array indexed by job number modulo its size: two jobs share a slot only
 # if this many jobs are in flight at once, far beyond any queue this service lets build up.
 CANCEL_SLOTS = 4096
+WORKER_NICENESS = 5
 
 
 class JobState:
@@ -74,6 +76,10 @@ def _initialise_worker(progress_queue: Any, cancel_flags: Any) -> None:
     # so they must not each die with a KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent()
+    # Below the web server in CPU priority: pages stay responsive (first paint, reruns, other visitors) while a
+    # worker imports TensorFlow or trains; the worker still gets every cycle the server leaves idle.
+    with contextlib.suppress(AttributeError, OSError):
+        os.nice(WORKER_NICENESS)
     # A worker retired after its last training would otherwise spend seconds in interpreter teardown with
     # TensorFlow loaded, while the pool waits for it before starting its replacement. By the time exit handlers
     # run, multiprocessing has flushed the progress queue, so nothing is lost by leaving at once.
