@@ -663,6 +663,18 @@ def _raw_values(config: Config) -> np.ndarray | None:
     return raw_series(config, upload.data if upload else None)[1]
 
 
+def prepare(config: Config) -> tuple[Dataset | None, str | None]:
+    """The config's series, or why it is missing: an uploaded file this session does not have.
+
+    Raises ValueError for a series that cannot be trained on (NaN, a bad file, a split that does not fit).
+    """
+    upload = _uploads().get(config.upload)
+    try:
+        return make_dataset(config.member(0), upload.data if upload else None), None
+    except MissingUpload as error:
+        return None, str(error)
+
+
 def main() -> None:
     st.set_page_config(page_title="LSTM Forecast Playground", page_icon="📈", layout="wide")
     # Starting the worker pool costs nothing here, and lets its TensorFlow import overlap the first paint.
@@ -686,18 +698,14 @@ def main() -> None:
     dataset: Dataset | None = None
     missing_upload = None
     if config is not None:
-        upload = _uploads().get(config.upload)
         try:
-            dataset = make_dataset(config.member(0), upload.data if upload else None)
-        except MissingUpload as error:
-            missing_upload = str(error)
+            dataset, missing_upload = prepare(config)
         except ValueError as error:
             problem = str(error)
     if problem is not None or config is None:
         st.error(f"{_plain(problem or 'invalid settings')}. Showing the last valid settings instead.")
         config = st.session_state.last_good_config
-        upload = _uploads().get(config.upload)
-        dataset = make_dataset(config.member(0), upload.data if upload else None) if not missing_upload else None
+        dataset, missing_upload = prepare(config)
     else:
         st.session_state.last_good_config = config
         if st.query_params.to_dict() != config.to_query_params():
