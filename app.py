@@ -11,7 +11,6 @@ import dataclasses
 import os
 import time
 
-import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 from pandas.io.formats.style import Styler
@@ -101,9 +100,13 @@ def result_views(key: str, band: str, _result: Result, _ensemble: Ensemble | Non
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def exported_script(key: str, _config: Config, _raw_values: np.ndarray | None) -> str:
-    """The standalone script for the config stored under `key`."""
-    return export.standalone_script(_config, _raw_values)
+def exported_script(key: str, _config: Config, _upload: bytes | None) -> str:
+    """The standalone script for the config stored under `key` (`_upload`: its file, for an uploaded series).
+
+    A dataset's or file's values are read inside, so a cached script costs nothing to show again.
+    """
+    raw_values = None if _config.source == "expression" else raw_series(_config, _upload)[1]
+    return export.standalone_script(_config, raw_values)
 
 
 def _plain(text: str) -> str:
@@ -656,13 +659,6 @@ where that file is uploaded again (or its result is still cached on this server)
 # --- page ------------------------------------------------------------------------------------------------
 
 
-def _raw_values(config: Config) -> np.ndarray | None:
-    if config.source == "expression":
-        return None
-    upload = _uploads().get(config.upload)
-    return raw_series(config, upload.data if upload else None)[1]
-
-
 def prepare(config: Config) -> tuple[Dataset | None, str | None]:
     """The config's series, or why it is missing: an uploaded file this session does not have.
 
@@ -785,7 +781,8 @@ def main() -> None:
     if code_tab.open:
         with code_tab:
             if missing_upload is None:
-                code_ui(config, exported_script(key, config, _raw_values(config)))
+                upload = _uploads().get(config.upload)
+                code_ui(config, exported_script(key, config, upload.data if upload else None))
             else:
                 st.info("Upload the file this run used to export its code.")
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from forecast.config import DEFAULT_CONFIG, FIELD_SPECS, Config
-from forecast.datasets import CATALOGUE, MAX_UPLOAD_BYTES, content_hash
+from forecast.datasets import MAX_UPLOAD_BYTES, content_hash
 
 __all__ = ["build_parser", "main"]
 
@@ -92,14 +92,6 @@ def _read_upload(path: str) -> bytes:
     return data
 
 
-def _describe(config: Config) -> str:
-    if config.source == "dataset":
-        return CATALOGUE[config.dataset].title
-    if config.source == "upload":
-        return f"uploaded file {config.upload[:12]}…"
-    return config.expression
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     arguments = build_parser().parse_args(argv)
@@ -163,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         origin = "from the cache" if result.cached else f"trained in {result.fit_seconds:.2f}s"
         print(
-            f"{_describe(config)}: {result.n_points} points, {result.n_train} train / {result.n_test} test "
+            f"{config.data_label()}: {result.n_points} points, {result.n_train} train / {result.n_test} test "
             f"windows, {result.epochs_run} epochs, {origin}"
         )
         print(_table(summary))

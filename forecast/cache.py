@@ -108,11 +108,6 @@ class ResultCache:
         if self.use_disk:
             self._write_disk(key, result)
 
-    def clear_memory(self) -> None:
-        """Forget the in-memory layer (the disk layer stays)."""
-        with self._lock:
-            self._memory.clear()
-
     def _remember(self, key: str, result: Result) -> None:
         with self._lock:
             self._memory[key] = result

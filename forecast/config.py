@@ -167,6 +167,14 @@ class Config:
             return len(datasets.load(self.dataset).ys)
         return None
 
+    def data_label(self) -> str:
+        """A short name for the series: the expression, the dataset's title, or the uploaded file's hash."""
+        if self.source == "dataset":
+            return datasets.CATALOGUE[self.dataset].title
+        if self.source == "upload":
+            return f"upload {self.upload[:8]}"
+        return self.expression
+
     def member(self, index: int) -> Config:
         """The index-th network of an ensemble: the same config with seed + index, trained on its own."""
         if not 0 <= index < self.ensemble:

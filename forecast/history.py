@@ -8,7 +8,6 @@ import json
 import numpy as np
 import pandas as pd
 
-from forecast import datasets
 from forecast.config import DEFAULT_CONFIG, Config
 from forecast.pipeline import Result, result_key
 from forecast.plots import ComparedRun
@@ -20,12 +19,7 @@ MAX_RUNS = 20
 
 def describe(config: Config) -> str:
     """A short summary of a config: the data, then what differs from the defaults in the network and training."""
-    if config.source == "dataset":
-        data = datasets.CATALOGUE[config.dataset].title
-    elif config.source == "upload":
-        data = f"upload {config.upload[:8]}"
-    else:
-        data = config.expression
+    data = config.data_label()
     network = f"{config.layers}×{config.units} LSTM"
     details = [f"lookback {config.lookback}", network, f"{config.epochs} ep", f"seed {config.seed}"]
     for name in ("scaling", "dropout", "dense_layers", "learning_rate", "batch_size", "noise", "train_ratio"):

@@ -220,7 +220,8 @@ def forecast_figure(result: Result, ensemble: Ensemble | None = None, band: str 
             line={"color": COLORS["lstm_recursive"], "width": 2.5, "dash": "dash"},
         )
     )
-    for model, label in (("linear_ar", "Linear AR"), ("naive", "Naive")):
+    for model in ("linear_ar", "naive"):
+        label = MODEL_LABELS[model]
         for kind, dash in (("one_step", "dot"), ("recursive", "dashdot")):
             figure.add_trace(
                 _prediction_trace(

@@ -140,8 +140,6 @@ class Job:
         self.result: Result | None = None
         self.error: str | None = None
         self.worker_pid: int | None = None
-        self.submitted_at = time.monotonic()
-        self.finished_at: float | None = None
         self.subscribers = 0
         self.future: concurrent.futures.Future | None = None
         self._release_timer: threading.Timer | None = None
@@ -334,7 +332,6 @@ class TrainingService:
                 job.cache.put(job.key, result)
             job.result = result
         job.error = error
-        job.finished_at = time.monotonic()
         job.state = JobState.DONE if result is not None else JobState.FAILED if error else JobState.CANCELLED
         with self._lock:
             if self._jobs.get(job.key) is job:
@@ -381,11 +378,6 @@ class TrainingService:
             running = sum(1 for other in self._jobs.values() if other.state == JobState.RUNNING)
         # Jobs ahead in the queue, plus one if every trainer slot is busy with a running job.
         return waiting_ahead + max(0, running - self.max_concurrent + 1)
-
-    def active_jobs(self) -> list[Job]:
-        """Jobs queued or running, in submission order."""
-        with self._lock:
-            return sorted(self._jobs.values(), key=lambda job: job.number)
 
     def worker_pids(self) -> list[int]:
         """Process ids of the current worker processes."""
