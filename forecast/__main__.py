@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from forecast.config import DEFAULT_CONFIG, FIELD_SPECS, Config
+from forecast import sources
+from forecast.config import DEFAULT_CONFIG, FIELD_NAMES, FIELD_TYPES, Config
 from forecast.datasets import MAX_UPLOAD_BYTES, content_hash
+from forecast.ensemble import Ensemble, summarize
+from forecast.fields import FIELD_SPECS
+from forecast.result import EpochReport, ProgressCallback, Result
 
 __all__ = ["build_parser", "main"]
 
@@ -29,21 +32,20 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m forecast",
         description="Train a stacked LSTM on f(x) and compare it with naive and linear-AR baselines.",
     )
-    types = {"str": str, "int": int, "float": float}
-    for field in dataclasses.fields(Config):
-        spec = FIELD_SPECS[field.name]
+    for name in FIELD_NAMES:
+        spec = FIELD_SPECS[name]
         bounds = ""
         if spec.choices:
             bounds = f" One of {', '.join(spec.choices)}."
         elif spec.minimum is not None and spec.maximum is not None:
             bounds = f" {spec.minimum:g}–{spec.maximum:g}."
         parser.add_argument(
-            "--" + field.name.replace("_", "-"),
-            dest=field.name,
-            type=types[str(field.type)],
-            default=getattr(DEFAULT_CONFIG, field.name),
-            metavar=field.name.upper(),
-            help=f"{spec.help}{bounds} Default: {getattr(DEFAULT_CONFIG, field.name)}.",
+            "--" + name.replace("_", "-"),
+            dest=name,
+            type=FIELD_TYPES[name],
+            default=getattr(DEFAULT_CONFIG, name),
+            metavar=name.upper(),
+            help=f"{spec.help}{bounds} Default: {getattr(DEFAULT_CONFIG, name)}.",
         )
     parser.add_argument(
         "--csv",
@@ -92,32 +94,24 @@ def _read_upload(path: str) -> bytes:
     return data
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
-    arguments = build_parser().parse_args(argv)
+def _config_from(arguments: argparse.Namespace) -> tuple[Config, bytes | None]:
+    """The Config the flags describe, and the CSV file's bytes for --csv (exit 2 on invalid input)."""
     if arguments.progress_every < 1:
         _fail(f"--progress-every must be at least 1, got {arguments.progress_every}")
-    fields = {field.name: getattr(arguments, field.name) for field in dataclasses.fields(Config)}
+    fields = {name: getattr(arguments, name) for name in FIELD_NAMES}
     upload = None
     if arguments.csv:
         upload = _read_upload(arguments.csv)
         fields |= {"source": "upload", "upload": content_hash(upload)}
     try:
-        config = Config(**fields)
-        # Building the series checks it (NaN, inf, a bad file, the split) before any TensorFlow import.
-        from forecast.data import make_dataset
-
-        make_dataset(config.member(0) if config.ensemble > 1 else config, upload)
+        return Config(**fields), upload
     except ValueError as error:
         _fail(str(error))
 
-    from forecast import pipeline
-    from forecast.cache import ResultCache
 
-    cache = None if arguments.no_cache else ResultCache()
-
-    def progress(report) -> None:
-        if report.epoch % arguments.progress_every == 0 or report.epoch == report.epochs:
+def _progress_printer(every: int) -> ProgressCallback:
+    def progress(report: EpochReport) -> None:
+        if report.epoch % every == 0 or report.epoch == report.epochs:
             print(
                 f"epoch {report.epoch}/{report.epochs}  loss {report.loss:.6g}  test loss {report.val_loss:.6g}"
                 f"  {report.elapsed:.1f}s",
@@ -125,21 +119,56 @@ def main(argv: Sequence[str] | None = None) -> int:
                 flush=True,
             )
 
-    members = pipeline.run_ensemble(config, cache=cache, progress=None if arguments.json else progress, upload=upload)
+    return progress
+
+
+def _ensemble_summary(ensemble: Ensemble) -> dict:
+    return {
+        "size": ensemble.size,
+        "seeds": list(ensemble.seeds),
+        "mean_forecast": ensemble.metrics,
+        "member_rmse_range": {kind: list(bounds) for kind, bounds in ensemble.member_rmse.items()},
+    }
+
+
+def _print_text(config: Config, result: Result, summary: dict, ensemble: Ensemble | None, plot: str | None) -> None:
+    origin = "from the cache" if result.cached else f"trained in {result.fit_seconds:.2f}s"
+    print(
+        f"{sources.get(config.source).label(config)}: {result.n_points} points, {result.n_train} train / "
+        f"{result.n_test} test windows, {result.epochs_run} epochs, {origin}"
+    )
+    print(_table(summary))
+    if ensemble is not None:
+        mean = ensemble.metrics
+        print(
+            f"ensemble of {ensemble.size} (seeds {', '.join(map(str, ensemble.seeds))}): mean forecast RMSE "
+            f"one-step {mean['one_step']['rmse']:.6g}, recursive {mean['recursive']['rmse']:.6g}"
+        )
+    if plot:
+        print(f"chart written to {plot}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    arguments = build_parser().parse_args(argv)
+    config, upload = _config_from(arguments)
+
+    from forecast import pipeline
+    from forecast.cache import ResultCache
+
+    cache = None if arguments.no_cache else ResultCache()
+    progress = None if arguments.json else _progress_printer(arguments.progress_every)
+    try:
+        # Reads and checks the series (NaN, inf, a bad file, the split, the budget) before importing TensorFlow.
+        members = pipeline.run_ensemble(config, cache=cache, progress=progress, upload=upload)
+    except ValueError as error:
+        _fail(str(error))
     result = members[0]
     summary = result.summary()
     summary["config"] = config.to_dict()
-    ensemble = None
-    if config.ensemble > 1:
-        from forecast.ensemble import summarize
-
-        ensemble = summarize(members)
-        summary["ensemble"] = {
-            "size": ensemble.size,
-            "seeds": list(ensemble.seeds),
-            "mean_forecast": ensemble.metrics,
-            "member_rmse_range": {kind: list(bounds) for kind, bounds in ensemble.member_rmse.items()},
-        }
+    ensemble = summarize(members) if config.ensemble > 1 else None
+    if ensemble is not None:
+        summary["ensemble"] = _ensemble_summary(ensemble)
     if cache is not None:
         for warning in cache.warnings:
             print(f"warning: {warning}", file=sys.stderr)
@@ -153,20 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments.json:
         print(json.dumps(summary, allow_nan=False))
     else:
-        origin = "from the cache" if result.cached else f"trained in {result.fit_seconds:.2f}s"
-        print(
-            f"{config.data_label()}: {result.n_points} points, {result.n_train} train / {result.n_test} test "
-            f"windows, {result.epochs_run} epochs, {origin}"
-        )
-        print(_table(summary))
-        if ensemble is not None:
-            mean = ensemble.metrics
-            print(
-                f"ensemble of {ensemble.size} (seeds {', '.join(map(str, ensemble.seeds))}): mean forecast RMSE "
-                f"one-step {mean['one_step']['rmse']:.6g}, recursive {mean['recursive']['rmse']:.6g}"
-            )
-        if arguments.plot:
-            print(f"chart written to {arguments.plot}")
+        _print_text(config, result, summary, ensemble, arguments.plot)
     return 0
 
 

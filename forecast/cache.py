@@ -11,7 +11,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from forecast.pipeline import Result
+from forecast.result import Result
 
 __all__ = [
     "DEFAULT_MAX_DISK_BYTES",

@@ -1,67 +1,145 @@
-"""The series from a config, sliding windows, the chronological split and the train-only scaler."""
+"""The series from a config, the facts that need it (split, budget), windows, the split and the train-only scaler."""
 
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
-from forecast import datasets, expressions
-from forecast.config import Config, check_fits, grid
+from forecast import config as config_module
+from forecast import datasets, sources
+from forecast.config import Config
+from forecast.result import holdout
+from forecast.sources import MissingUpload
 
 __all__ = [
+    "MAX_OPTIMIZER_STEPS",
+    "MAX_TRAINING_COST",
     "Dataset",
     "MissingUpload",
     "StandardScaler",
+    "check_fits",
+    "load_series",
     "make_dataset",
     "make_grid",
     "make_series",
     "make_windows",
+    "raw_series",
     "split",
+    "split_sizes",
+    "training_cost",
 ]
+
+# The ceiling on the work one visitor can ask for. A training costs about
+#   epochs × train windows × lookback × (layers × 4·units·(units + 2) + dense_layers × units²)
+# multiply-adds forward; 1e11 of them take about a minute on a 2-core machine. Per-step overhead dominates
+# tiny models, so the number of optimizer steps (epochs × batches per epoch) has a ceiling of its own.
+MAX_TRAINING_COST = 1e11
+MAX_OPTIMIZER_STEPS = 100_000
 
 
 def make_grid(config: Config) -> np.ndarray:
-    """The x values: `n_points` samples from `x_start` in steps of `x_step` (the end is exclusive)."""
-    return grid(config.x_start, config.x_step, config.n_points)
+    """The x values of an expression config: samples from `x_start` in steps of `x_step` (the end is exclusive)."""
+    return sources.grid(config.x_start, config.x_step, sources.ExpressionSource().n_points(config))
 
 
-class MissingUpload(ValueError):
-    """The config names an uploaded file whose bytes are not available here."""
+def split_sizes(n_points: int, lookback: int, train_ratio: float) -> tuple[int, int]:
+    """Train and test window counts, as in the original: windows = points − lookback, split at int(n·ratio)."""
+    n_windows = n_points - lookback
+    n_train = int(n_windows * train_ratio)
+    return n_train, n_windows - n_train
 
 
-def make_series(config: Config, upload: bytes | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The config's series as (x, values), plus seeded Gaussian noise of std `noise`.
+def training_cost(config: Config, n_train: int) -> tuple[float, int]:
+    """Multiply-adds of one forward pass over all epochs, and the number of optimizer steps."""
+    per_window = config.lookback * (
+        config.layers * 4 * config.units * (config.units + 2) + config.dense_layers * config.units**2
+    )
+    steps = config.epochs * math.ceil(n_train / min(config.batch_size, n_train))
+    return float(config.epochs) * n_train * per_window, steps
 
-    For an expression: its grid and f(x) on it. For a dataset: the bundled file. For an upload: `upload` must be
-    the bytes of the file whose sha256 the config names. Raises ValueError on anything unusable (NaN, inf, a bad
-    file, a missing upload) and when the series does not fit the lookback, split or budget.
+
+def check_fits(config: Config, n_points: int) -> None:
+    """Check what depends on the series' length: the split and the training budget (ValueError if not).
+
+    The budget counts every network of the config's ensemble.
     """
-    xs, ys = raw_series(config, upload)
-    if config.noise > 0:
-        ys = ys + np.random.default_rng(config.seed).normal(0.0, config.noise, size=ys.shape)
-    check_fits(config, len(ys))
-    return xs, ys
+    n_train, n_test = split_sizes(n_points, config.lookback, config.train_ratio)
+    if n_train < 2 or n_test < 1:
+        raise ValueError(_split_advice(config, n_points, n_train, n_test))
+    cost, steps = training_cost(config, n_train)
+    cost *= config.ensemble
+    if cost > MAX_TRAINING_COST:
+        most_epochs = max(1, int(config.epochs * MAX_TRAINING_COST / cost))
+        raise ValueError(
+            f"this training would cost {cost:.2g} multiply-adds, over the budget of {MAX_TRAINING_COST:.0e}: "
+            f"lower epochs (at most {most_epochs} with these settings), units, layers, lookback or ensemble size"
+        )
+    steps *= config.ensemble
+    if steps > MAX_OPTIMIZER_STEPS:
+        most_epochs = max(1, int(config.epochs * MAX_OPTIMIZER_STEPS / steps))
+        raise ValueError(
+            f"this training would take {steps} optimizer steps, over the budget of {MAX_OPTIMIZER_STEPS}: "
+            f"raise batch_size or lower epochs (at most {most_epochs} with this batch size) or ensemble size"
+        )
+
+
+def _largest_lookback(n_points: int, train_ratio: float) -> int:
+    upper = int(config_module.bounds("lookback").maximum or 1)
+    for lookback in range(min(upper, n_points - 1), 0, -1):
+        n_train, n_test = split_sizes(n_points, lookback, train_ratio)
+        if n_train >= 2 and n_test >= 1:
+            return lookback
+    return 0
+
+
+def _split_advice(config: Config, n_points: int, n_train: int, n_test: int) -> str:
+    """Why the split fails and the changes that would fix it, with numbers."""
+    lookback, train_ratio = config.lookback, config.train_ratio
+    n_windows = n_points - lookback
+    problem = "no test window" if n_test < 1 else f"fewer than 2 training windows ({max(n_train, 0)})"
+    fixes = []
+    largest = _largest_lookback(n_points, train_ratio)
+    if largest:
+        fixes.append(f"a lookback of at most {largest}")
+    if n_windows >= 3 and n_train < 2:
+        fixes.append(f"a train ratio of at least {math.ceil(200 / n_windows) / 100:g}")
+    if n_windows >= 3 and n_test < 1:
+        fixes.append(f"a train ratio of at most {math.floor(100 * (n_windows - 1) / n_windows) / 100:g}")
+    fixes.append(sources.get(config.source).lengthen_advice)
+    return (
+        f"lookback {lookback} with train ratio {train_ratio!r} leaves {problem} of {max(n_windows, 0)} windows "
+        f"({n_points} points): use " + ", or ".join(fixes)
+    )
+
+
+def load_series(config: Config, upload: bytes | None = None) -> datasets.Series:
+    """The config's series before noise, read or computed once (ValueError if unusable; see `make_series`)."""
+    return sources.get(config.source).load(config, upload)
 
 
 def raw_series(config: Config, upload: bytes | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The config's series before noise is added (see `make_series`)."""
-    if config.source == "expression":
-        xs = make_grid(config)
-        ys = expressions.evaluate(config.expression, xs)
-    elif config.source == "dataset":
-        series = datasets.load(config.dataset)
-        xs, ys = series.xs, series.ys
-    else:
-        if upload is None:
-            raise MissingUpload(
-                f"this config uses an uploaded file (sha256 {config.upload[:12]}…) that is not available here: "
-                "upload the same file to reproduce it"
-            )
-        if datasets.content_hash(upload) != config.upload:
-            raise ValueError("the uploaded file does not match the config's sha256: upload the file it names")
-        series = datasets.read_csv(upload, value_column=config.value_column, x_column=config.x_column)
-        xs, ys = series.xs, series.ys
+    """The config's series before noise is added, as (x, values)."""
+    series = load_series(config, upload)
+    return series.xs, series.ys
+
+
+def make_series(
+    config: Config, upload: bytes | None = None, *, series: datasets.Series | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The config's series as (x, values), plus seeded Gaussian noise of std `noise`.
+
+    For an expression: its grid and f(x) on it. For a dataset: the bundled file. For an upload: `upload` must be
+    the bytes of the file whose sha256 the config names. `series` is the series before noise when the caller has
+    already loaded it (the members of an ensemble share one). Raises ValueError on anything unusable (NaN, inf,
+    a bad file, a missing upload) and when the series does not fit the lookback, split or budget.
+    """
+    series = series if series is not None else load_series(config, upload)
+    xs, ys = series.xs, series.ys
+    if config.noise > 0:
+        ys = ys + np.random.default_rng(config.seed).normal(0.0, config.noise, size=ys.shape)
+    check_fits(config, len(ys))
     return xs, ys
 
 
@@ -123,6 +201,7 @@ class Dataset:
     test_windows: np.ndarray  # (n_test, lookback)
     test_targets: np.ndarray  # (n_test,)
     scaler: StandardScaler
+    raw_ys: np.ndarray | None = None  # (n_points,) the values before noise: what an exported script embeds
 
     @property
     def n_train(self) -> int:
@@ -140,12 +219,13 @@ class Dataset:
     @property
     def test_xs(self) -> np.ndarray:
         """The x of each test target: the last n_test grid points, as the original plots them."""
-        return self.xs[-self.n_test :]
+        return holdout(self.xs, self.n_test)
 
 
-def make_dataset(config: Config, upload: bytes | None = None) -> Dataset:
-    """Series, windows, split and scaler for a config (see `make_series` for `upload` and errors)."""
-    xs, ys = make_series(config, upload)
+def make_dataset(config: Config, upload: bytes | None = None, *, series: datasets.Series | None = None) -> Dataset:
+    """Series, windows, split and scaler for a config (see `make_series` for `upload`, `series` and errors)."""
+    series = series if series is not None else load_series(config, upload)
+    xs, ys = make_series(config, series=series)
     windows, targets = make_windows(ys, config.lookback)
     train_windows, train_targets, test_windows, test_targets = split(windows, targets, config.train_ratio)
     if config.scaling == "standard":
@@ -153,4 +233,4 @@ def make_dataset(config: Config, upload: bytes | None = None) -> Dataset:
         scaler = StandardScaler.fit(ys[: len(train_targets) + config.lookback])
     else:
         scaler = StandardScaler.identity()
-    return Dataset(xs, ys, train_windows, train_targets, test_windows, test_targets, scaler)
+    return Dataset(xs, ys, train_windows, train_targets, test_windows, test_targets, scaler, series.ys)

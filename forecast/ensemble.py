@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 
 from forecast import metrics
-from forecast.pipeline import Result
+from forecast.result import FORECAST_KINDS, Result
 
 __all__ = ["BAND_KINDS", "Ensemble", "summarize"]
 
@@ -40,7 +40,7 @@ class Ensemble:
         raise ValueError(f"band must be one of {', '.join(BAND_KINDS)}, got {band!r}")
 
     def _forecasts(self, kind: str) -> np.ndarray:
-        if kind not in ("one_step", "recursive"):
+        if kind not in FORECAST_KINDS:
             raise ValueError(f"kind must be one_step or recursive, got {kind!r}")
         return self.one_step if kind == "one_step" else self.recursive
 
@@ -53,8 +53,8 @@ def summarize(members: list[Result]) -> Ensemble:
     for member in members[1:]:
         if member.n_test != first.n_test or not np.array_equal(member.ys, first.ys):
             raise ValueError("ensemble members must share their series and split; they differ only in the seed")
-    one_step = np.stack([member.predictions["lstm"]["one_step"][-member.n_test :] for member in members])
-    recursive = np.stack([member.predictions["lstm"]["recursive"] for member in members])
+    one_step = np.stack([member.test_forecast("lstm", "one_step") for member in members])
+    recursive = np.stack([member.test_forecast("lstm", "recursive") for member in members])
     actual = first.test_targets
     scores = {
         "one_step": metrics.evaluate(actual, one_step.mean(axis=0)),
@@ -65,7 +65,7 @@ def summarize(members: list[Result]) -> Ensemble:
             min(member.metrics["lstm"][kind]["rmse"] for member in members),
             max(member.metrics["lstm"][kind]["rmse"] for member in members),
         )
-        for kind in ("one_step", "recursive")
+        for kind in FORECAST_KINDS
     }
     return Ensemble(
         size=len(members),

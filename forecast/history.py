@@ -8,18 +8,18 @@ import json
 import numpy as np
 import pandas as pd
 
-from forecast.config import DEFAULT_CONFIG, Config
-from forecast.pipeline import Result, result_key
-from forecast.plots import ComparedRun
+from forecast import sources
+from forecast.config import DEFAULT_CONFIG, Config, config_hash
+from forecast.result import Result
 
-__all__ = ["MAX_RUNS", "History", "RunRecord", "describe"]
+__all__ = ["MAX_RUNS", "ComparedRun", "History", "RunRecord", "describe"]
 
 MAX_RUNS = 20
 
 
 def describe(config: Config) -> str:
     """A short summary of a config: the data, then what differs from the defaults in the network and training."""
-    data = config.data_label()
+    data = sources.get(config.source).label(config)
     network = f"{config.layers}×{config.units} LSTM"
     details = [f"lookback {config.lookback}", network, f"{config.epochs} ep", f"seed {config.seed}"]
     for name in ("scaling", "dropout", "dense_layers", "learning_rate", "batch_size", "noise", "train_ratio"):
@@ -29,6 +29,18 @@ def describe(config: Config) -> str:
     if config.ensemble > 1:
         details.append(f"ensemble {config.ensemble}")
     return f"{data} · " + ", ".join(details)
+
+
+@dataclasses.dataclass(frozen=True)
+class ComparedRun:
+    """What the comparison chart needs of a run: its label and its test-part values and forecasts."""
+
+    label: str
+    test_xs: np.ndarray
+    actual: np.ndarray
+    one_step: np.ndarray
+    recursive: np.ndarray
+    series_key: str  # runs with the same key share one actual series
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +84,7 @@ class History:
 
     def add(self, config: Config, result: Result) -> RunRecord:
         """Record a displayed run, once: the same config shown again returns its existing entry."""
-        key = result_key(config)
+        key = config_hash(config, "history")
         for record in self.records:
             if record.key == key:
                 return record
@@ -85,8 +97,8 @@ class History:
             cached=result.cached,
             test_xs=result.test_xs,
             actual=result.test_targets,
-            one_step=result.predictions["lstm"]["one_step"][-result.n_test :],
-            recursive=result.predictions["lstm"]["recursive"],
+            one_step=result.test_forecast("lstm", "one_step"),
+            recursive=result.test_forecast("lstm", "recursive"),
         )
         self._next_number += 1
         self.records.append(record)

@@ -22,6 +22,7 @@ from forecast.config import MAX_UNROLLED_LOOKBACK, Config
 from forecast.data import Dataset, StandardScaler
 from forecast.forecasting import Predictor
 from forecast.resources import available_cpus
+from forecast.result import EpochReport, ProgressCallback
 
 
 @contextlib.contextmanager
@@ -71,20 +72,6 @@ STEPS_PER_CALL = 100
 
 class TrainingCancelled(Exception):
     """Raised by a progress callback to stop a training between epochs."""
-
-
-@dataclasses.dataclass(frozen=True)
-class EpochReport:
-    """Progress after one epoch: losses are MSE in the model's (scaled) units."""
-
-    epoch: int  # 1-based
-    epochs: int
-    loss: float
-    val_loss: float  # on the test windows: watched only, never used to steer training
-    elapsed: float  # seconds since training started
-
-
-ProgressCallback = Callable[[EpochReport], None]
 
 
 @dataclasses.dataclass
@@ -172,6 +159,8 @@ class FusedAdam:
             )
 
 
+# Longer than the project's usual limit on purpose: the compiled loop's nested steps close over the tensors
+# prepared here, and splitting them apart would only pass those tensors around.
 def _epoch_runner(
     model: keras.Model,
     optimizer: FusedAdam,

@@ -1,27 +1,46 @@
-"""A run from config to result: data, training, forecasts, baselines and metrics, as one plain-data Result."""
+"""A run from config to result: data, training, forecasts, baselines and metrics; ensembles through the cache."""
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import importlib.metadata
-import io
-import json
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import numpy as np
 
 from forecast import forecasting, metrics
 from forecast.config import Config, config_hash
-from forecast.data import Dataset, make_dataset
+from forecast.data import Dataset, load_series, make_dataset
+from forecast.result import MODEL_NAMES, ProgressCallback, Result, holdout
 
-__all__ = ["MODEL_NAMES", "TRAINING_CODE_VERSION", "Result", "compute", "result_key", "run", "run_ensemble"]
+__all__ = [
+    "MODEL_NAMES",
+    "TRAINING_CODE_VERSION",
+    "ResultStore",
+    "Trainer",
+    "compute",
+    "resolve_members",
+    "result_key",
+    "run",
+    "run_ensemble",
+]
 
 # Bump whenever a change to data, training or forecasting would change the numbers for the same config: it is
 # part of every cache key, so results from older code are never served as current ones.
 TRAINING_CODE_VERSION = "3"
-MODEL_NAMES = ("lstm", "naive", "linear_ar")
-FORECAST_KINDS = ("one_step", "recursive")
+
+
+class ResultStore(Protocol):
+    """Where results are kept by key (`forecast.cache.ResultCache`)."""
+
+    def get(self, key: str) -> Result | None: ...
+
+    def put(self, key: str, result: Result) -> None: ...
+
+
+# Trains the given member configs, in order; None when the training was stopped or failed (already reported).
+Trainer = Callable[[list[Config]], Sequence[Result] | None]
 
 
 @functools.cache
@@ -42,140 +61,10 @@ def result_key(config: Config) -> str:
     return config_hash(config, version)
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
-class Result:
-    """Everything a run produced, as plain data: it never holds a live model, so it pickles and caches."""
-
-    config: Config
-    xs: np.ndarray  # (n_points,)
-    ys: np.ndarray  # (n_points,)
-    n_train: int
-    n_test: int
-    # predictions[model][kind]: "one_step" over every window, train then test (n_train + n_test,);
-    # "recursive" over the test horizon (n_test,).
-    predictions: dict[str, dict[str, np.ndarray]]
-    metrics: dict[str, dict[str, dict[str, float]]]  # metrics[model][kind][metric], on the test targets
-    horizon: dict[str, np.ndarray]  # horizon[model]: recursive RMSE by steps ahead, (ceil(n_test / 2),)
-    loss: np.ndarray  # (epochs_run,) training MSE in the model's units
-    val_loss: np.ndarray  # (epochs_run,) MSE on the test windows, watched only
-    fit_seconds: float
-    model_bytes: bytes  # the trained model in `.keras` format
-    versions: dict[str, str]
-    cached: bool = False
-
-    @property
-    def epochs_run(self) -> int:
-        return len(self.loss)
-
-    @property
-    def n_points(self) -> int:
-        return len(self.xs)
-
-    @property
-    def test_xs(self) -> np.ndarray:
-        """Where the test predictions are plotted: the last n_test grid points, as in the original."""
-        return self.xs[-self.n_test :]
-
-    @property
-    def test_targets(self) -> np.ndarray:
-        return self.ys[-self.n_test :]
-
-    @property
-    def train_target_xs(self) -> np.ndarray:
-        """The x of each training target: the lookback-th point onwards."""
-        lookback = self.config.lookback
-        return self.xs[lookback : lookback + self.n_train]
-
-    def summary(self) -> dict[str, Any]:
-        """The command line's JSON object (DESIGN §3.4)."""
-        return {
-            "config": self.config.to_dict(),
-            "n_points": self.n_points,
-            "n_train": self.n_train,
-            "n_test": self.n_test,
-            "epochs_run": self.epochs_run,
-            "fit_seconds": round(self.fit_seconds, 4),
-            "cached": self.cached,
-            "final_loss": _finite_or_none(self.loss[-1]) if len(self.loss) else None,
-            "final_val_loss": _finite_or_none(self.val_loss[-1]) if len(self.val_loss) else None,
-            "metrics": {
-                model: {
-                    kind: {name: _finite_or_none(value) for name, value in values.items()}
-                    for kind, values in kinds.items()
-                }
-                for model, kinds in self.metrics.items()
-            },
-            "versions": self.versions,
-        }
-
-    def to_bytes(self) -> bytes:
-        """Serialise as an `.npz` archive of arrays plus JSON: no pickle, so reading a foreign file is safe."""
-        meta = {
-            "config": self.config.to_dict(),
-            "n_train": self.n_train,
-            "n_test": self.n_test,
-            "metrics": self.metrics,
-            "fit_seconds": self.fit_seconds,
-            "versions": self.versions,
-        }
-        arrays = {
-            "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
-            "xs": self.xs,
-            "ys": self.ys,
-            "loss": self.loss,
-            "val_loss": self.val_loss,
-            "model_bytes": np.frombuffer(self.model_bytes, dtype=np.uint8),
-        }
-        for model, kinds in self.predictions.items():
-            for kind, values in kinds.items():
-                arrays[f"predictions/{model}/{kind}"] = values
-        for model, values in self.horizon.items():
-            arrays[f"horizon/{model}"] = values
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
-        return buffer.getvalue()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Result:
-        """Read what `to_bytes` wrote; raises ValueError for anything else."""
-        try:
-            with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-                meta = json.loads(archive["meta"].tobytes().decode("utf-8"))
-                predictions = {
-                    model: {kind: archive[f"predictions/{model}/{kind}"].astype(np.float64) for kind in FORECAST_KINDS}
-                    for model in MODEL_NAMES
-                }
-                xs = archive["xs"]
-                if not np.issubdtype(xs.dtype, np.datetime64):
-                    xs = xs.astype(np.float64)
-                return cls(
-                    config=Config(**meta["config"]),
-                    xs=xs,
-                    ys=archive["ys"].astype(np.float64),
-                    n_train=int(meta["n_train"]),
-                    n_test=int(meta["n_test"]),
-                    predictions=predictions,
-                    metrics=meta["metrics"],
-                    horizon={model: archive[f"horizon/{model}"].astype(np.float64) for model in MODEL_NAMES},
-                    loss=archive["loss"].astype(np.float64),
-                    val_loss=archive["val_loss"].astype(np.float64),
-                    fit_seconds=float(meta["fit_seconds"]),
-                    model_bytes=archive["model_bytes"].tobytes(),
-                    versions=dict(meta["versions"]),
-                )
-        except Exception as error:  # A damaged or foreign file can fail in many ways; all mean "not a result".
-            raise ValueError(f"not a stored result ({type(error).__name__}: {error})") from None
-
-
-def _finite_or_none(value: float) -> float | None:
-    value = float(value)
-    return value if np.isfinite(value) else None
-
-
-def compute(config: Config, dataset: Dataset | None = None, progress: Any = None) -> Result:
+def compute(config: Config, dataset: Dataset | None = None, progress: ProgressCallback | None = None) -> Result:
     """Train the config's LSTM and evaluate it beside the baselines; no caching.
 
-    `progress` is the per-epoch callback of `forecast.model.train`.
+    `progress` is called after every epoch (see `forecast.model.train`).
     """
     # Imported here because it imports TensorFlow: everything before training stays fast to start.
     from forecast import model as lstm_model
@@ -197,7 +86,7 @@ def compute(config: Config, dataset: Dataset | None = None, progress: Any = None
         predictions[name] = {"one_step": one_step, "recursive": recursive}
         horizon[name] = forecasting.horizon_rmse(predict, dataset.test_windows, dataset.test_targets)
         scores[name] = {
-            "one_step": metrics.evaluate(dataset.test_targets, one_step[-dataset.n_test :]),
+            "one_step": metrics.evaluate(dataset.test_targets, holdout(one_step, dataset.n_test)),
             "recursive": metrics.evaluate(dataset.test_targets, recursive),
         }
     return Result(
@@ -217,29 +106,66 @@ def compute(config: Config, dataset: Dataset | None = None, progress: Any = None
     )
 
 
+def resolve_members(config: Config, cache: ResultStore | None, train: Trainer) -> list[Result] | None:
+    """The result of every network of the config's ensemble: from `cache` where it holds one, else trained.
+
+    `train` is called once, with the members the cache lacks (in order), and only if it lacks any; it stores
+    what it trains (the CLI trains in process, the app in worker processes). Returns None if `train` does.
+    """
+    members = config.members()
+    found = [cache.get(result_key(member)) if cache is not None else None for member in members]
+    missing = [member for member, result in zip(members, found, strict=True) if result is None]
+    if not missing:
+        return [result for result in found if result is not None]
+    trained = train(missing)
+    if trained is None:
+        return None
+    if len(trained) != len(missing):
+        raise ValueError(f"expected {len(missing)} trained results, got {len(trained)}")
+    fresh = iter(trained)
+    return [result if result is not None else next(fresh) for result in found]
+
+
 def run_ensemble(
-    config: Config, *, cache: Any = None, progress: Any = None, upload: bytes | None = None
+    config: Config,
+    *,
+    cache: ResultStore | None = None,
+    progress: ProgressCallback | None = None,
+    upload: bytes | None = None,
 ) -> list[Result]:
-    """The results of every member of the config's ensemble (one for ensemble size 1), each cached on its own."""
-    return [
-        run(config.member(index), cache=cache, progress=progress, upload=upload) for index in range(config.ensemble)
-    ]
+    """The results of every member of the config's ensemble (one for ensemble size 1), trained in this process.
+
+    Raises ValueError before any training if the series is unusable. The series is read once for all members.
+    """
+    series = load_series(config, upload)
+    make_dataset(config, series=series)  # Checks the split and the budget of the whole ensemble first.
+
+    def train_here(missing: list[Config]) -> list[Result]:
+        results = []
+        for member in missing:
+            result = compute(member, make_dataset(member, series=series), progress=progress)
+            if cache is not None:
+                cache.put(result_key(member), result)
+            results.append(result)
+        return results
+
+    results = resolve_members(config, cache, train_here)
+    if results is None:  # train_here never stops early; this only guards against a change to it
+        raise RuntimeError("training in this process returned no results")
+    return results
 
 
-def run(config: Config, *, cache: Any = None, progress: Any = None, upload: bytes | None = None) -> Result:
-    """The result for a config: from `cache` (a `forecast.cache.ResultCache`) if it holds one, else computed.
+def run(
+    config: Config,
+    *,
+    cache: ResultStore | None = None,
+    progress: ProgressCallback | None = None,
+    upload: bytes | None = None,
+) -> Result:
+    """The result for a config: from `cache` if it holds one, else computed (and stored there).
 
     `upload` is the file's bytes when the config's source is an upload. Raises ValueError before any training
     if the series is unusable. An ensemble config is trained as its members; this returns the first member.
     """
-    config = config.member(0) if config.ensemble > 1 else config
-    key = result_key(config)
-    if cache is not None:
-        hit = cache.get(key)
-        if hit is not None:
-            return hit
-    dataset = make_dataset(config, upload)  # Validates the series before paying for TensorFlow.
-    result = compute(config, dataset, progress=progress)
-    if cache is not None:
-        cache.put(key, result)
-    return result
+    first = config.member(0) if config.ensemble > 1 else config
+    return run_ensemble(first, cache=cache, progress=progress, upload=upload)[0]

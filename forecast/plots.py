@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import dataclasses
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
 
-from forecast import datasets
+from forecast import sources
 from forecast.config import Config
 from forecast.ensemble import BAND_KINDS, Ensemble
-from forecast.pipeline import Result
+from forecast.result import Result
+
+if TYPE_CHECKING:
+    from forecast.history import ComparedRun
 
 __all__ = [
     "COLORS",
     "RUN_COLORS",
     "TRACE_NAMES",
-    "ComparedRun",
     "axis_titles",
     "chart_title",
     "comparison_figure",
@@ -55,20 +57,12 @@ MODEL_LABELS = {"lstm": "LSTM", "linear_ar": "Linear AR", "naive": "Naive"}
 
 def axis_titles(config: Config) -> tuple[str, str]:
     """Names of the x axis and the value axis for the config's series."""
-    if config.source == "dataset":
-        info = datasets.CATALOGUE[config.dataset]
-        return info.x_column, info.value_column
-    if config.source == "upload":
-        return config.x_column or "row", config.value_column or "value"
-    return "x", "f(x)"
+    return sources.get(config.source).axis_titles(config)
 
 
 def chart_title(config: Config) -> str:
-    if config.source == "dataset":
-        return datasets.CATALOGUE[config.dataset].title
-    if config.source == "upload":
-        return f"Uploaded series: {config.value_column or 'first numeric column'}"
-    return f"f(x) = {config.expression}"
+    """The title of the config's series chart."""
+    return sources.get(config.source).chart_title(config)
 
 
 def midpoint(first: np.ndarray | float, second: np.ndarray | float):
@@ -170,6 +164,61 @@ def _band(figure: go.Figure, xs: np.ndarray, lower: np.ndarray, upper: np.ndarra
     )
 
 
+def _lstm_traces(figure: go.Figure, result: Result) -> None:
+    """The LSTM's faint training fit, its one-step test predictions (markers) and its recursive forecast."""
+    test_xs, test_actual = result.test_xs, result.test_targets
+    figure.add_trace(
+        _prediction_trace(
+            result.train_target_xs,
+            result.train_targets,
+            result.predictions["lstm"]["one_step"][: result.n_train],
+            TRACE_NAMES["train_fit"],
+            mode="lines",
+            opacity=0.7,
+            line={"color": COLORS["lstm_train_fit"], "width": 1.5, "dash": "dot"},
+        )
+    )
+    marker = {"symbol": "circle", "size": 7, "color": COLORS["lstm_one_step"], "line": {"width": 1, "color": "#333"}}
+    figure.add_trace(
+        _prediction_trace(
+            test_xs,
+            test_actual,
+            result.test_forecast("lstm", "one_step"),
+            TRACE_NAMES["one_step"],
+            mode="markers",
+            marker=marker,
+        )
+    )
+    figure.add_trace(
+        _prediction_trace(
+            test_xs,
+            test_actual,
+            result.test_forecast("lstm", "recursive"),
+            TRACE_NAMES["recursive"],
+            mode="lines",
+            line={"color": COLORS["lstm_recursive"], "width": 2.5, "dash": "dash"},
+        )
+    )
+
+
+def _baseline_traces(figure: go.Figure, result: Result) -> None:
+    """Both baselines' test forecasts, hidden until their legend entry is clicked."""
+    for model in ("linear_ar", "naive"):
+        label = MODEL_LABELS[model]
+        for kind, dash in (("one_step", "dot"), ("recursive", "dashdot")):
+            figure.add_trace(
+                _prediction_trace(
+                    result.test_xs,
+                    result.test_targets,
+                    result.test_forecast(model, kind),
+                    f"{label} {kind.replace('_', '-')} (test)",
+                    mode="lines",
+                    visible="legendonly",
+                    line={"color": COLORS[model], "width": 1.5, "dash": dash},
+                )
+            )
+
+
 def forecast_figure(result: Result, ensemble: Ensemble | None = None, band: str = BAND_KINDS[0]) -> go.Figure:
     """The actual curve with the LSTM's one-step and recursive predictions over it, baselines one click away.
 
@@ -179,66 +228,13 @@ def forecast_figure(result: Result, ensemble: Ensemble | None = None, band: str 
     """
     config = result.config
     figure = series_figure(result.xs, result.ys, boundary_x(result), chart_title(config), axis_titles(config))
-    lstm = result.predictions["lstm"]
-    test_xs = result.test_xs
-    test_actual = result.test_targets
-    train_xs = result.train_target_xs
-    train_actual = result.ys[config.lookback : config.lookback + result.n_train]
-    figure.add_trace(
-        _prediction_trace(
-            train_xs,
-            train_actual,
-            lstm["one_step"][: result.n_train],
-            TRACE_NAMES["train_fit"],
-            mode="lines",
-            opacity=0.7,
-            line={"color": COLORS["lstm_train_fit"], "width": 1.5, "dash": "dot"},
-        )
-    )
-    figure.add_trace(
-        _prediction_trace(
-            test_xs,
-            test_actual,
-            lstm["one_step"][-result.n_test :],
-            TRACE_NAMES["one_step"],
-            mode="markers",
-            marker={
-                "symbol": "circle",
-                "size": 7,
-                "color": COLORS["lstm_one_step"],
-                "line": {"width": 1, "color": "#333"},
-            },
-        )
-    )
-    figure.add_trace(
-        _prediction_trace(
-            test_xs,
-            test_actual,
-            lstm["recursive"],
-            TRACE_NAMES["recursive"],
-            mode="lines",
-            line={"color": COLORS["lstm_recursive"], "width": 2.5, "dash": "dash"},
-        )
-    )
-    for model in ("linear_ar", "naive"):
-        label = MODEL_LABELS[model]
-        for kind, dash in (("one_step", "dot"), ("recursive", "dashdot")):
-            figure.add_trace(
-                _prediction_trace(
-                    test_xs,
-                    test_actual,
-                    result.predictions[model][kind][-result.n_test :],
-                    f"{label} {kind.replace('_', '-')} (test)",
-                    mode="lines",
-                    visible="legendonly",
-                    line={"color": COLORS[model], "width": 1.5, "dash": dash},
-                )
-            )
+    _lstm_traces(figure, result)
+    _baseline_traces(figure, result)
     if ensemble is not None and ensemble.size > 1:
         for kind, color in (("one_step", COLORS["band"]), ("recursive", COLORS["recursive_band"])):
             lower, upper = ensemble.band(kind, band)
             name = f"{TRACE_NAMES[kind + '_band']} ({band}, {ensemble.size} seeds)"
-            _band(figure, test_xs, lower, upper, name, color)
+            _band(figure, result.test_xs, lower, upper, name, color)
     return figure
 
 
@@ -269,18 +265,6 @@ def horizon_figure(result: Result) -> go.Figure:
         annotation_position="top left",
     )
     return _layout(figure, "Recursive forecast error by steps ahead", "steps ahead", "RMSE")
-
-
-@dataclasses.dataclass(frozen=True)
-class ComparedRun:
-    """What the comparison chart needs of a run: its label and its test-part values and forecasts."""
-
-    label: str
-    test_xs: np.ndarray
-    actual: np.ndarray
-    one_step: np.ndarray
-    recursive: np.ndarray
-    series_key: str  # runs with the same key share one actual series
 
 
 def comparison_figure(runs: list[ComparedRun], axis: tuple[str, str] = ("x", "value")) -> go.Figure:

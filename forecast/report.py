@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.ensemble import Ensemble
-from forecast.pipeline import MODEL_NAMES, Result
+from forecast.result import MODEL_NAMES, Result
 
 __all__ = ["MODEL_LABELS", "config_json", "ensemble_table", "metrics_table", "predictions_table", "reading"]
 

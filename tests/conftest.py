@@ -1,10 +1,16 @@
-"""Shared fixtures: a tiny config that trains in about a second, and an isolated cache folder."""
+"""Shared fixtures: a tiny config that trains in about a second, results shaped like real ones, a cache folder."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
 import pytest
 
+from forecast import sources
 from forecast.config import Config
+from forecast.data import split_sizes
+from forecast.result import MODEL_NAMES, Result
 
 # Few points, one small layer, two epochs: enough to exercise every code path in seconds.
 TINY = {
@@ -50,3 +56,36 @@ def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     folder = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("FORECAST_CACHE_DIR", str(folder))
     return folder
+
+
+def make_fake_result(config: Config, size: int = 0) -> Result:
+    """Plain data shaped like a real result of an expression config, with `size` bytes of model: no training."""
+    n = sources.ExpressionSource().n_points(config)
+    n_train, n_test = split_sizes(n, config.lookback, config.train_ratio)
+    n_windows = n_train + n_test
+    predictions = {
+        m: {"one_step": np.arange(n_windows, dtype=float), "recursive": np.ones(n_test)} for m in MODEL_NAMES
+    }
+    metrics = {m: {k: {"rmse": 1.0, "mae": 1.0, "r2": 0.5} for k in ("one_step", "recursive")} for m in MODEL_NAMES}
+    horizon = {m: np.linspace(1.0, 2.0, max(1, -(-n_test // 2))) for m in MODEL_NAMES}
+    return Result(
+        config=config,
+        xs=np.arange(n, dtype=float),
+        ys=np.zeros(n),
+        n_train=n_train,
+        n_test=n_test,
+        predictions=predictions,
+        metrics=metrics,
+        horizon=horizon,
+        loss=np.array([1.0, 0.5]),
+        val_loss=np.array([1.5, 0.7]),
+        fit_seconds=1.0,
+        model_bytes=b"PK" + bytes(size),
+        versions={"keras": "test"},
+    )
+
+
+@pytest.fixture
+def fake_result() -> Callable[..., Result]:
+    """`make_fake_result`: a result of any expression config without training, for cache, plot and table tests."""
+    return make_fake_result

@@ -12,35 +12,8 @@ import pytest
 
 from forecast.cache import ResultCache, default_cache_dir
 from forecast.config import Config
-from forecast.pipeline import MODEL_NAMES, Result, result_key
-
-
-def fake_result(config: Config, size: int = 0) -> Result:
-    """Plain data shaped like a real result: the cache never looks inside, so no training is needed."""
-    n = config.n_points
-    n_windows = n - config.lookback
-    n_train = int(n_windows * config.train_ratio)
-    n_test = n_windows - n_train
-    predictions = {
-        m: {"one_step": np.arange(n_windows, dtype=float), "recursive": np.ones(n_test)} for m in MODEL_NAMES
-    }
-    metrics = {m: {k: {"rmse": 1.0, "mae": 1.0, "r2": 0.5} for k in ("one_step", "recursive")} for m in MODEL_NAMES}
-    horizon = {m: np.linspace(1.0, 2.0, max(1, -(-n_test // 2))) for m in MODEL_NAMES}
-    return Result(
-        config=config,
-        xs=np.arange(n, dtype=float),
-        ys=np.zeros(n),
-        n_train=n_train,
-        n_test=n_test,
-        predictions=predictions,
-        metrics=metrics,
-        horizon=horizon,
-        loss=np.array([1.0, 0.5]),
-        val_loss=np.array([1.5, 0.7]),
-        fit_seconds=1.0,
-        model_bytes=b"PK" + bytes(size),
-        versions={"keras": "test"},
-    )
+from forecast.pipeline import result_key
+from tests.conftest import make_fake_result as fake_result
 
 
 def test_default_folder_follows_the_environment(monkeypatch, tmp_path):
@@ -201,7 +174,7 @@ def test_file_size_limit_degrades_to_memory_in_any_environment(tmp_path):
         import resource, signal, sys
         sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
         from tests.conftest import TINY
-        from tests.test_cache import fake_result
+        from tests.conftest import make_fake_result as fake_result
         from forecast.cache import ResultCache
         from forecast.config import Config
         from forecast.pipeline import result_key

@@ -4,7 +4,7 @@ import math
 import pytest
 
 from forecast import config as config_module
-from forecast.config import DEFAULT_CONFIG, ORIGINAL_RECIPE, Config, from_query_params, split_sizes
+from forecast.config import DEFAULT_CONFIG, ORIGINAL_RECIPE, Config
 
 
 def test_defaults_match_the_design():
@@ -32,8 +32,6 @@ def test_defaults_match_the_design():
         "seed": 0,
         "ensemble": 1,
     }
-    assert DEFAULT_CONFIG.n_points == 400
-    assert split_sizes(400, 5, 0.8) == (316, 79)
 
 
 def test_original_recipe_differs_only_in_scaling():
@@ -90,25 +88,6 @@ def test_invalid_values_raise_actionable_errors(changes, message):
     assert message in str(caught.value)
 
 
-def test_lookback_that_leaves_no_test_window_says_the_largest_that_works():
-    with pytest.raises(ValueError) as caught:
-        Config(x_start=0.0, x_end=2.0, x_step=0.1, lookback=19)
-    message = str(caught.value)
-    assert "lookback 19" in message and "leaves" in message
-    # With 20 points and ratio 0.8 the largest lookback leaving ≥ 2 train and ≥ 1 test windows is 17.
-    assert "a lookback of at most 17" in message and "20 points" in message
-    Config(x_start=0.0, x_end=2.0, x_step=0.1, lookback=17)
-
-
-def test_cost_budget_names_the_knob_to_turn_down():
-    with pytest.raises(ValueError) as caught:
-        Config(layers=5, units=256, epochs=1000, lookback=100, x_step=0.01)
-    message = str(caught.value)
-    assert "budget" in message and "lower epochs (at most" in message
-    with pytest.raises(ValueError, match=r"optimizer steps.*raise batch_size"):
-        Config(batch_size=1, epochs=400, units=1, layers=1)
-
-
 def test_ints_for_float_fields_are_normalised_so_hashes_agree():
     a = Config(x_start=-20, x_end=20)
     assert isinstance(a.x_start, float) and a == DEFAULT_CONFIG
@@ -123,59 +102,6 @@ def test_hash_is_stable_and_sensitive():
     assert key != config_module.config_hash(DEFAULT_CONFIG.replace(seed=1), "1")
 
 
-def test_query_params_round_trip():
-    config = Config(
-        expression="sin(x) + 0.5*sin(3*x)",
-        x_step=0.05,
-        lookback=12,
-        layers=2,
-        units=17,
-        dropout=0.25,
-        scaling="none",
-        learning_rate=0.003,
-        seed=42,
-        noise=0.1,
-    )
-    params = config.to_query_params()
-    assert all(isinstance(value, str) for value in params.values())
-    assert set(params) == set(config.to_dict())
-    restored, errors = from_query_params(params)
-    assert errors == {}
-    assert restored == config
-
-
-def test_query_params_accept_lists_and_ignore_unknown_keys():
-    restored, errors = from_query_params({"lookback": ["3", "7"], "utm_source": "mail", "layers": "2"})
-    assert errors == {}
-    assert restored == DEFAULT_CONFIG.replace(lookback=7, layers=2)
-
-
-def test_bad_query_params_are_reported_field_by_field_and_fall_back():
-    restored, errors = from_query_params(
-        {"lookback": "abc", "layers": "9", "units": "8", "expression": "open('x')", "x_start": "nan"}
-    )
-    assert set(errors) == {"lookback", "layers", "expression", "x_start"}
-    assert "whole number" in errors["lookback"]
-    assert "maximum of 5" in errors["layers"]
-    assert "open" in errors["expression"]
-    assert "finite" in errors["x_start"]
-    assert restored == DEFAULT_CONFIG.replace(units=8)
-
-
-def test_query_params_that_do_not_fit_together_fall_back_to_defaults():
-    restored, errors = from_query_params({"x_start": "5", "x_end": "1"})
-    assert restored == DEFAULT_CONFIG
-    assert "x_end" in errors["config"] and "defaults" in errors["config"]
-
-
-def test_field_specs_cover_every_field():
-    for field in dataclasses.fields(Config):
-        spec = config_module.field_spec(field.name)
-        assert spec.label and spec.help
-    with pytest.raises(ValueError, match="no field"):
-        config_module.field_spec("nope")
-
-
 def test_fields_of_other_sources_are_reset_so_equal_runs_are_equal_configs():
     a = Config(source="dataset", dataset="lake_huron", expression="sin(x)", x_step=0.2, value_column="v")
     b = Config(source="dataset", dataset="lake_huron")
@@ -184,26 +110,52 @@ def test_fields_of_other_sources_are_reset_so_equal_runs_are_equal_configs():
 
 
 def test_source_specific_checks():
-    assert Config(source="dataset", dataset="us_accidental_deaths").n_points == 72
     with pytest.raises(ValueError, match="source 'upload' needs a file"):
         Config(source="upload")
     with pytest.raises(ValueError, match="64 hex digits"):
         Config(source="upload", upload="../../etc/passwd")
     with pytest.raises(ValueError, match="dataset must be one of"):
         Config(source="dataset", dataset="secret")
-    with pytest.raises(ValueError, match="lookback 71"):
-        Config(source="dataset", dataset="us_accidental_deaths", lookback=71)
     with pytest.raises(ValueError, match="column name"):
         Config(source="upload", upload="a" * 64, value_column="x" * 101)
-    assert Config(source="upload", upload="a" * 64).n_points is None
+    Config(source="upload", upload="a" * 64)  # valid: the file's length is checked where it is read
 
 
-def test_ensemble_members_and_budget():
+def test_ensemble_members():
     config = DEFAULT_CONFIG.replace(ensemble=3, seed=7)
-    members = [config.member(index) for index in range(3)]
+    members = config.members()
     assert [member.seed for member in members] == [7, 8, 9] and {member.ensemble for member in members} == {1}
+    assert members == [config.member(index) for index in range(3)]
     with pytest.raises(ValueError, match="member 3 does not exist"):
         config.member(3)
-    single = Config(units=128)  # within the budget alone …
-    with pytest.raises(ValueError, match="ensemble size"):
-        single.replace(ensemble=5)  # … but not five times over
+    assert DEFAULT_CONFIG.members() == [DEFAULT_CONFIG]
+
+
+def test_an_ensemble_refuses_noise_its_members_would_draw_differently():
+    with pytest.raises(ValueError, match="set noise to 0 or ensemble size to 1"):
+        Config(noise=0.1, ensemble=2)
+    Config(noise=0.1)
+    Config(ensemble=2)
+
+
+def test_config_reads_no_data_and_evaluates_nothing(monkeypatch):
+    """Building a Config never reads a CSV or evaluates the expression: those happen once, in forecast.data."""
+    from forecast import datasets, expressions
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("Config must not read or compute the series")
+
+    monkeypatch.setattr(datasets, "read_csv", refuse)
+    monkeypatch.setattr(datasets, "load", refuse)
+    monkeypatch.setattr(expressions, "evaluate", refuse)
+    Config(source="dataset", dataset="lake_huron", lookback=90)  # too long for 98 points: found when read
+    Config(expression="log(x)")  # NaN on the default range: found when evaluated
+    Config(epochs=1000, units=256, layers=5)  # over the budget: found when the series is built
+
+
+def test_bounds_of_every_field():
+    assert config_module.bounds("lookback") == config_module.Bounds(1, 100)
+    assert config_module.bounds("scaling").choices == ("standard", "none")
+    assert config_module.bounds("source").choices == ("expression", "dataset", "upload")
+    with pytest.raises(ValueError, match="no field"):
+        config_module.bounds("nope")

@@ -8,12 +8,14 @@ from forecast.config import DEFAULT_CONFIG, Config
 from forecast.data import (
     MissingUpload,
     StandardScaler,
+    load_series,
     make_dataset,
     make_grid,
     make_series,
     make_windows,
     raw_series,
     split,
+    split_sizes,
 )
 from forecast.expressions import ExpressionError
 
@@ -156,3 +158,51 @@ def test_noise_is_added_after_reading_and_raw_series_is_without_it():
     _, raw = raw_series(noisy, UPLOAD)
     dataset = make_dataset(noisy, UPLOAD)
     assert 0.05 < np.std(dataset.ys - raw) < 0.15
+
+
+# --- facts that need the series: the split and the training budget ------------------------------------------
+
+
+def test_split_sizes_match_the_original():
+    assert split_sizes(400, 5, 0.8) == (316, 79)
+
+
+def test_lookback_that_leaves_no_test_window_says_the_largest_that_works():
+    with pytest.raises(ValueError) as caught:
+        make_dataset(Config(x_start=0.0, x_end=2.0, x_step=0.1, lookback=19))
+    message = str(caught.value)
+    assert "lookback 19" in message and "leaves" in message
+    # With 20 points and ratio 0.8 the largest lookback leaving ≥ 2 train and ≥ 1 test windows is 17.
+    assert "a lookback of at most 17" in message and "20 points" in message
+    assert "a wider x range or a smaller step" in message
+    make_dataset(Config(x_start=0.0, x_end=2.0, x_step=0.1, lookback=17))
+
+
+def test_cost_budget_names_the_knob_to_turn_down():
+    with pytest.raises(ValueError) as caught:
+        make_dataset(Config(layers=5, units=256, epochs=1000, lookback=100, x_step=0.01))
+    message = str(caught.value)
+    assert "budget" in message and "lower epochs (at most" in message
+    with pytest.raises(ValueError, match=r"optimizer steps.*raise batch_size"):
+        make_dataset(Config(batch_size=1, epochs=400, units=1, layers=1))
+
+
+def test_the_budget_counts_every_network_of_an_ensemble():
+    make_dataset(Config(units=128))  # within the budget alone …
+    with pytest.raises(ValueError, match="ensemble size"):
+        make_dataset(Config(units=128, ensemble=5))  # … but not five times over
+
+
+def test_a_bundled_series_too_short_for_the_lookback_says_so():
+    with pytest.raises(ValueError, match=r"lookback 71 .* \(72 points\).*a longer series"):
+        make_dataset(Config(source="dataset", dataset="us_accidental_deaths", lookback=71))
+
+
+def test_one_loaded_series_serves_every_member_of_an_ensemble():
+    config = Config(source="dataset", dataset="lake_huron", lookback=4, ensemble=3)
+    series = load_series(config)
+    whole = make_dataset(config, series=series)
+    for member in config.members():
+        member_dataset = make_dataset(member, series=series)
+        np.testing.assert_array_equal(member_dataset.ys, whole.ys)
+    np.testing.assert_array_equal(whole.raw_ys, series.ys)

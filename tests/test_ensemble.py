@@ -4,7 +4,7 @@ import pytest
 from forecast.config import DEFAULT_CONFIG
 from forecast.ensemble import BAND_KINDS, summarize
 from forecast.metrics import rmse
-from tests.test_cache import fake_result
+from tests.conftest import make_fake_result as fake_result
 
 
 def member(seed: int, offset: float):

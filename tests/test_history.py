@@ -2,7 +2,7 @@ import pytest
 
 from forecast.config import DEFAULT_CONFIG
 from forecast.history import History, describe
-from tests.test_cache import fake_result
+from tests.conftest import make_fake_result as fake_result
 
 
 def test_add_is_once_per_config_and_bounded():

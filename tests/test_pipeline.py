@@ -10,7 +10,7 @@ from forecast.pipeline import MODEL_NAMES, Result, result_key, run
 
 def test_tiny_run_end_to_end(tiny_config):
     result = run(tiny_config)
-    n_windows = tiny_config.n_points - tiny_config.lookback
+    n_windows = 80 - tiny_config.lookback
     assert result.n_points == 80 and result.n_train + result.n_test == n_windows
     assert result.epochs_run == 2 and not result.cached
     for model in MODEL_NAMES:

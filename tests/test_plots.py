@@ -3,7 +3,7 @@ import plotly.graph_objects as go
 
 from forecast import plots
 from forecast.config import DEFAULT_CONFIG
-from tests.test_cache import fake_result
+from tests.conftest import make_fake_result as fake_result
 
 
 def traces_by_name(figure: go.Figure) -> dict[str, go.Scatter]:

@@ -3,7 +3,8 @@
 import re
 from pathlib import Path
 
-from forecast.config import DEFAULT_CONFIG, FIELD_NAMES, MAX_OPTIMIZER_STEPS, MAX_TRAINING_COST
+from forecast.config import DEFAULT_CONFIG, FIELD_NAMES
+from forecast.data import MAX_OPTIMIZER_STEPS, MAX_TRAINING_COST
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 

@@ -1,0 +1,198 @@
+"""Where a series comes from: one class per data source (a function of x, a bundled dataset, an uploaded file).
+
+Every caller that depends on the source (validation, loading, labels, axis titles, the exported script) asks the
+source object from `get(config.source)`; adding a source means adding one class here and its fields to Config.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from forecast import datasets, expressions
+
+if TYPE_CHECKING:
+    from forecast.config import Config
+
+__all__ = [
+    "MAX_POINTS",
+    "MIN_POINTS",
+    "SOURCES",
+    "DatasetSource",
+    "ExpressionSource",
+    "MissingUpload",
+    "Source",
+    "UploadSource",
+    "get",
+    "grid",
+    "point_count",
+]
+
+MIN_POINTS = datasets.MIN_ROWS
+MAX_POINTS = datasets.MAX_ROWS
+
+
+class MissingUpload(ValueError):
+    """The config names an uploaded file whose bytes are not available here."""
+
+
+def point_count(x_start: float, x_end: float, x_step: float) -> int:
+    """How many points a sampled range holds: round((x_end − x_start) / x_step), the end being exclusive."""
+    return round((x_end - x_start) / x_step)
+
+
+def grid(x_start: float, x_step: float, n_points: int) -> np.ndarray:
+    """The sampled x values: `n_points` steps of `x_step` from `x_start` (the end of the range is exclusive)."""
+    return x_start + x_step * np.arange(n_points, dtype=np.float64)
+
+
+class Source:
+    """A kind of series. Subclasses name their Config fields and implement the few things callers need."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]  # how the app names the choice
+    fields: ClassVar[tuple[str, ...]]  # Config fields that matter only for this source
+    # What to suggest when the series is too short for the lookback and split.
+    lengthen_advice: ClassVar[str] = "a longer series"
+
+    def check(self, config: Config) -> None:
+        """Checks of the source's own fields that need no data (ValueError with advice if one fails)."""
+
+    def load(self, config: Config, upload: bytes | None = None) -> datasets.Series:
+        """The series before noise; ValueError if it cannot be used (MissingUpload if a file is needed)."""
+        raise NotImplementedError
+
+    def label(self, config: Config) -> str:
+        """A short name for the series, for tables and summaries."""
+        raise NotImplementedError
+
+    def chart_title(self, config: Config) -> str:
+        return self.label(config)
+
+    def axis_titles(self, config: Config) -> tuple[str, str]:
+        """Names of the x axis and the value axis."""
+        raise NotImplementedError
+
+    def export_snippet(self, config: Config, raw_values: np.ndarray | None) -> str:
+        """Python source that defines `y` (the series before noise) in the exported script."""
+        if raw_values is None:
+            raise ValueError("a dataset or uploaded series needs its values to be exported")
+        values = ", ".join(repr(float(value)) for value in np.asarray(raw_values, dtype=np.float64))
+        return f"# The series of {self.origin(config)}, {len(raw_values)} values.\ny = np.array([{values}])\n"
+
+    def origin(self, config: Config) -> str:
+        return "the series"
+
+
+class ExpressionSource(Source):
+    """A function of x sampled on a uniform grid, as in the original post."""
+
+    name = "expression"
+    title = "Function of x"
+    fields = ("expression", "x_start", "x_end", "x_step")
+    lengthen_advice = "a wider x range or a smaller step"
+
+    def check(self, config: Config) -> None:
+        if config.x_step <= 0:
+            raise ValueError(f"x_step must be greater than 0, got {config.x_step!r}")
+        if config.x_end <= config.x_start:
+            raise ValueError(f"x_end {config.x_end!r} must be greater than x_start {config.x_start!r}")
+        n_points = self.n_points(config)
+        if not MIN_POINTS <= n_points <= MAX_POINTS:
+            span = config.x_end - config.x_start
+            raise ValueError(
+                f"the range {config.x_start!r}..{config.x_end!r} with step {config.x_step!r} holds {n_points} "
+                f"points: it must hold {MIN_POINTS}–{MAX_POINTS}, so use a step between "
+                f"{span / MAX_POINTS:.4g} and {span / MIN_POINTS:.4g}"
+            )
+
+    def n_points(self, config: Config) -> int:
+        return point_count(config.x_start, config.x_end, config.x_step)
+
+    def load(self, config: Config, upload: bytes | None = None) -> datasets.Series:
+        xs = grid(config.x_start, config.x_step, self.n_points(config))
+        # Raises ExpressionError (a ValueError) naming the first x where the values are NaN or infinite.
+        return datasets.Series(xs, expressions.evaluate(config.expression, xs), "x", "f(x)")
+
+    def label(self, config: Config) -> str:
+        return config.expression
+
+    def chart_title(self, config: Config) -> str:
+        return f"f(x) = {config.expression}"
+
+    def axis_titles(self, config: Config) -> tuple[str, str]:
+        return "x", "f(x)"
+
+    def export_snippet(self, config: Config, raw_values: np.ndarray | None) -> str:
+        return (
+            f"# f(x) = {config.expression}, sampled from {config.x_start!r} (inclusive) to {config.x_end!r} "
+            f"(exclusive) in steps of {config.x_step!r}.\n"
+            f"x = {config.x_start!r} + {config.x_step!r} * np.arange({self.n_points(config)})\n"
+            f"y = {expressions.to_numpy_source(config.expression)}\n"
+        )
+
+
+class DatasetSource(Source):
+    """A real series bundled with the package (see forecast/datasets/README.md)."""
+
+    name = "dataset"
+    title = "Bundled dataset"
+    fields = ("dataset",)
+
+    def load(self, config: Config, upload: bytes | None = None) -> datasets.Series:
+        return datasets.load(config.dataset)
+
+    def label(self, config: Config) -> str:
+        return datasets.CATALOGUE[config.dataset].title
+
+    def axis_titles(self, config: Config) -> tuple[str, str]:
+        info = datasets.CATALOGUE[config.dataset]
+        return info.x_column, info.value_column
+
+    def origin(self, config: Config) -> str:
+        return f"the bundled dataset {config.dataset!r}"
+
+
+class UploadSource(Source):
+    """A CSV file the visitor uploads; the config names it by its sha256."""
+
+    name = "upload"
+    title = "Upload a CSV"
+    fields = ("upload", "value_column", "x_column")
+
+    def check(self, config: Config) -> None:
+        if not config.upload:
+            raise ValueError("source 'upload' needs a file: upload a CSV in the app, or pass --csv FILE")
+
+    def load(self, config: Config, upload: bytes | None = None) -> datasets.Series:
+        if upload is None:
+            raise MissingUpload(
+                f"this config uses an uploaded file (sha256 {config.upload[:12]}…) that is not available here: "
+                "upload the same file to reproduce it"
+            )
+        if datasets.content_hash(upload) != config.upload:
+            raise ValueError("the uploaded file does not match the config's sha256: upload the file it names")
+        return datasets.read_csv(upload, value_column=config.value_column, x_column=config.x_column)
+
+    def label(self, config: Config) -> str:
+        return f"upload {config.upload[:8]}"
+
+    def chart_title(self, config: Config) -> str:
+        return f"Uploaded series: {config.value_column or 'first numeric column'}"
+
+    def axis_titles(self, config: Config) -> tuple[str, str]:
+        return config.x_column or "row", config.value_column or "value"
+
+    def origin(self, config: Config) -> str:
+        return "the uploaded file"
+
+
+SOURCES: dict[str, Source] = {source.name: source for source in (ExpressionSource(), DatasetSource(), UploadSource())}
+
+
+def get(name: str) -> Source:
+    """The source called `name`."""
+    if name not in SOURCES:
+        raise ValueError(f"no data source {name!r}: choose one of {', '.join(SOURCES)}")
+    return SOURCES[name]

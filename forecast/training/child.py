@@ -1,0 +1,106 @@
+"""The worker-process side of training: the initialiser, the training task and the cancel flags it reads.
+
+Everything here runs in a spawned child process. The parent hands each worker, when it starts, a queue for
+progress messages and an array of cancel flags shared with every worker (the standard library allows queues
+and shared memory to be passed only then).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import multiprocessing
+import os
+import signal
+import threading
+from typing import Any
+
+from forecast.config import Config
+from forecast.data import Dataset
+from forecast.result import EpochReport
+
+__all__ = ["CANCEL_SLOTS", "WORKER_NICENESS", "Message", "initialise", "is_cancelled", "train", "warm_up"]
+
+# Cancellation flags live in a shared array indexed by job number modulo its size: two jobs share a slot only
+# if this many jobs are in flight at once, far beyond any queue the service lets build up.
+CANCEL_SLOTS = 4096
+WORKER_NICENESS = 5
+
+# Messages on the progress queue: (job number or None, kind, payload). Kinds: "worker" (payload: the pid of a
+# worker that has started), "started" (pid of the worker that took the job), "epoch" (an EpochReport),
+# "result" (the job's Result, always its last message).
+Message = tuple[int | None, str, Any]
+
+# Set once per worker by `initialise`.
+_progress_queue: Any = None
+_cancel_flags: Any = None
+
+
+def _exit_with_parent() -> None:
+    """Exit as soon as the parent is gone, so a killed server leaves no orphans behind."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()  # Returns when the parent process ends, however it ends.
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def initialise(progress_queue: Any, cancel_flags: Any) -> None:
+    """The pool's initializer: keep the channels, behave well as a child, import TensorFlow early."""
+    global _progress_queue, _cancel_flags
+    _progress_queue, _cancel_flags = progress_queue, cancel_flags
+    # Ctrl-C in the server's terminal reaches the whole process group; the parent shuts workers down cleanly,
+    # so they must not each die with a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent()
+    # Below the web server in CPU priority: pages stay responsive (first paint, reruns, other visitors) while a
+    # worker imports TensorFlow or trains; the worker still gets every cycle the server leaves idle.
+    with contextlib.suppress(AttributeError, OSError):
+        os.nice(WORKER_NICENESS)
+    # A worker retired after its last training would otherwise spend seconds in interpreter teardown with
+    # TensorFlow loaded, while the pool waits for it before starting its replacement. By the time exit handlers
+    # run, multiprocessing has flushed the progress queue, so nothing is lost by leaving at once.
+    atexit.register(os._exit, 0)
+    # The parent learns its workers' pids from here rather than from the executor's internals.
+    progress_queue.put((None, "worker", os.getpid()))
+    # Pay for importing TensorFlow when the worker starts, not when the first visitor's training does.
+    import forecast.model  # noqa: F401
+
+
+def warm_up() -> int:
+    """A no-op task that makes the pool start a worker (and import TensorFlow) before anyone trains."""
+    return os.getpid()
+
+
+def is_cancelled(number: int) -> bool:
+    return _cancel_flags[number % CANCEL_SLOTS] == number + 1
+
+
+def train(number: int, config_fields: dict[str, Any], dataset: Dataset | None) -> bool:
+    """Train one config, streaming progress and then the result to the parent; False if it was cancelled.
+
+    The result goes on the same queue as the progress, after it, so the parent never sees a job finish before
+    its last epoch. `dataset` is the series prepared by the app (needed for an uploaded file, which the worker
+    cannot read).
+    """
+    from forecast import model, pipeline
+
+    if is_cancelled(number):
+        return False
+    _progress_queue.put((number, "started", os.getpid()))
+
+    def report(epoch_report: EpochReport) -> None:
+        if is_cancelled(number):
+            raise model.TrainingCancelled
+        _progress_queue.put((number, "epoch", epoch_report))
+
+    try:
+        result = pipeline.compute(Config(**config_fields), dataset, progress=report)
+    except model.TrainingCancelled:
+        return False
+    _progress_queue.put((number, "result", result))
+    return True
