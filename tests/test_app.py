@@ -13,10 +13,12 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from forecast import datasets
+from forecast import datasets, sources
 from forecast.config import DEFAULT_CONFIG, FIELD_NAMES, ORIGINAL_RECIPE, Config
 from forecast.data import make_dataset
+from forecast.fields import from_query_params, to_query_params
 from forecast.plots import TRACE_NAMES
+from forecast.ui import state as state_module
 from tests.conftest import BAD_INPUTS
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -54,9 +56,18 @@ def url_params(at: AppTest) -> dict[str, str]:
 
 def app_with_params(config: Config) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for name, value in config.to_query_params().items():
+    for name, value in to_query_params(config).items():
         at.query_params[name] = value
     return at
+
+
+def n_points(config: Config) -> int:
+    return len(make_dataset(config).ys)
+
+
+OTHER_SOURCES_FIELDS = {
+    name for source in sources.SOURCES.values() if source.name != "expression" for name in source.fields
+}
 
 
 def open_tab(at: AppTest, label: str) -> AppTest:
@@ -89,16 +100,40 @@ def tiny(tiny_config) -> Config:
     return tiny_config
 
 
+def widget_keys(at: AppTest) -> set[str]:
+    elements = at.get("number_input") + at.get("text_input") + at.get("radio") + at.get("selectbox")
+    return {element.key for element in elements}
+
+
 def test_every_config_field_has_a_keyed_widget_and_there_is_a_train_button(tiny):
     at = app_with_params(tiny).run()
     assert not at.exception
-    keys = {
-        element.key for element in at.get("number_input") + at.get("text_input") + at.get("radio") + at.get("selectbox")
-    }
-    assert set(FIELD_NAMES) <= keys
+    # The function of x: every field but those of the other sources, which are not drawn at all.
+    expression_fields = set(FIELD_NAMES) - OTHER_SOURCES_FIELDS
+    assert expression_fields <= widget_keys(at) and not OTHER_SOURCES_FIELDS & widget_keys(at)
     assert any(button.key == "train" for button in at.button)
-    for name in FIELD_NAMES:
+    for name in expression_fields:
         assert widget(at, name).help, f"{name} has no help text"
+    digest = datasets.content_hash(UPLOAD)
+    uploaded = with_upload(app_with_params(tiny.replace(source="upload", upload=digest, lookback=4))).run()
+    assert {"upload", "value_column", "x_column"} <= widget_keys(uploaded)
+    assert not {"dataset", "expression", "x_start", "x_step"} & widget_keys(uploaded)
+    for name in ("upload", "value_column", "x_column"):
+        assert widget(uploaded, name).help, f"{name} has no help text"
+
+
+def test_the_sidebar_shows_only_the_chosen_sources_inputs_and_keeps_the_others(tiny):
+    at = app_with_params(tiny.replace(expression="sin(x)")).run()
+    at.radio(key="source").set_value("dataset").run()
+    assert not at.exception
+    keys = widget_keys(at)
+    assert "dataset" in keys and not {"expression", "x_start", "x_end", "x_step", "preset", "upload"} & keys
+    assert widget(at, "dataset").help
+    # Back to the function: what was typed before is still there, and the URL describes it.
+    at.radio(key="source").set_value("expression").run()
+    assert not at.exception
+    assert widget(at, "expression").value == "sin(x)" and "dataset" not in widget_keys(at)
+    assert url_params(at)["expression"] == "sin(x)" and url_params(at)["source"] == "expression"
 
 
 def test_link_restores_widgets_and_draws_the_result(tiny):
@@ -106,14 +141,15 @@ def test_link_restores_widgets_and_draws_the_result(tiny):
     at = app_with_params(config).run()
     assert not at.exception and not at.error
     for name, value in config.to_dict().items():
-        assert widget(at, name).value == value, name
+        if name not in OTHER_SOURCES_FIELDS:
+            assert widget(at, name).value == value, name
     # The URL keeps holding the config.
-    assert url_params(at) == config.to_query_params()
+    assert url_params(at) == to_query_params(config)
     traces = chart_traces(at, "f(x) =")
     dataset = make_dataset(config)
     one_step = traces[TRACE_NAMES["one_step"]]
     np.testing.assert_allclose(decode(one_step["x"]), dataset.xs[-dataset.n_test :])
-    assert len(decode(traces[TRACE_NAMES["actual"]]["x"])) == config.n_points
+    assert len(decode(traces[TRACE_NAMES["actual"]]["x"])) == n_points(config)
 
 
 def test_submitting_a_tiny_config_trains_and_draws_predictions(tiny):
@@ -127,7 +163,7 @@ def test_submitting_a_tiny_config_trains_and_draws_predictions(tiny):
     expected = tiny.replace(lookback=4, layers=2, expression="sin(x) + 0.5*sin(3*x)")
     dataset = make_dataset(expected)
     traces = chart_traces(at, "sin(3*x)")
-    assert len(decode(traces[TRACE_NAMES["actual"]]["y"])) == expected.n_points
+    assert len(decode(traces[TRACE_NAMES["actual"]]["y"])) == n_points(expected)
     one_step = traces[TRACE_NAMES["one_step"]]
     assert len(decode(one_step["y"])) == dataset.n_test
     np.testing.assert_allclose(decode(one_step["x"]), dataset.xs[-dataset.n_test :])
@@ -165,7 +201,7 @@ def test_malicious_expression_is_refused(tiny, expression):
 
 
 def test_malicious_expression_in_a_link_is_reported_and_replaced(tiny):
-    params = tiny.to_query_params() | {"expression": "__import__('os').system('id')", "layers": "nine"}
+    params = to_query_params(tiny) | {"expression": "__import__('os').system('id')", "layers": "nine"}
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     for name, value in params.items():
         at.query_params[name] = value
@@ -184,7 +220,8 @@ def test_reproduce_original_post_sets_the_original_recipe(tiny):
     at.button(key="reproduce_original").click().run()
     assert not at.exception
     for name, value in ORIGINAL_RECIPE.to_dict().items():
-        assert widget(at, name).value == value, name
+        if name not in OTHER_SOURCES_FIELDS:
+            assert widget(at, name).value == value, name
     assert url_params(at)["scaling"] == "none"
 
 
@@ -227,7 +264,7 @@ def test_switching_back_to_an_earlier_config_never_retrains(tiny):
 def test_every_kind_of_bad_input_in_a_link_is_reported_and_the_app_works(tiny, changes, message, tmp_path, monkeypatch):
     """A link is validated like the widgets: field by field, then as a whole; nothing trains until asked."""
     monkeypatch.setenv("FORECAST_CACHE_DIR", str(tmp_path))  # nothing cached: any training would show
-    params = tiny.to_query_params() | {
+    params = to_query_params(tiny) | {
         name: repr(value) if isinstance(value, float) else str(value) for name, value in changes.items()
     }
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
@@ -295,10 +332,13 @@ UPLOAD = ("t,level\n" + "".join(f"{index},{np.cos(index / 4):.5f}\n" for index i
 
 def with_upload(at: AppTest, data: bytes = UPLOAD) -> AppTest:
     """Put a file in the session as the file uploader would (AppTest cannot drive the uploader itself)."""
-    import app as app_module
-
-    digest = datasets.content_hash(data)
-    at.session_state["uploads"] = {digest: app_module.SessionUpload("series.csv", data, datasets.inspect_csv(data))}
+    config, errors = from_query_params(dict(at.query_params))
+    assert not errors
+    state = state_module.SessionState(fields=config.to_dict(), last_good_config=config, url_errors={}, from_link=False)
+    state.add_upload(
+        state_module.SessionUpload("series.csv", data, datasets.inspect_csv(data)), datasets.content_hash(data)
+    )
+    at.session_state[state_module.KEY] = state
     return at
 
 
@@ -319,7 +359,7 @@ def test_switching_the_source_to_a_dataset(tiny):
     widget(at, "dataset").set_value("us_accidental_deaths").run()
     assert not at.exception
     assert chart_traces(at, "US accidental deaths")
-    assert widget(at, "expression").disabled and not widget(at, "dataset").disabled
+    assert "expression" not in widget_keys(at) and not widget(at, "dataset").disabled
 
 
 def test_uploaded_series_trains_with_its_columns(tiny):

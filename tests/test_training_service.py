@@ -1,4 +1,4 @@
-"""The training service: real worker processes, tiny configs."""
+"""The training service (forecast/training/service.py): real worker processes, tiny configs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from forecast.cache import ResultCache
 from forecast.pipeline import result_key, run
-from forecast.worker import JobState, TrainingService
+from forecast.training import JobState, TrainingService
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,8 @@ def test_trains_in_a_worker_and_stores_the_result(service, tiny_config, tmp_path
         service.release(job)
     assert job.state == JobState.DONE, job.error
     assert job.worker_pid not in (None, os.getpid())
-    assert [report["epoch"] for report in job.reports] == [1, 2, 3]
+    assert [report.epoch for report in job.reports] == [1, 2, 3]
+    assert all(report.epochs == 3 and report.loss > 0 for report in job.reports)
     assert not job.result.cached
     assert cache.get(result_key(job.config)) is not None
 
@@ -43,9 +44,10 @@ def test_same_numbers_as_in_process(service, tiny_config):
     config = tiny_config.replace(seed=11)
     job = service.submit(config)
     try:
-        job.wait(timeout=180)
+        assert job.wait(timeout=180)
     finally:
         service.release(job)
+    assert job.state == JobState.DONE
     assert job.result.metrics == run(config).metrics
 
 
@@ -55,7 +57,7 @@ def test_identical_configs_share_one_training(service, tiny_config):
     first = service.submit(config)
     second = service.submit(config)
     try:
-        assert first is second and first.subscribers == 2
+        assert first is second and service.subscribers(first) == 2
         assert first.wait(timeout=180)
     finally:
         service.release(first)
@@ -82,10 +84,23 @@ def test_queue_positions_and_cancellation_of_abandoned_jobs(service, tiny_config
     assert running.wait(timeout=10)
     assert running.state == JobState.CANCELLED
     assert time.monotonic() - released < 2.0
-    assert running.reports[-1]["epoch"] < 1000
+    assert running.reports[-1].epoch < 1000
     # The queued job never trains: it is dropped, or stops at once when a worker picks it up.
     assert waiting.wait(timeout=10)
     assert waiting.state == JobState.CANCELLED and not waiting.reports
+
+
+def test_wait_returns_false_while_the_job_runs(service, tiny_config):
+    job = service.submit(tiny_config.replace(epochs=1000, batch_size=1, seed=71))
+    try:
+        started = time.monotonic()
+        assert job.wait(timeout=0.2) is False
+        assert 0.15 < time.monotonic() - started < 2.0
+        assert not job.finished and job.result is None
+    finally:
+        service.release(job, grace_seconds=0)
+    assert job.wait(timeout=10) is True
+    assert job.state == JobState.CANCELLED
 
 
 def test_a_quick_resubscription_keeps_the_job(service, tiny_config):
@@ -118,13 +133,12 @@ def test_a_subscription_releases_once_and_abandon_cancels_at_once(service, tiny_
     long = tiny_config.replace(epochs=1000, batch_size=1, seed=51)
     mine = service.subscribe(long)
     theirs = service.subscribe(long)  # another session waiting for the same training
-    assert mine.job is theirs.job and mine.job.subscribers == 2
+    assert mine.job is theirs.job and service.subscribers(mine.job) == 2
     mine.release()
     mine.release()  # a second release (rerun, then Stop) must not take the other session's place
     mine.abandon()
-    assert mine.job.subscribers == 1
-    time.sleep(0.3)
-    assert not mine.job.finished  # still wanted by the other subscriber
+    assert service.subscribers(mine.job) == 1
+    assert not mine.job.wait(timeout=0.3)  # still wanted by the other subscriber
     started = time.monotonic()
     theirs.abandon()
     assert theirs.job.wait(timeout=10)

@@ -1,0 +1,78 @@
+"""The config the settings describe and its series, built once per run; the one place their problems are shown."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import streamlit as st
+
+from forecast import datasets
+from forecast.config import DEFAULT_CONFIG, Config
+from forecast.data import Dataset, MissingUpload, load_series, make_dataset
+from forecast.fields import to_query_params
+from forecast.pipeline import result_key
+from forecast.ui.messages import plain, show_problem
+from forecast.ui.state import Pause, SessionState
+
+__all__ = ["LINK_PAUSE_MESSAGE", "Page", "prepare"]
+
+LINK_PAUSE_MESSAGE = (
+    "This link's settings could not all be used (see above), so nothing was trained. The settings shown in the "
+    "sidebar replace them: press **Train** to run them."
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    """What this run shows: a valid config, its key, and its series (None if its uploaded file is missing)."""
+
+    config: Config
+    key: str
+    series: datasets.Series | None
+    dataset: Dataset | None
+    missing_upload: str | None
+
+
+def _load(config: Config, state: SessionState) -> Page:
+    """The config's series, read once; ValueError if it cannot be trained on (NaN, a bad file, the split)."""
+    upload = state.upload_bytes(config.upload) if config.source == "upload" else None
+    key = result_key(config)
+    try:
+        series = load_series(config, upload)
+    except MissingUpload as missing:
+        return Page(config, key, None, None, str(missing))
+    return Page(config, key, series, make_dataset(config, series=series), None)
+
+
+def prepare(state: SessionState) -> Page | None:
+    """The page for the settings the widgets hold, before any widget is drawn in this run.
+
+    An invalid setting is shown as an error and the last valid settings are used instead; settings from a link
+    that cannot be used are replaced by the defaults, reported, and train nothing until the visitor asks.
+    Returns None when there is nothing to show yet (the upload source without a file).
+    """
+    values = state.widget_values()
+    if values["source"] == "upload" and not values["upload"]:
+        st.info("Upload a CSV file in the sidebar to train on your own series.")
+        return None
+    try:
+        page = _load(Config(**values), state)
+    except ValueError as error:
+        if state.from_link:
+            state.url_errors["config"] = f"{error}; using the defaults instead"
+            state.apply(DEFAULT_CONFIG)
+            page = _load(DEFAULT_CONFIG, state)
+        else:
+            show_problem(error, "Showing the last valid settings instead.")
+            return _load(state.last_good_config, state)
+    state.last_good_config = page.config
+    params = to_query_params(page.config)
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+    for field, message in state.url_errors.items():
+        st.warning(f"The link's `{field}` was not used: {plain(message)}")
+    if state.from_link and state.url_errors:
+        # A link that could not be used as given starts no work: the visitor sees what was replaced and decides.
+        state.pause = Pause(page.key, LINK_PAUSE_MESSAGE)
+    state.url_errors = {}
+    return page

@@ -1,0 +1,244 @@
+"""The settings: the data source and its own inputs only, shortcuts, then a form with the rest of the Config."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from forecast import datasets, sources
+from forecast.config import DEFAULT_CONFIG, ORIGINAL_RECIPE, Config
+from forecast.expressions import PRESETS
+from forecast.fields import FIELD_SPECS
+from forecast.pipeline import result_key
+from forecast.ui import state as state_module
+from forecast.ui.messages import plain
+from forecast.ui.state import CUSTOM_PRESET, SessionState, SessionUpload, preset_for
+
+__all__ = ["render"]
+
+
+# --- callbacks: they run before the next script run, with the new widget values in place ---------------------
+
+
+def _settings_changed() -> None:
+    """After any change of settings: a stopped training may run again, and one nobody wants any more stops now."""
+    state = state_module.get_existing()
+    state.pause = None
+    try:
+        config = Config(**state.widget_values())
+        wanted = {result_key(member) for member in config.members()}
+    except ValueError:
+        wanted = set()
+    kept = []
+    for subscription in state.subscriptions:
+        if subscription.job.key in wanted:
+            kept.append(subscription)
+        else:
+            subscription.abandon()
+    state.subscriptions = kept
+
+
+def _on_preset_change() -> None:
+    for preset in PRESETS:
+        if preset.name == st.session_state.preset:
+            st.session_state.expression = preset.expression
+            st.session_state.source = "expression"
+    _settings_changed()
+
+
+def _on_apply(config: Config) -> None:
+    state_module.get_existing().apply(config)
+    _settings_changed()
+
+
+def _on_train() -> None:
+    st.session_state.preset = preset_for(st.session_state.get("expression", ""))
+    _settings_changed()
+
+
+def _on_upload() -> None:
+    uploaded = st.session_state.get("upload_file")
+    if uploaded is None:
+        return
+    state = state_module.get_existing()
+    data = uploaded.getvalue()
+    try:
+        columns = datasets.inspect_csv(data)
+        value_column, x_column = columns.suggestion()
+        datasets.read_csv(data, value_column, x_column)  # Refuse a file that cannot become a series at all.
+    except ValueError as error:
+        state.upload_error = f"{uploaded.name}: {error}"
+        return
+    digest = datasets.content_hash(data)
+    state.add_upload(SessionUpload(uploaded.name, data, columns), digest)
+    state.upload_error = None
+    st.session_state.source = "upload"
+    st.session_state.upload = digest
+    st.session_state.value_column = value_column
+    st.session_state.x_column = x_column
+    _settings_changed()
+
+
+# --- widgets ---------------------------------------------------------------------------------------------
+
+
+def _number_input(name: str, *, step: float | int | None = None, number_format: str | None = None) -> None:
+    spec = FIELD_SPECS[name]
+    cast = int if isinstance(getattr(DEFAULT_CONFIG, name), int) else float
+    st.number_input(
+        spec.label,
+        key=name,
+        min_value=cast(spec.minimum) if spec.minimum is not None else None,
+        max_value=cast(spec.maximum) if spec.maximum is not None else None,
+        step=step,
+        format=number_format,
+        help=spec.help,
+    )
+
+
+def _number_row(*fields: tuple[str, float | int, str | None]) -> None:
+    """Number inputs side by side: (field, step, format) each."""
+    for column, (name, step, number_format) in zip(st.columns(len(fields)), fields, strict=True):
+        with column:
+            _number_input(name, step=step, number_format=number_format)
+
+
+def _expression_inputs(state: SessionState) -> None:
+    st.selectbox(
+        "Function preset",
+        [preset.name for preset in PRESETS] + [CUSTOM_PRESET],
+        key="preset",
+        on_change=_on_preset_change,
+        help="Pick a function from the catalogue; it fills in f(x) below and trains. "
+        + " · ".join(f"{preset.name}: {preset.description}" for preset in PRESETS),
+    )
+
+
+def _dataset_inputs(state: SessionState) -> None:
+    st.selectbox(
+        FIELD_SPECS["dataset"].label,
+        FIELD_SPECS["dataset"].choices,
+        key="dataset",
+        format_func=lambda name: datasets.CATALOGUE[name].title,
+        on_change=_settings_changed,
+        help=FIELD_SPECS["dataset"].help
+        + ". Sources and licences: forecast/datasets/README.md. "
+        + " · ".join(f"{info.title}: {info.description}" for info in datasets.CATALOGUE.values()),
+    )
+
+
+def _column_options(state: SessionState, key: str) -> list[str]:
+    upload = state.uploads.get(st.session_state.get("upload", ""))
+    options = [""] + (list(upload.columns.columns) if upload else [])
+    current = st.session_state.get(key, "")
+    return options if current in options else [*options, current]
+
+
+def _upload_inputs(state: SessionState) -> None:
+    st.file_uploader(
+        "CSV file",
+        type=["csv", "txt", "tsv"],
+        key="upload_file",
+        on_change=_on_upload,
+        help=f"A table with a column of numbers (and optionally an x or date column): {datasets.MIN_ROWS}–"
+        f"{datasets.MAX_ROWS:,} rows, at most {datasets.MAX_UPLOAD_BYTES // 1024 // 1024} MB. Missing values "
+        "are reported, not guessed.",
+    )
+    if state.upload_error:
+        st.error(plain(state.upload_error))
+    st.text_input(FIELD_SPECS["upload"].label, key="upload", disabled=True, help=FIELD_SPECS["upload"].help)
+    left, right = st.columns(2)
+    for column, key, empty in ((left, "value_column", "(first numbers)"), (right, "x_column", "(row number)")):
+        column.selectbox(
+            FIELD_SPECS[key].label,
+            _column_options(state, key),
+            key=key,
+            format_func=lambda name, empty=empty: name or empty,
+            on_change=_settings_changed,
+            help=FIELD_SPECS[key].help,
+        )
+
+
+# Inputs each data source draws outside the form (applied at once); a source without an entry has none.
+SOURCE_INPUTS: dict[str, Callable[[SessionState], None]] = {
+    "expression": _expression_inputs,
+    "dataset": _dataset_inputs,
+    "upload": _upload_inputs,
+}
+
+
+def _data_source(state: SessionState) -> None:
+    """Where the series comes from, and that source's own inputs: applied at once, outside the form."""
+    spec = FIELD_SPECS["source"]
+    st.radio(
+        spec.label,
+        spec.choices,
+        key="source",
+        format_func=lambda name: sources.get(name).title,
+        on_change=_settings_changed,
+        help=spec.help,
+    )
+    SOURCE_INPUTS.get(st.session_state.source, lambda state: None)(state)
+
+
+def _shortcuts() -> None:
+    left, right = st.columns(2)
+    left.button(
+        "Original post",
+        key="reproduce_original",
+        on_click=_on_apply,
+        args=(ORIGINAL_RECIPE,),
+        help="Reproduce the original blog post: x*sin(x), lookback 5, three LSTM(32), 200 epochs, batch 50, "
+        "Adam 0.001 and no scaling.",
+        width="stretch",
+    )
+    right.button(
+        "Defaults",
+        key="reset_defaults",
+        on_click=_on_apply,
+        args=(DEFAULT_CONFIG,),
+        help="Reset every setting to the playground's defaults.",
+        width="stretch",
+    )
+
+
+def _form() -> None:
+    function = st.session_state.source == "expression"
+    with st.form("config_form", border=False):
+        if function:
+            spec = FIELD_SPECS["expression"]
+            st.text_input(spec.label, key="expression", help=spec.help)
+        st.subheader("Data", divider="gray")
+        if function:
+            _number_row(("x_start", 1.0, "%g"), ("x_end", 1.0, "%g"))
+            _number_row(("x_step", 0.01, "%g"), ("noise", 0.05, "%g"))
+        else:
+            _number_input("noise", step=0.05, number_format="%g")
+        _number_row(("lookback", 1, None), ("train_ratio", 0.05, "%g"))
+        spec = FIELD_SPECS["scaling"]
+        st.radio(spec.label, spec.choices, key="scaling", horizontal=True, help=spec.help)
+        st.subheader("Network", divider="gray")
+        _number_row(("layers", 1, None), ("units", 1, None))
+        _number_row(("dense_layers", 1, None), ("dropout", 0.05, "%g"))
+        st.subheader("Training", divider="gray")
+        _number_row(("epochs", 10, None), ("batch_size", 1, None))
+        _number_row(("learning_rate", 0.0005, "%g"), ("seed", 1, None))
+        _number_input("ensemble", step=1)
+        st.form_submit_button(
+            "Train",
+            key="train",
+            type="primary",
+            on_click=_on_train,
+            width="stretch",
+            help="Apply the settings: train, or fetch the result at once if this config was trained before.",
+        )
+
+
+def render(state: SessionState) -> None:
+    """The sidebar's contents; remembers every field's value for runs that do not draw its widget."""
+    st.header("Settings")
+    _data_source(state)
+    _shortcuts()
+    _form()
+    state.remember_widgets()

@@ -1,0 +1,176 @@
+"""Training status above the tabs: results from the cache or trained in workers, progress, a live loss curve, Stop."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import streamlit as st
+
+from forecast import plots
+from forecast.cache import ResultCache
+from forecast.config import Config
+from forecast.data import Dataset, make_dataset
+from forecast.pipeline import resolve_members
+from forecast.result import Result
+from forecast.training import Job, JobState, Subscription, TrainingService
+from forecast.ui import state as state_module
+from forecast.ui.messages import plain
+from forecast.ui.page import Page
+
+__all__ = ["STOPPED_MESSAGE", "on_stop", "resolve"]
+
+STOPPED_MESSAGE = "Training stopped. Press **Train** to start it again."
+POLL_SECONDS = 0.15
+LIVE_CHART_SECONDS = 0.5
+
+
+def on_stop() -> None:
+    state = state_module.get_existing()
+    state.pause = state_module.Pause(state.wanted_key, STOPPED_MESSAGE)
+    state.abandon_training()
+
+
+def _session_is_connected() -> bool:
+    """False once the browser tab of this session has gone (closed, navigated away)."""
+    try:
+        from streamlit.runtime import exists, get_instance
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        context = get_script_run_ctx()
+        if not exists() or context is None:
+            return True
+        return get_instance().is_active_session(context.session_id)
+    except Exception:  # No runtime (tests, bare mode): there is no tab to lose.
+        return True
+
+
+def _progress_text(service: TrainingService, jobs: list[Job]) -> tuple[float, str]:
+    total_epochs = sum(job.config.epochs for job in jobs)
+    done_epochs = sum(job.config.epochs if job.finished else len(job.reports) for job in jobs)
+    prefix = f"Network {sum(job.finished for job in jobs) + 1} of {len(jobs)} · " if len(jobs) > 1 else ""
+    active = next((job for job in jobs if not job.finished), jobs[-1])
+    if active.state == JobState.QUEUED:
+        ahead = service.queue_position(active)
+        if ahead:
+            return (
+                0.0,
+                f"{prefix}Waiting for a free trainer: {ahead} training{'s' if ahead > 1 else ''} ahead of yours…",
+            )
+        return done_epochs / total_epochs, f"{prefix}Starting the trainer…"
+    latest = active.latest
+    if latest is None:
+        return done_epochs / total_epochs, f"{prefix}Building the model and compiling the training loop…"
+    return done_epochs / total_epochs, (
+        f"{prefix}Epoch {latest.epoch}/{latest.epochs} · loss {latest.loss:.4g} · "
+        f"test loss {latest.val_loss:.4g} · {latest.elapsed:.1f}s"
+    )
+
+
+def _follow(service: TrainingService, subscriptions: list[Subscription], bar, live_chart) -> bool:
+    """Update the progress bar and the live loss curve until every job ends; False if the tab went away."""
+    shown: tuple[str | None, int] = (None, 0)
+    last_drawn = 0.0
+    jobs = [subscription.job for subscription in subscriptions]
+    while not all(job.finished for job in jobs):
+        fraction, text = _progress_text(service, jobs)
+        bar.progress(min(fraction, 1.0), text=text)
+        job = next(job for job in jobs if not job.finished)
+        reports = job.reports
+        now = time.monotonic()
+        if (job.key, len(reports)) != shown and reports and now - last_drawn >= LIVE_CHART_SECONDS:
+            shown, last_drawn = (job.key, len(reports)), now
+            figure = plots.loss_figure(
+                [report.loss for report in reports],
+                [report.val_loss for report in reports],
+                scaled=job.config.scaling != "none",
+            )
+            live_chart.plotly_chart(figure, height=260)
+        if not _session_is_connected():
+            for subscription in subscriptions:
+                subscription.abandon()  # The tab is gone: nobody will see these trainings.
+            return False
+        # Wakes as soon as the job ends; otherwise redraws the progress a few times a second.
+        job.wait(POLL_SECONDS)
+    return True
+
+
+def _train(
+    service: TrainingService, cache: ResultCache, configs: list[Config], datasets: list[Dataset]
+) -> list[Result] | None:
+    """Train `configs` in workers, showing progress and a live loss curve; None if one failed or was stopped."""
+    state = state_module.get_existing()
+    subscriptions = [
+        service.subscribe(config, cache, dataset) for config, dataset in zip(configs, datasets, strict=True)
+    ]
+    state.subscriptions = subscriptions
+    slot = st.empty()
+    with slot.container(border=True):
+        top_left, top_right = st.columns([4, 1], vertical_alignment="center")
+        bar = top_left.progress(0.0, text="Starting…")
+        top_right.button("Stop", key="stop", on_click=on_stop, help="Stop this training.", width="stretch")
+        live_chart = st.empty()
+    try:
+        if not _follow(service, subscriptions, bar, live_chart):
+            return None
+    finally:
+        # Reruns, and sessions Streamlit stops, land here too. No Streamlit call is allowed here (a stopped
+        # session raises on every one), so subscriptions are released directly: a job is cancelled after a
+        # short grace unless the next run picks it up again, or at once by a callback that knows it will not.
+        for subscription in subscriptions:
+            subscription.release()
+    slot.empty()
+    jobs = [subscription.job for subscription in subscriptions]
+    for job in jobs:
+        if job.state == JobState.FAILED:
+            st.error(plain(job.error or "Training failed."))
+    if any(job.result is None for job in jobs):
+        return None
+    return [job.result for job in jobs if job.result is not None]
+
+
+def resolve(
+    page: Page,
+    service: TrainingService,
+    cache: ResultCache,
+    area,
+    before_training: Callable[[], None],
+) -> list[Result] | None:
+    """The results of every network of the page's config: cached ones at once, the others trained in workers.
+
+    Before training, `before_training` draws what can be shown without a result (the actual curve). Returns
+    None when nothing can be shown yet: the training was stopped, failed, is paused, or lacks its file.
+    """
+    state = state_module.get_existing()
+    state.wanted_key = page.key
+    warned = []
+
+    def show_cache_warnings() -> None:
+        # Once per run, before training if there is any (a damaged entry explains why it trains again).
+        if not warned:
+            warned.append(True)
+            for warning in cache.warnings:
+                area.warning(plain(warning))
+
+    def train_in_workers(missing: list[Config]) -> list[Result] | None:
+        show_cache_warnings()
+        if page.series is None:
+            area.info(plain(page.missing_upload or "This series is not available here."))
+            return None
+        before_training()
+        if state.pause is not None and state.pause.key == page.key:
+            area.info(state.pause.message)
+            return None
+        datasets = [make_dataset(member, series=page.series) for member in missing]
+        with area:
+            return _train(service, cache, missing, datasets)
+
+    results = resolve_members(page.config, cache, train_in_workers)
+    if results is not None:
+        show_cache_warnings()
+        if page.missing_upload is not None:
+            area.info(
+                "This run used an uploaded file that this page does not have; its results are still in this "
+                "server's cache, shown below. Upload the same file to change its settings."
+            )
+    return results

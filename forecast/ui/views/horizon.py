@@ -1,0 +1,22 @@
+"""The Horizon tab: recursive-forecast error by steps ahead, for the LSTM and both baselines."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from forecast.ui.views import Shown
+
+__all__ = ["LABEL", "NEEDS_RESULT", "render"]
+
+LABEL = "Horizon"
+NEEDS_RESULT = True
+
+
+def render(shown: Shown) -> None:
+    assert shown.views is not None
+    st.plotly_chart(shown.views.horizon_figure, key="horizon_chart")
+    st.caption(
+        "From every test window the model rolls forward on its own predictions; each point is the RMSE that many "
+        "steps ahead, averaged over all starting points (up to half the test length, so each averages at least "
+        "half of them). Where a line crosses the dotted level it is no better than predicting the mean."
+    )
