@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.config import Config
+from forecast.fields import to_query_params
 from forecast.metrics import rmse
 from tests.e2e.streamlit_server import CHROMIUM, CHROMIUM_ARGS, IDLE, ROOT, StreamlitServer
 
@@ -46,6 +47,47 @@ def solo(config: Config) -> dict:
     return json.loads(completed.stdout)["metrics"]["lstm"]
 
 
+def wait_for_all(pages: list, started: float) -> tuple[dict[int, float], set[str]]:
+    """Seconds until each session shows its result, and the queue messages seen on the way."""
+    queue_messages: set[str] = set()
+    finished: dict[int, float] = {}
+    while len(finished) < len(pages):
+        for index, page in enumerate(pages):
+            if index in finished:
+                continue
+            for text in page.locator('[data-testid="stProgress"]').all_inner_texts():
+                if "ahead of yours" in text:
+                    queue_messages.add(re.sub(r"\s+", " ", text.strip()))
+            if page.locator('[data-testid="stTable"]').count():
+                finished[index] = time.perf_counter() - started
+        time.sleep(0.2)
+        if time.perf_counter() - started > 600:
+            raise SystemExit("not all sessions finished within 10 minutes")
+    return finished, queue_messages
+
+
+def compare_with_solo(index: int, page, config: Config, seconds: float) -> bool:
+    """Recompute the session's RMSE from its downloaded CSV and compare it with the CLI on the same config."""
+    page.wait_for_selector(IDLE)
+    with page.expect_download() as download:
+        page.locator(".st-key-download_csv button").first.click()
+    table = pd.read_csv(io.StringIO(download.value.path().read_text()))
+    test = table[table["part"] == "test"]
+    from_app = {
+        "one_step": rmse(test["actual"].to_numpy(), test["lstm_one_step"].to_numpy()),
+        "recursive": rmse(test["actual"].to_numpy(), test["lstm_recursive"].to_numpy()),
+    }
+    alone = solo(config)
+    same = all(np.isclose(from_app[kind], alone[kind]["rmse"], rtol=1e-9, atol=0) for kind in from_app)
+    print(
+        f"  session {index + 1}: finished after {seconds:5.1f} s; LSTM RMSE one-step "
+        f"{from_app['one_step']:.6f} (alone {alone['one_step']['rmse']:.6f}), recursive "
+        f"{from_app['recursive']:.6f} (alone {alone['recursive']['rmse']:.6f}): "
+        f"{'identical' if same else 'DIFFERENT'}"
+    )
+    return same
+
+
 def run(max_concurrent: int) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -56,45 +98,15 @@ def run(max_concurrent: int) -> None:
             pages = [browser.new_page(viewport={"width": 1280, "height": 900}) for _ in CONFIGS]
             started = time.perf_counter()
             for page, config in zip(pages, CONFIGS, strict=True):
-                query = "&".join(f"{key}={value}" for key, value in config.to_query_params().items())
+                query = "&".join(f"{key}={value}" for key, value in to_query_params(config).items())
                 page.goto(server.url + "?" + query.replace("+", "%2B"), wait_until="commit")
-            queue_messages: set[str] = set()
-            finished: dict[int, float] = {}
-            while len(finished) < len(pages):
-                for index, page in enumerate(pages):
-                    if index in finished:
-                        continue
-                    for text in page.locator('[data-testid="stProgress"]').all_inner_texts():
-                        if "ahead of yours" in text:
-                            queue_messages.add(re.sub(r"\s+", " ", text.strip()))
-                    if page.locator('[data-testid="stTable"]').count():
-                        finished[index] = time.perf_counter() - started
-                time.sleep(0.2)
-                if time.perf_counter() - started > 600:
-                    raise SystemExit("not all sessions finished within 10 minutes")
+            finished, queue_messages = wait_for_all(pages, started)
             print(f"4 sessions at once, at most {max_concurrent} training(s) at a time:")
             for message in sorted(queue_messages):
                 print(f"  seen while queued: {message!r}")
             identical = True
             for index, (page, config) in enumerate(zip(pages, CONFIGS, strict=True)):
-                page.wait_for_selector(IDLE)
-                with page.expect_download() as download:
-                    page.locator(".st-key-download_csv button").first.click()
-                table = pd.read_csv(io.StringIO(download.value.path().read_text()))
-                test = table[table["part"] == "test"]
-                from_app = {
-                    "one_step": rmse(test["actual"].to_numpy(), test["lstm_one_step"].to_numpy()),
-                    "recursive": rmse(test["actual"].to_numpy(), test["lstm_recursive"].to_numpy()),
-                }
-                alone = solo(config)
-                same = all(np.isclose(from_app[kind], alone[kind]["rmse"], rtol=1e-9, atol=0) for kind in from_app)
-                identical &= same
-                print(
-                    f"  session {index + 1}: finished after {finished[index]:5.1f} s; LSTM RMSE one-step "
-                    f"{from_app['one_step']:.6f} (alone {alone['one_step']['rmse']:.6f}), recursive "
-                    f"{from_app['recursive']:.6f} (alone {alone['recursive']['rmse']:.6f}): "
-                    f"{'identical' if same else 'DIFFERENT'}"
-                )
+                identical &= compare_with_solo(index, page, config, finished[index])
             print(f"all four finished; every result equals the config trained alone: {'yes' if identical else 'NO'}")
         finally:
             browser.close()

@@ -91,12 +91,13 @@ def script_rerender(repeats: int) -> list[float]:
     from streamlit.testing.v1 import AppTest
 
     from forecast.config import DEFAULT_CONFIG
+    from forecast.fields import to_query_params
 
     durations = []
     with tempfile.TemporaryDirectory() as cache:
         os.environ["FORECAST_CACHE_DIR"] = cache
         first = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-        for name, value in DEFAULT_CONFIG.to_query_params().items():
+        for name, value in to_query_params(DEFAULT_CONFIG).items():
             first.query_params[name] = value
         first.run()  # trains (or loads) once
         for _ in range(repeats):

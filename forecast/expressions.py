@@ -7,6 +7,7 @@ import dataclasses
 import math
 import warnings
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -135,63 +136,89 @@ def _allowed_summary() -> str:
     return "use x, numbers, + - * / ** %, pi, e and the functions " + ", ".join(ALLOWED_FUNCTIONS)
 
 
+def _constant(source: str, node: ast.Constant, depth: int) -> Evaluator:
+    value = node.value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ExpressionError(f"{_segment(source, node)!s} is not a number: {_allowed_summary()}")
+    # Large integer literals are compared as Python ints first, so that converting them cannot overflow.
+    if isinstance(value, int) and abs(value) > MAX_LITERAL:
+        raise ExpressionError(f"the number {_segment(source, node)} is too large (at most {MAX_LITERAL:g})")
+    number = float(value)
+    if not math.isfinite(number) or abs(number) > MAX_LITERAL:
+        raise ExpressionError(f"the number {_segment(source, node)} is too large (at most {MAX_LITERAL:g})")
+    return lambda x: np.full_like(x, number)
+
+
+def _name(source: str, node: ast.Name, depth: int) -> Evaluator:
+    if node.id == "x":
+        return lambda x: x
+    if node.id in ALLOWED_CONSTANTS:
+        constant = ALLOWED_CONSTANTS[node.id]
+        return lambda x: np.full_like(x, constant)
+    if node.id in ALLOWED_FUNCTIONS:
+        raise ExpressionError(f"'{node.id}' is a function: call it, as in {node.id}(x)")
+    raise ExpressionError(f"unknown name '{node.id}': {_allowed_summary()}")
+
+
+def _unary(source: str, node: ast.UnaryOp, depth: int) -> Evaluator:
+    operand = _compile(source, node.operand, depth + 1)
+    if isinstance(node.op, ast.USub):
+        return lambda x: np.negative(operand(x))
+    if isinstance(node.op, ast.UAdd):
+        return operand
+    raise ExpressionError(f"'{_segment(source, node)}' uses an operator that is not allowed: {_allowed_summary()}")
+
+
+def _binary(source: str, node: ast.BinOp, depth: int) -> Evaluator:
+    operator_type = type(node.op)
+    if operator_type not in _BINARY_OPERATORS:
+        hint = _OPERATOR_HINTS.get(operator_type, "operator not allowed")
+        raise ExpressionError(f"in '{_segment(source, node)}': {hint}")
+    left = _compile(source, node.left, depth + 1)
+    right = _compile(source, node.right, depth + 1)
+    function = _BINARY_OPERATORS[operator_type]
+    return lambda x: function(left(x), right(x))
+
+
+def _call(source: str, node: ast.Call, depth: int) -> Evaluator:
+    callee = node.func
+    if not isinstance(callee, ast.Name):
+        raise ExpressionError(
+            f"'{_segment(source, callee)}' cannot be called: only the functions " + ", ".join(ALLOWED_FUNCTIONS)
+        )
+    if callee.id not in ALLOWED_FUNCTIONS:
+        raise ExpressionError(f"'{callee.id}' is not an allowed function: only " + ", ".join(ALLOWED_FUNCTIONS))
+    if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+        raise ExpressionError(f"'{callee.id}' takes exactly one argument, as in {callee.id}(x)")
+    argument = _compile(source, node.args[0], depth + 1)
+    function = ALLOWED_FUNCTIONS[callee.id]
+    return lambda x: function(argument(x))
+
+
+def _expression(source: str, node: ast.Expression, depth: int) -> Evaluator:
+    return _compile(source, node.body, depth + 1)
+
+
+# The grammar: the only node types an expression may contain, each with the function that checks and compiles it.
+_COMPILERS: dict[type, Callable[[str, Any, int], Evaluator]] = {
+    ast.Expression: _expression,
+    ast.Constant: _constant,
+    ast.Name: _name,
+    ast.UnaryOp: _unary,
+    ast.BinOp: _binary,
+    ast.Call: _call,
+}
+
+
 def _compile(source: str, node: ast.AST, depth: int) -> Evaluator:
     """Check one node against the grammar and turn it into a closure; refuse anything else."""
     if depth > MAX_DEPTH:
         raise ExpressionError(f"expression is nested too deeply (more than {MAX_DEPTH} levels)")
-    if isinstance(node, ast.Expression):
-        return _compile(source, node.body, depth + 1)
-    if isinstance(node, ast.Constant):
-        value = node.value
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ExpressionError(f"{_segment(source, node)!s} is not a number: {_allowed_summary()}")
-        # Large integer literals are compared as Python ints first, so that converting them cannot overflow.
-        if isinstance(value, int) and abs(value) > MAX_LITERAL:
-            raise ExpressionError(f"the number {_segment(source, node)} is too large (at most {MAX_LITERAL:g})")
-        number = float(value)
-        if not math.isfinite(number) or abs(number) > MAX_LITERAL:
-            raise ExpressionError(f"the number {_segment(source, node)} is too large (at most {MAX_LITERAL:g})")
-        return lambda x: np.full_like(x, number)
-    if isinstance(node, ast.Name):
-        if node.id == "x":
-            return lambda x: x
-        if node.id in ALLOWED_CONSTANTS:
-            constant = ALLOWED_CONSTANTS[node.id]
-            return lambda x: np.full_like(x, constant)
-        if node.id in ALLOWED_FUNCTIONS:
-            raise ExpressionError(f"'{node.id}' is a function: call it, as in {node.id}(x)")
-        raise ExpressionError(f"unknown name '{node.id}': {_allowed_summary()}")
-    if isinstance(node, ast.UnaryOp):
-        operand = _compile(source, node.operand, depth + 1)
-        if isinstance(node.op, ast.USub):
-            return lambda x: np.negative(operand(x))
-        if isinstance(node.op, ast.UAdd):
-            return operand
-        raise ExpressionError(f"'{_segment(source, node)}' uses an operator that is not allowed: {_allowed_summary()}")
-    if isinstance(node, ast.BinOp):
-        operator_type = type(node.op)
-        if operator_type not in _BINARY_OPERATORS:
-            hint = _OPERATOR_HINTS.get(operator_type, "operator not allowed")
-            raise ExpressionError(f"in '{_segment(source, node)}': {hint}")
-        left = _compile(source, node.left, depth + 1)
-        right = _compile(source, node.right, depth + 1)
-        function = _BINARY_OPERATORS[operator_type]
-        return lambda x: function(left(x), right(x))
-    if isinstance(node, ast.Call):
-        callee = node.func
-        if not isinstance(callee, ast.Name):
-            raise ExpressionError(
-                f"'{_segment(source, callee)}' cannot be called: only the functions " + ", ".join(ALLOWED_FUNCTIONS)
-            )
-        if callee.id not in ALLOWED_FUNCTIONS:
-            raise ExpressionError(f"'{callee.id}' is not an allowed function: only " + ", ".join(ALLOWED_FUNCTIONS))
-        if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
-            raise ExpressionError(f"'{callee.id}' takes exactly one argument, as in {callee.id}(x)")
-        argument = _compile(source, node.args[0], depth + 1)
-        function = ALLOWED_FUNCTIONS[callee.id]
-        return lambda x: function(argument(x))
-    name = _NODE_NAMES.get(type(node), type(node).__name__)
-    raise ExpressionError(f"not allowed: {name} ('{_segment(source, node)}'); {_allowed_summary()}")
+    compiler = _COMPILERS.get(type(node))
+    if compiler is None:
+        name = _NODE_NAMES.get(type(node), type(node).__name__)
+        raise ExpressionError(f"not allowed: {name} ('{_segment(source, node)}'); {_allowed_summary()}")
+    return compiler(source, node, depth)
 
 
 def parse(text: str) -> Evaluator:

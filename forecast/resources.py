@@ -6,21 +6,25 @@ import math
 import os
 from pathlib import Path
 
-__all__ = ["available_cpus", "default_concurrency", "resident_memory_mb"]
+__all__ = ["CGROUP_CPU_MAX", "available_cpus", "default_concurrency", "resident_memory_mb"]
+
+# cgroup v2's CPU quota of this process's group: "<quota> <period>" in microseconds, or "max <period>".
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
 
 
-def available_cpus() -> int:
+def available_cpus(cpu_max: Path = CGROUP_CPU_MAX) -> int:
     """CPUs this process may use: its affinity mask, capped by a cgroup v2 CPU quota (containers, cloud hosts).
 
     `os.cpu_count()` reports the host's CPUs, which on a shared cloud box can be dozens while the container may
-    use one or two; sizing thread pools from it oversubscribes the CPUs actually granted.
+    use one or two; sizing thread pools from it oversubscribes the CPUs actually granted. `cpu_max` is the
+    cgroup file to read (a missing or unreadable file means no quota).
     """
     try:
         count = len(os.sched_getaffinity(0))
     except AttributeError:  # macOS and Windows have no affinity masks.
         count = os.cpu_count() or 1
     try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        quota, period = cpu_max.read_text().split()[:2]
         if quota != "max":
             count = min(count, max(1, math.floor(int(quota) / int(period))))
     except (OSError, ValueError):

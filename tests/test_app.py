@@ -431,3 +431,34 @@ def test_code_tab_shows_a_runnable_script(tiny):
     ast.parse(code)
     assert "LOOKBACK = 5" in code and "EPOCHS = 2" in code
     assert any("script" in button.proto.label for button in at.get("download_button"))
+
+
+def test_a_bundled_datasets_csv_is_parsed_at_most_once_per_rerun(tiny, monkeypatch):
+    calls = []
+    original = datasets.read_csv
+
+    def counting_read_csv(*args, **kwargs):
+        calls.append(args[1:] + tuple(kwargs.values()))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(datasets, "read_csv", counting_read_csv)
+    config = tiny.replace(source="dataset", dataset="us_accidental_deaths", lookback=4, ensemble=3)
+    at = app_with_params(config).run()  # three networks, trained in worker processes on the series read here
+    assert not at.exception and not at.error
+    assert len(at.table) == 2 and "3 seeds" in at.table[1].value.iloc[0]["Model"]
+    assert len(calls) == 1
+    for tab in ("Forecast", "Horizon", "Training", "Compare runs", "Code", "About"):
+        calls.clear()
+        open_tab(at, tab).run()
+        assert not at.exception
+        assert len(calls) == 1, f"{tab}: the CSV was parsed {len(calls)} times"
+
+
+def test_the_run_history_table_fits_its_columns_in_the_page(tiny):
+    at = app_with_params(tiny.replace(seed=71)).run()
+    open_tab(at, "Compare runs").run()
+    columns = {name: value for name, value in json.loads(at.dataframe[0].proto.columns).items() if name != "_index"}
+    fixed = [column["width"] for column in columns.values() if isinstance(column.get("width"), int)]
+    assert list(columns) == list(at.dataframe[0].value.columns)
+    # Narrow number columns beside one wide settings column: together well within a laptop's main area.
+    assert len(fixed) == 6 and sum(fixed) <= 520 and columns["settings"]["width"] == "large"

@@ -47,10 +47,26 @@ def test_baselines_are_one_click_away_and_boundary_is_drawn():
     assert result.xs[5 + 315] < lines[0].x0 < result.xs[-79]
 
 
-def test_axes_have_titles_and_colours_differ():
+def test_axes_have_titles_and_the_drawn_series_are_told_apart():
     figure = plots.forecast_figure(fake_result(DEFAULT_CONFIG))
-    assert figure.layout.xaxis.title.text == "x" and figure.layout.yaxis.title.text
-    assert plots.COLORS["actual"] != plots.COLORS["lstm_one_step"]
+    assert figure.layout.xaxis.title.text == "x" and figure.layout.yaxis.title.text == "f(x)"
+    traces = traces_by_name(figure)
+    actual = traces[plots.TRACE_NAMES["actual"]]
+    one_step = traces[plots.TRACE_NAMES["one_step"]]
+    recursive = traces[plots.TRACE_NAMES["recursive"]]
+    # Actual and predictions differ in colour, and the two LSTM forecasts also in marker versus dashed line.
+    assert actual.line.color != one_step.marker.color and actual.line.color != recursive.line.color
+    assert one_step.mode == "markers" and recursive.mode == "lines" and recursive.line.dash == "dash"
+    baselines = [trace for trace in figure.data if trace.visible == "legendonly"]
+    assert {trace.line.color for trace in baselines}.isdisjoint({actual.line.color, recursive.line.color})
+
+
+def test_a_datasets_chart_is_titled_and_labelled_from_its_source():
+    from forecast.config import Config
+
+    config = Config(source="dataset", dataset="lake_huron", lookback=4)
+    assert plots.chart_title(config) == "Lake Huron level (1875–1972)"
+    assert plots.axis_titles(config) == ("year", "level_ft")
 
 
 def test_series_figure_without_boundary():

@@ -221,23 +221,19 @@ def _is_time_index(values: pd.Series) -> bool:
     return bool(steps[0] > 0 and np.allclose(steps, steps[0]))
 
 
-def read_csv(data: bytes, value_column: str = "", x_column: str = "") -> Series:
-    """Read a series from CSV bytes: `value_column` and an optional x column (numbers or dates).
-
-    An empty `value_column` means the first column of numbers other than x, passing over one that only
-    increases (a year or time-step column) when there is another; an empty `x_column` means the row number.
-
-    Raises ValueError with a message a person can act on for every kind of bad file.
-    """
-    table = _table(data)
+def _choose_columns(table: pd.DataFrame, value_column: str, x_column: str) -> str:
+    """Check the named columns exist and differ; the value column to use (the default one if none is named)."""
     columns = list(table.columns)
     for role, name in (("value", value_column), ("x", x_column)):
         if name and name not in columns:
             raise ValueError(f"the file has no column {name!r} for the {role}s: its columns are {', '.join(columns)}")
     if value_column and value_column == x_column:
         raise ValueError(f"column {value_column!r} cannot be both the values and x")
-    if not value_column:
-        value_column = _default_value_column(table, x_column)
+    return value_column or _default_value_column(table, x_column)
+
+
+def _values(table: pd.DataFrame, value_column: str) -> np.ndarray:
+    """The value column as finite floats, or a ValueError naming the lines that are not."""
     n_rows = len(table)
     if n_rows < MIN_ROWS:
         raise ValueError(f"the file has {n_rows} rows: at least {MIN_ROWS} are needed")
@@ -254,8 +250,11 @@ def read_csv(data: bytes, value_column: str = "", x_column: str = "") -> Series:
     infinite = np.flatnonzero(~np.isfinite(ys))
     if len(infinite):
         raise ValueError(f"column {value_column!r} has infinite values (line {_rows(infinite)}): remove them")
-    if not x_column:
-        return Series(np.arange(n_rows, dtype=np.float64), ys, "row", value_column)
+    return ys
+
+
+def _x_values(table: pd.DataFrame, x_column: str) -> np.ndarray:
+    """The x column as floats or dates, rising from row to row, or a ValueError saying where it is not."""
     raw = table[x_column].fillna("")
     xs_numeric = _numbers(raw)
     if xs_numeric.notna().all():
@@ -275,7 +274,23 @@ def read_csv(data: bytes, value_column: str = "", x_column: str = "") -> Series:
             f"column {x_column!r} must increase from row to row (line {_rows(backwards + 1)} does not): "
             "sort the file or choose another x column"
         )
-    return Series(xs, ys, x_column, value_column)
+    return xs
+
+
+def read_csv(data: bytes, value_column: str = "", x_column: str = "") -> Series:
+    """Read a series from CSV bytes: `value_column` and an optional x column (numbers or dates).
+
+    An empty `value_column` means the first column of numbers other than x, passing over one that only
+    increases (a year or time-step column) when there is another; an empty `x_column` means the row number.
+
+    Raises ValueError with a message a person can act on for every kind of bad file.
+    """
+    table = _table(data)
+    value_column = _choose_columns(table, value_column, x_column)
+    ys = _values(table, value_column)
+    if not x_column:
+        return Series(np.arange(len(table), dtype=np.float64), ys, "row", value_column)
+    return Series(_x_values(table, x_column), ys, x_column, value_column)
 
 
 @functools.cache

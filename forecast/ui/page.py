@@ -35,7 +35,7 @@ class Page:
 
 def _load(config: Config, state: SessionState) -> Page:
     """The config's series, read once; ValueError if it cannot be trained on (NaN, a bad file, the split)."""
-    upload = state.upload_bytes(config.upload) if config.source == "upload" else None
+    upload = state.upload_bytes(config.upload) if config.upload else None  # set only for the upload source
     key = result_key(config)
     try:
         series = load_series(config, upload)

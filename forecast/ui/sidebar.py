@@ -203,19 +203,23 @@ def _shortcuts() -> None:
     )
 
 
+def _expression_form_inputs() -> None:
+    spec = FIELD_SPECS["expression"]
+    st.text_input(spec.label, key="expression", help=spec.help)
+    _number_row(("x_start", 1.0, "%g"), ("x_end", 1.0, "%g"))
+    _number_input("x_step", step=0.01, number_format="%g")
+
+
+# Inputs each data source draws inside the form (applied with Train); a source without an entry has none.
+SOURCE_FORM_INPUTS: dict[str, Callable[[], None]] = {"expression": _expression_form_inputs}
+
+
 def _form() -> None:
-    function = st.session_state.source == "expression"
     with st.form("config_form", border=False):
-        if function:
-            spec = FIELD_SPECS["expression"]
-            st.text_input(spec.label, key="expression", help=spec.help)
         st.subheader("Data", divider="gray")
-        if function:
-            _number_row(("x_start", 1.0, "%g"), ("x_end", 1.0, "%g"))
-            _number_row(("x_step", 0.01, "%g"), ("noise", 0.05, "%g"))
-        else:
-            _number_input("noise", step=0.05, number_format="%g")
-        _number_row(("lookback", 1, None), ("train_ratio", 0.05, "%g"))
+        SOURCE_FORM_INPUTS.get(st.session_state.source, lambda: None)()
+        _number_row(("noise", 0.05, "%g"), ("lookback", 1, None))
+        _number_input("train_ratio", step=0.05, number_format="%g")
         spec = FIELD_SPECS["scaling"]
         st.radio(spec.label, spec.choices, key="scaling", horizontal=True, help=spec.help)
         st.subheader("Network", divider="gray")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from forecast.config import Config
+from forecast.fields import to_query_params
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 # Small enough to train in about a second once the worker is warm.
-TINY_QUERY = Config(
-    x_start=-10.0, x_end=10.0, x_step=0.25, lookback=5, layers=1, units=4, epochs=3, batch_size=16
-).to_query_params()
+TINY_QUERY = to_query_params(
+    Config(x_start=-10.0, x_end=10.0, x_step=0.25, lookback=5, layers=1, units=4, epochs=3, batch_size=16)
+)
 
 
 def query(config_params: dict[str, str]) -> str:

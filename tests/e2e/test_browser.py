@@ -10,8 +10,9 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 import pytest
 
-from forecast.config import Config, from_query_params
+from forecast.config import Config
 from forecast.data import make_dataset
+from forecast.fields import from_query_params
 from forecast.plots import TRACE_NAMES
 from tests.e2e.helpers import IDLE, TINY_QUERY, no_exception, query, reading, traces, wait_for_result
 
