@@ -128,3 +128,18 @@ def test_layout_reads_at_desktop_and_mobile_width(server, browser, width, height
         label = page.locator(f".st-key-{key} label").first.inner_text().strip()
         assert label, key
     page.context.close()
+
+
+def test_the_run_history_table_fits_the_page_width(server, page):
+    page.goto(server.url + query(TINY_QUERY | {"seed": "5"}))
+    wait_for_result(page)
+    page.get_by_role("tab", name="Compare runs").click()
+    page.wait_for_selector('[data-testid="stDataFrame"]', timeout=60_000)
+    page.wait_for_timeout(500)  # the data grid sizes its columns after it is attached
+    overflow = page.evaluate(
+        """() => {
+            const scroller = document.querySelector('[data-testid="stDataFrame"] .dvn-scroller');
+            return scroller ? scroller.scrollWidth - scroller.clientWidth : null;
+        }"""
+    )
+    assert overflow is not None and overflow <= 1, f"the table scrolls sideways by {overflow} px"

@@ -12,15 +12,16 @@ __all__ = ["COLUMN_WIDTHS", "LABEL", "NEEDS_RESULT", "render"]
 
 LABEL = "Compare runs"
 NEEDS_RESULT = True
-# Narrow number columns and a wide settings column: the table fits the page width instead of scrolling sideways.
+# Fixed widths that add up to less than the main area of a 1280 px wide window with the sidebar open (about
+# 800 px), so the table fits instead of scrolling sideways.
 COLUMN_WIDTHS = {
-    "run": ("run", 50),
-    "settings": ("settings", "large"),
-    "one-step RMSE": ("1-step RMSE", 95),
-    "recursive RMSE": ("recursive RMSE", 110),
-    "linear AR one-step RMSE": ("linear AR 1-step", 115),
-    "fit s": ("fit s", 60),
-    "cached": ("cached", 65),
+    "run": ("run", 45),
+    "settings": ("settings", 250),  # the full text is in the "Runs to compare" list below
+    "one-step RMSE": ("1-step RMSE", 90),
+    "recursive RMSE": ("recursive RMSE", 105),
+    "linear AR one-step RMSE": ("linear AR 1-step", 110),
+    "fit s": ("fit s", 55),
+    "cached": ("cached", 60),
 }
 
 
