@@ -386,6 +386,10 @@ def test_choosing_upload_without_a_file_asks_for_one(tiny):
     at.radio(key="source").set_value("upload").run()
     assert not at.exception
     assert "Upload a CSV file" in shown(at.info)
+    # The last valid run stays on the page and in the link until a file arrives.
+    assert TRACE_NAMES["one_step"] in chart_traces(at, "f(x) =")
+    assert url_params(at)["source"] == "expression"
+    assert {"upload", "value_column", "x_column"} <= widget_keys(at)
 
 
 def test_ensemble_draws_bands_and_reports_the_mean(tiny):

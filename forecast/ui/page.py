@@ -44,17 +44,18 @@ def _load(config: Config, state: SessionState) -> Page:
     return Page(config, key, series, make_dataset(config, series=series), None)
 
 
-def prepare(state: SessionState) -> Page | None:
+def prepare(state: SessionState) -> Page:
     """The page for the settings the widgets hold, before any widget is drawn in this run.
 
     An invalid setting is shown as an error and the last valid settings are used instead; settings from a link
     that cannot be used are replaced by the defaults, reported, and train nothing until the visitor asks.
-    Returns None when there is nothing to show yet (the upload source without a file).
+    The upload source without a file keeps showing the last valid settings until a file is uploaded.
     """
     values = state.widget_values()
     if values["source"] == "upload" and not values["upload"]:
+        # Until a usable file arrives, the page keeps showing the last valid run (and the link keeps it).
         st.info("Upload a CSV file in the sidebar to train on your own series.")
-        return None
+        return _load(state.last_good_config, state)
     try:
         page = _load(Config(**values), state)
     except ValueError as error:

@@ -19,7 +19,12 @@ SERIES = "month,sales\n" + "".join(
 def upload(page, tmp_path, name: str, content: bytes) -> None:
     path = tmp_path / name
     path.write_bytes(content)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    dropzone = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    if not dropzone.count():
+        # The sidebar shows the chosen source's inputs only: choose the upload source to get the file input.
+        page.locator(".st-key-source").get_by_text("Upload a CSV").click()
+        dropzone.wait_for(state="attached", timeout=30_000)
+    dropzone.set_input_files(str(path))
 
 
 def test_uploading_a_csv_trains_on_it(server, page, tmp_path):
