@@ -39,6 +39,8 @@ def main() -> None:
     page = page_module.prepare(state)
     with st.sidebar:
         sidebar.render(state)
+    if page is None:
+        return
 
     # Training progress sits above the tabs, so that it shows whichever tab is open.
     status_area = st.container()

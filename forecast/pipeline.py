@@ -34,9 +34,9 @@ TRAINING_CODE_VERSION = "3"
 class ResultStore(Protocol):
     """Where results are kept by key (`forecast.cache.ResultCache`)."""
 
-    def get(self, key: str) -> Result | None: ...
+    def get(self, key: str, warnings: list[str] | None = None) -> Result | None: ...
 
-    def put(self, key: str, result: Result) -> None: ...
+    def put(self, key: str, result: Result, warnings: list[str] | None = None) -> None: ...
 
 
 # Trains the given member configs, in order; None when the training was stopped or failed (already reported).
@@ -106,14 +106,17 @@ def compute(config: Config, dataset: Dataset | None = None, progress: ProgressCa
     )
 
 
-def resolve_members(config: Config, cache: ResultStore | None, train: Trainer) -> list[Result] | None:
+def resolve_members(
+    config: Config, cache: ResultStore | None, train: Trainer, warnings: list[str] | None = None
+) -> list[Result] | None:
     """The result of every network of the config's ensemble: from `cache` where it holds one, else trained.
 
     `train` is called once, with the members the cache lacks (in order), and only if it lacks any; it stores
     what it trains (the CLI trains in process, the app in worker processes). Returns None if `train` does.
+    Problems reading the cache go to `warnings` (this caller's), or else to the cache's own list.
     """
     members = config.members()
-    found = [cache.get(result_key(member)) if cache is not None else None for member in members]
+    found = [cache.get(result_key(member), warnings) if cache is not None else None for member in members]
     missing = [member for member, result in zip(members, found, strict=True) if result is None]
     if not missing:
         return [result for result in found if result is not None]

@@ -334,7 +334,7 @@ def with_upload(at: AppTest, data: bytes = UPLOAD) -> AppTest:
     """Put a file in the session as the file uploader would (AppTest cannot drive the uploader itself)."""
     config, errors = from_query_params(dict(at.query_params))
     assert not errors
-    state = state_module.SessionState(fields=config.to_dict(), last_good_config=config, url_errors={}, from_link=False)
+    state = state_module.SessionState(fields=config.to_dict(), url_errors={}, from_link=False)
     state.add_upload(
         state_module.SessionUpload("series.csv", data, datasets.inspect_csv(data)), datasets.content_hash(data)
     )

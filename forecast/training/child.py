@@ -12,6 +12,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from typing import Any
 
@@ -19,7 +20,17 @@ from forecast.config import Config
 from forecast.data import Dataset
 from forecast.result import EpochReport
 
-__all__ = ["CANCEL_SLOTS", "WORKER_NICENESS", "Message", "initialise", "is_cancelled", "train", "warm_up"]
+__all__ = [
+    "CANCEL_SLOTS",
+    "WORKER_NICENESS",
+    "Message",
+    "TensorFlowUnavailable",
+    "initialise",
+    "is_cancelled",
+    "tensorflow_problem",
+    "train",
+    "warm_up",
+]
 
 # Cancellation flags live in a shared array indexed by job number modulo its size: two jobs share a slot only
 # if this many jobs are in flight at once, far beyond any queue the service lets build up.
@@ -31,9 +42,24 @@ WORKER_NICENESS = 5
 # "result" (the job's Result, always its last message).
 Message = tuple[int | None, str, Any]
 
-# Set once per worker by `initialise`.
+# Set once per worker by `initialise`: the channels, and why TensorFlow could not be imported (None if it could).
 _progress_queue: Any = None
 _cancel_flags: Any = None
+_import_problem: str | None = None
+
+
+class TensorFlowUnavailable(RuntimeError):
+    """TensorFlow cannot be imported in the worker; the message says why and what to do, in one sentence."""
+
+
+def tensorflow_problem(error: ImportError) -> str:
+    """One sentence for a person: TensorFlow cannot be imported, why, and what to do about it."""
+    version = ".".join(map(str, sys.version_info[:3]))
+    return (
+        f"Training needs TensorFlow, which cannot be imported in this Python {version} ({error}): install "
+        "requirements.txt in a Python that TensorFlow has wheels for, such as 3.12 (on Streamlit Community "
+        "Cloud, choose it under Advanced settings)."
+    )
 
 
 def _exit_with_parent() -> None:
@@ -67,8 +93,13 @@ def initialise(progress_queue: Any, cancel_flags: Any) -> None:
     atexit.register(os._exit, 0)
     # The parent learns its workers' pids from here rather than from the executor's internals.
     progress_queue.put((None, "worker", os.getpid()))
-    # Pay for importing TensorFlow when the worker starts, not when the first visitor's training does.
-    import forecast.model  # noqa: F401
+    # Pay for importing TensorFlow when the worker starts, not when the first visitor's training does. A failed
+    # import must not kill the worker (the pool would only report a crash): each training then says what is wrong.
+    global _import_problem
+    try:
+        import forecast.model  # noqa: F401
+    except ImportError as error:
+        _import_problem = tensorflow_problem(error)
 
 
 def warm_up() -> int:
@@ -87,6 +118,8 @@ def train(number: int, config_fields: dict[str, Any], dataset: Dataset | None) -
     its last epoch. `dataset` is the series prepared by the app (needed for an uploaded file, which the worker
     cannot read).
     """
+    if _import_problem is not None:
+        raise TensorFlowUnavailable(_import_problem)
     from forecast import model, pipeline
 
     if is_cancelled(number):

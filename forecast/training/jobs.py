@@ -40,6 +40,7 @@ class Job:
         self.key = key
         self.number = number  # submission order: queue positions and cancel flags
         self.dataset = dataset  # the prepared series, sent to the worker
+        self.warnings: list[str] = []  # problems storing the result (a cache folder that cannot be written)
         self._lock = threading.Lock()
         self._done = threading.Event()
         self._state = JobState.QUEUED
@@ -119,9 +120,11 @@ class Job:
             self._result, self._error = result, error
             self._state = JobState.DONE if result is not None else JobState.FAILED if error else JobState.CANCELLED
             callbacks, self._on_finish = self._on_finish, []
-        for callback in callbacks:
-            callback(self)
-        self._done.set()
+        try:
+            for callback in callbacks:
+                callback(self)
+        finally:
+            self._done.set()  # Whatever a callback did, nobody may wait for this job forever.
 
 
 class JobRegistry:
@@ -134,13 +137,15 @@ class JobRegistry:
         self._jobs: dict[str, Job] = {}
         self._subscribers: dict[int, int] = {}
         self._timers: dict[int, threading.Timer] = {}
+        self._cancelling: set[int] = set()  # jobs whose cancellation was requested: nobody new may join them
         self._numbers = itertools.count()
 
     def subscribe(self, key: str, create: Callable[[int], Job]) -> tuple[Job, bool]:
         """The job in flight for `key` or a new one made by `create(number)`; True if it is new."""
         with self._lock:
             job = self._jobs.get(key)
-            new = job is None or job.finished
+            # A job about to end cancelled is never shared: a rerun that comes back late gets a fresh training.
+            new = job is None or job.finished or job.number in self._cancelling
             if new:
                 job = create(next(self._numbers))
                 self._jobs[key] = job
@@ -160,6 +165,8 @@ class JobRegistry:
         with self._lock:
             if self._jobs.get(job.key) is job:
                 del self._jobs[job.key]
+            self._subscribers.pop(job.number, None)
+            self._cancelling.discard(job.number)
             timer = self._timers.pop(job.number, None)
             if timer is not None:
                 timer.cancel()
@@ -168,13 +175,18 @@ class JobRegistry:
         """One subscriber less; when none is left the job is cancelled after the grace period (0: at once)."""
         grace = self.grace_seconds if grace_seconds is None else grace_seconds
         with self._lock:
+            if job.finished:
+                return
             remaining = max(0, self._subscribers.get(job.number, 0) - 1)
             self._subscribers[job.number] = remaining
             if remaining > 0 or job.finished:
                 return
             if grace <= 0:
-                self._cancel(job)
+                self._cancel_now(job)
                 return
+            previous = self._timers.pop(job.number, None)
+            if previous is not None:
+                previous.cancel()
             timer = threading.Timer(grace, self.cancel_if_abandoned, args=(job,))
             timer.daemon = True
             self._timers[job.number] = timer
@@ -184,7 +196,12 @@ class JobRegistry:
         """Cancel `job` now if nobody is subscribed to it (and it has not finished)."""
         with self._lock:
             if self._subscribers.get(job.number, 0) == 0 and not job.finished:
-                self._cancel(job)
+                self._cancel_now(job)
+
+    def _cancel_now(self, job: Job) -> None:
+        """Ask the backend to cancel `job` (lock held); from now on nobody new joins it."""
+        self._cancelling.add(job.number)
+        self._cancel(job)
 
     def in_flight(self) -> list[Job]:
         with self._lock:

@@ -1,34 +1,46 @@
-"""The local backend: a pool of spawned worker processes, recycled after a number of trainings.
+"""The local backend: a pool of spawned worker processes, replaced after a number of trainings.
 
 TensorFlow keeps about 20 MB per trained model in a process even after `clear_session()`, and Keras's global
 state (seeds, sessions) is shared by everything in a process. A long-running app therefore never trains in its
-own process: workers are replaced after `trainings_per_worker` trainings, so memory stays flat.
+own process, and the pool's workers are replaced after `trainings_per_worker` trainings each, so memory stays
+flat.
 """
 
 from __future__ import annotations
 
 import atexit
+import collections
 import concurrent.futures
+import contextlib
 import multiprocessing
 import threading
+import traceback
 from concurrent.futures.process import BrokenProcessPool
 
 from forecast.config import Config
 from forecast.data import Dataset
+from forecast.result import Result
 from forecast.training import child
 from forecast.training.backend import JobEvents
 
 __all__ = ["DEFAULT_TRAININGS_PER_WORKER", "LocalPool"]
 
 DEFAULT_TRAININGS_PER_WORKER = 10
+BROKEN_MESSAGE = "the training process stopped unexpectedly (out of memory?); try a smaller model"
 
 
 class LocalPool:
     """A `Backend` on a `ProcessPoolExecutor` (`spawn` context) of at most `max_concurrent` workers.
 
-    Workers send every message about a job (its start, each epoch, its result) on one queue, so a job's result
-    is always routed after all of its progress; a dispatcher thread here hands them to the job's events. The
-    executor's own future only tells how the task ended (cancelled, failed, or "the result is on the queue").
+    - Trainings wait in this pool's own queue and go to the executor only when a worker is free, so the
+      executor never holds a backlog, and a queued training is cancelled at once.
+    - After `trainings_per_worker × max_concurrent` trainings the executor is retired (its workers exit once
+      idle) and a fresh one started. (The standard library's `max_tasks_per_child` is not used: on Python
+      3.11–3.15b3 a worker that reaches it is not always replaced and queued tasks then wait forever, CPython
+      gh-115634.)
+    - Workers send every message about a training (its start, each epoch, its result) on one queue, and a
+      finished task is posted to the same queue, so one dispatcher thread applies them all, in order: a
+      training's result is always reported after all of its epochs.
     """
 
     def __init__(
@@ -44,31 +56,47 @@ class LocalPool:
             raise ValueError(f"trainings_per_worker must be at least 1, got {trainings_per_worker}")
         self.max_concurrent = max_concurrent
         self.trainings_per_worker = trainings_per_worker
+        self._warm_up = warm_up
         # `spawn` everywhere: a `fork` of a threaded server can deadlock, and `spawn` behaves the same on every OS.
         self._context = multiprocessing.get_context("spawn")
         self._queue = self._context.Queue()
         self._cancel_flags = self._context.Array("q", child.CANCEL_SLOTS, lock=False)
         self._lock = threading.Lock()
         self._events: dict[int, JobEvents] = {}
+        self._waiting: collections.deque[tuple[int, Config, Dataset | None]] = collections.deque()
         self._futures: dict[int, concurrent.futures.Future] = {}
+        self._pool_trainings = 0  # trainings given to the current executor
+        self._retiring: list[threading.Thread] = []  # threads waiting for retired executors' workers to exit
         self._reported_pids: set[int] = set()
         self._closed = False
         self._executor = self._new_executor()
         self._dispatcher = threading.Thread(target=self._dispatch, name="training-progress", daemon=True)
         self._dispatcher.start()
-        if warm_up:
-            for _ in range(max_concurrent):
-                self._executor.submit(child.warm_up)
         self._watch_interpreter_exit()
 
+    # --- the executor's lifecycle ---------------------------------------------------------------------------
+
     def _new_executor(self) -> concurrent.futures.ProcessPoolExecutor:
-        return concurrent.futures.ProcessPoolExecutor(
+        executor = concurrent.futures.ProcessPoolExecutor(
             max_workers=self.max_concurrent,
             mp_context=self._context,
             initializer=child.initialise,
             initargs=(self._queue, self._cancel_flags),
-            max_tasks_per_child=self.trainings_per_worker,
         )
+        if self._warm_up:
+            # Start every worker now, so TensorFlow's import overlaps whatever the app does before it trains.
+            for _ in range(self.max_concurrent):
+                executor.submit(child.warm_up)
+        return executor
+
+    def _replace_executor(self) -> None:
+        """Retire the executor (its workers exit once idle) and start a fresh one (lock held)."""
+        old = self._executor
+        retiring = threading.Thread(target=old.shutdown, kwargs={"wait": True}, name="pool-retire", daemon=True)
+        retiring.start()
+        self._retiring = [*(thread for thread in self._retiring if thread.is_alive()), retiring]
+        self._executor = self._new_executor()
+        self._pool_trainings = 0
 
     def _watch_interpreter_exit(self) -> None:
         """Shut down when the program ends, before the executor's exit hook waits for running trainings.
@@ -76,7 +104,7 @@ class LocalPool:
         At interpreter exit the main thread is marked finished first, then the executor's exit hook joins its
         workers, which would wait for every running training to end. A thread blocked in `join()` on the main
         thread wakes at that first step and cancels the trainings, so the workers are free at once.
-        `atexit` is the fallback for programs whose main thread is not the one that ends them.
+        `atexit` is the fallback for programs that end some other way.
         """
         main = threading.main_thread()
 
@@ -87,49 +115,47 @@ class LocalPool:
         threading.Thread(target=shut_down_when_main_ends, name="pool-exit", daemon=True).start()
         atexit.register(self.shutdown)
 
+    # --- trainings ------------------------------------------------------------------------------------------
+
     def submit(self, number: int, config: Config, dataset: Dataset | None, events: JobEvents) -> None:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the training service has been shut down")
             self._events[number] = events
-            arguments = (child.train, number, config.to_dict(), dataset)
-            try:
-                future = self._executor.submit(*arguments)
-            except BrokenProcessPool:
-                # A worker died (killed for memory, say); the pool cannot be reused, so start a fresh one.
-                self._executor.shutdown(wait=False, cancel_futures=True)
-                self._executor = self._new_executor()
-                future = self._executor.submit(*arguments)
-            self._futures[number] = future
-        future.add_done_callback(lambda done: self._task_ended(number, done))
+            self._waiting.append((number, config, dataset))
+            self._pump()
 
-    def _task_ended(self, number: int, future: concurrent.futures.Future) -> None:
-        """How the task ended: cancelled or failed end the job here; a result arrives on the queue instead."""
-        if future.cancelled():
-            self._finish(number, None, None)
-            return
+    def _pump(self) -> None:
+        """Give waiting trainings to the executor while a worker is free (lock held)."""
+        while self._waiting and len(self._futures) < self.max_concurrent and not self._closed:
+            if self._pool_trainings >= self.trainings_per_worker * self.max_concurrent:
+                if self._futures:
+                    return  # The executor finishes what it runs first; `_task_ended` retires it.
+                self._replace_executor()
+            self._start(*self._waiting.popleft())
+
+    def _start(self, number: int, config: Config, dataset: Dataset | None) -> None:
+        arguments = (child.train, number, config.to_dict(), dataset)
         try:
-            sent_result = future.result()
+            future = self._executor.submit(*arguments)
         except BrokenProcessPool:
-            self._finish(
-                number, None, "the training process stopped unexpectedly (out of memory?); try a smaller model"
-            )
-            return
-        except Exception as exception:  # Reported to the user; the pool keeps serving.
-            self._finish(number, None, f"training failed: {type(exception).__name__}: {exception}")
-            return
-        if not sent_result:
-            self._finish(number, None, None)  # cancelled inside the worker
+            # A worker died (killed for memory, say); the executor cannot be reused, so start a fresh one.
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = self._new_executor()
+            self._pool_trainings = 0
+            future = self._executor.submit(*arguments)
+        self._futures[number] = future
+        self._pool_trainings += 1
+        # Runs in the executor's thread (or whichever thread cancels the future): it only posts the news, and the
+        # dispatcher applies it after every message the worker sent before.
+        future.add_done_callback(lambda _, number=number: self._post(number, "finished"))
 
-    def _finish(self, number: int, result: object, error: str | None) -> None:
-        with self._lock:
-            events = self._events.pop(number, None)
-            self._futures.pop(number, None)
-        if events is not None:
-            events.ended(result, error)  # type: ignore[arg-type]
+    def _post(self, number: int, kind: str) -> None:
+        with contextlib.suppress(OSError, ValueError):  # The queue is closed only after shutdown.
+            self._queue.put((number, kind, None))
 
     def _dispatch(self) -> None:
-        """Route messages from the workers to their jobs until the pool shuts down."""
+        """Apply the workers' messages and finished tasks, in order, until the pool shuts down."""
         while True:
             try:
                 message = self._queue.get()
@@ -137,28 +163,73 @@ class LocalPool:
                 return  # The queue was closed: the pool is shutting down.
             if message is None:
                 return
-            number, kind, payload = message
+            try:
+                self._apply(*message)
+            except Exception:  # One bad message or callback must not stop every later job's news.
+                traceback.print_exc()
+
+    def _apply(self, number: int | None, kind: str, payload: object) -> None:
+        """One message: a worker's pid, a training's start, epoch or result, or the end of a task."""
+        if number is None:
             if kind == "worker":
-                self._reported_pids.add(payload)
-                continue
-            if kind == "result":
-                self._finish(number, payload, None)
-                continue
+                self._reported_pids.add(payload)  # type: ignore[arg-type]
+            return
+        if kind == "result":
+            self._end(number, payload, None)  # type: ignore[arg-type]
+        elif kind == "finished":
+            self._task_ended(number)
+        else:
             with self._lock:
                 events = self._events.get(number)
-            if events is None:
-                continue
-            if kind == "started":
-                events.started(payload)
-            elif kind == "epoch":
-                events.epoch(payload)
+            if events is not None and kind == "started":
+                events.started(payload)  # type: ignore[arg-type]
+            elif events is not None and kind == "epoch":
+                events.epoch(payload)  # type: ignore[arg-type]
+
+    def _task_ended(self, number: int) -> None:
+        """A task is over: free its worker slot, then end the training unless its result is (or was) on the queue."""
+        with self._lock:
+            future = self._futures.pop(number, None)
+            if future is None:
+                return
+            used_up = self._pool_trainings >= self.trainings_per_worker * self.max_concurrent
+            if used_up and not self._closed and not self._futures:
+                # Retire the executor now, while nothing runs, so the fresh workers import TensorFlow before the
+                # next training asks for them.
+                self._replace_executor()
+            self._pump()
+        if future.cancelled():
+            self._end(number, None, None)
+            return
+        try:
+            sent_result = future.result()
+        except BrokenProcessPool:
+            self._end(number, None, BROKEN_MESSAGE)
+        except child.TensorFlowUnavailable as exception:
+            self._end(number, None, str(exception))
+        except Exception as exception:  # Reported to the user; the pool keeps serving.
+            self._end(number, None, f"training failed: {type(exception).__name__}: {exception}")
+        else:
+            if not sent_result:
+                self._end(number, None, None)  # cancelled inside the worker
+
+    def _end(self, number: int, result: Result | None, error: str | None) -> None:
+        with self._lock:
+            events = self._events.pop(number, None)
+        if events is not None:
+            events.ended(result, error)
 
     def cancel(self, number: int) -> None:
-        self._cancel_flags[number % child.CANCEL_SLOTS] = number + 1
         with self._lock:
+            waiting = next((item for item in self._waiting if item[0] == number), None)
+            if waiting is not None:
+                self._waiting.remove(waiting)
             future = self._futures.get(number)
-        if future is not None:
-            future.cancel()  # Succeeds only while the task still waits for a worker.
+            self._cancel_flags[number % child.CANCEL_SLOTS] = number + 1
+        if waiting is not None:
+            self._end(number, None, None)  # never started: cancelled at once
+        elif future is not None:
+            future.cancel()  # Succeeds only while the executor has not handed it to a worker yet.
 
     def worker_pids(self) -> list[int]:
         # Workers report their pid when they start; multiprocessing knows which of its children still live.
@@ -170,15 +241,17 @@ class LocalPool:
             if self._closed:
                 return
             self._closed = True
-            numbers = list(self._futures)
+            numbers = [number for number, _, _ in self._waiting] + list(self._futures)
         for number in numbers:
             self.cancel(number)
         self._executor.shutdown(wait=True, cancel_futures=True)
+        for thread in self._retiring:
+            thread.join(timeout=30)
         self._queue.put(None)  # Stops the dispatcher thread.
         self._dispatcher.join(timeout=5)
         self._queue.close()
-        # Jobs whose task never reported back (cancelled while queued) end here.
+        # Trainings whose end never came back (their task was dropped at shutdown) end here, cancelled.
         with self._lock:
             remaining = list(self._events)
         for number in remaining:
-            self._finish(number, None, None)
+            self._end(number, None, None)

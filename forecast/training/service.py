@@ -55,7 +55,10 @@ class TrainingService:
         job, new = self.registry.subscribe(key, lambda number: Job(config, key, number, dataset))
         if new:
             if cache is not None:
-                job.on_finish(lambda done: cache.put(done.key, done.result) if done.result is not None else None)
+                # Stored before the job counts as finished, so a session that sees it done also finds it cached.
+                job.on_finish(
+                    lambda done: cache.put(done.key, done.result, done.warnings) if done.result is not None else None
+                )
             self.backend.submit(job.number, config, dataset, job)
             self.trainings_started += 1
         return job

@@ -44,18 +44,19 @@ def _load(config: Config, state: SessionState) -> Page:
     return Page(config, key, series, make_dataset(config, series=series), None)
 
 
-def prepare(state: SessionState) -> Page:
+def prepare(state: SessionState) -> Page | None:
     """The page for the settings the widgets hold, before any widget is drawn in this run.
 
     An invalid setting is shown as an error and the last valid settings are used instead; settings from a link
     that cannot be used are replaced by the defaults, reported, and train nothing until the visitor asks.
-    The upload source without a file keeps showing the last valid settings until a file is uploaded.
+    The upload source without a file keeps showing the last valid settings until a file is uploaded. Returns
+    None when there is nothing valid to show yet.
     """
     values = state.widget_values()
     if values["source"] == "upload" and not values["upload"]:
         # Until a usable file arrives, the page keeps showing the last valid run (and the link keeps it).
         st.info("Upload a CSV file in the sidebar to train on your own series.")
-        return _load(state.last_good_config, state)
+        return _load(state.last_good_config, state) if state.last_good_config is not None else None
     try:
         page = _load(Config(**values), state)
     except ValueError as error:
@@ -63,7 +64,11 @@ def prepare(state: SessionState) -> Page:
             state.url_errors["config"] = f"{error}; using the defaults instead"
             state.apply(DEFAULT_CONFIG)
             page = _load(DEFAULT_CONFIG, state)
+        elif state.last_good_config is None:
+            show_problem(error, "Change the settings in the sidebar and press Train.")
+            return None
         else:
+            # Preparing the fallback again cannot fail for the same reason: its series was built before.
             show_problem(error, "Showing the last valid settings instead.")
             return _load(state.last_good_config, state)
     state.last_good_config = page.config

@@ -50,9 +50,10 @@ class SessionState:
     """Everything the app remembers for one browser session, besides the widgets' own values."""
 
     fields: dict[str, Any]  # the last known value of every Config field
-    last_good_config: Config
     url_errors: dict[str, str]
     from_link: bool  # the first run: the settings came from the URL and are checked before anything trains
+    # The fallback for settings that cannot be used: only ever a config whose series was built in this session.
+    last_good_config: Config | None = None
     uploads: dict[str, SessionUpload] = dataclasses.field(default_factory=dict)
     history: History = dataclasses.field(default_factory=History)
     pause: Pause | None = None
@@ -114,7 +115,7 @@ def get() -> SessionState:
     state = st.session_state.get(KEY)
     if state is None:
         config, errors = from_query_params(st.query_params.to_dict())
-        state = SessionState(fields=config.to_dict(), last_good_config=config, url_errors=errors, from_link=True)
+        state = SessionState(fields=config.to_dict(), url_errors=errors, from_link=True)
         st.session_state[KEY] = state
         state.apply(config)
     else:

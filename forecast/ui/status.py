@@ -121,10 +121,16 @@ def _train(
             subscription.release()
     slot.empty()
     jobs = [subscription.job for subscription in subscriptions]
-    for job in jobs:
-        if job.state == JobState.FAILED:
-            st.error(plain(job.error or "Training failed."))
+    for warning in dict.fromkeys(warning for job in jobs for warning in job.warnings):
+        st.warning(plain(warning))
+    failed = [job for job in jobs if job.state == JobState.FAILED]
+    for job in failed:
+        st.error(plain(job.error or "Training failed."))
+    if failed:
+        return None
     if any(job.result is None for job in jobs):
+        # Never end in silence: a training this page waited for was stopped (by the server shutting down, say).
+        st.info(STOPPED_MESSAGE)
         return None
     return [job.result for job in jobs if job.result is not None]
 
@@ -143,13 +149,15 @@ def resolve(
     """
     state = state_module.get_existing()
     state.wanted_key = page.key
-    warned = []
+    # This run's cache problems only: the cache is shared by every session of the server.
+    warnings: list[str] = []
+    shown: set[str] = set()
 
     def show_cache_warnings() -> None:
-        # Once per run, before training if there is any (a damaged entry explains why it trains again).
-        if not warned:
-            warned.append(True)
-            for warning in cache.warnings:
+        # Before training if there is any (a damaged entry explains why it trains again), each once.
+        for warning in warnings:
+            if warning not in shown:
+                shown.add(warning)
                 area.warning(plain(warning))
 
     def train_in_workers(missing: list[Config]) -> list[Result] | None:
@@ -165,7 +173,7 @@ def resolve(
         with area:
             return _train(service, cache, missing, datasets)
 
-    results = resolve_members(page.config, cache, train_in_workers)
+    results = resolve_members(page.config, cache, train_in_workers, warnings)
     if results is not None:
         show_cache_warnings()
         if page.missing_upload is not None:
