@@ -43,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
             type=types[str(field.type)],
             default=getattr(DEFAULT_CONFIG, field.name),
             metavar=field.name.upper(),
-            help=f"{spec.help}{bounds} Default: {getattr(DEFAULT_CONFIG, field.name)}.",
+            # argparse formats help texts with %, so a literal % in a field's help (or default) must be doubled.
+            help=f"{spec.help}{bounds} Default: {getattr(DEFAULT_CONFIG, field.name)}.".replace("%", "%%"),
         )
     parser.add_argument(
         "--csv",
