@@ -157,7 +157,6 @@ def init_state_from_url() -> None:
     config, errors = from_query_params(st.query_params.to_dict())
     _apply_config_to_widgets(config)
     st.session_state.url_errors = errors
-    st.session_state.last_good_config = config
     if errors:
         # A link that could not be used as given starts no work: the visitor sees what was replaced and decides.
         st.session_state.paused = (result_key(config), LINK_PAUSE_MESSAGE)
@@ -699,8 +698,14 @@ def main() -> None:
         except ValueError as error:
             problem = str(error)
     if problem is not None or config is None:
+        # The fallback is only ever a config whose series was built in this session (recorded below, after
+        # `prepare` succeeded), so preparing it again cannot fail for the same reason.
+        fallback = st.session_state.get("last_good_config")
+        if fallback is None:
+            st.error(f"{_plain(problem or 'invalid settings')}. Change the settings in the sidebar and press Train.")
+            return
         st.error(f"{_plain(problem or 'invalid settings')}. Showing the last valid settings instead.")
-        config = st.session_state.last_good_config
+        config = fallback
         dataset, missing_upload = prepare(config)
     else:
         st.session_state.last_good_config = config

@@ -341,6 +341,25 @@ def test_a_link_to_an_upload_this_page_lacks_says_so(tiny):
     assert not at.get("progress")
 
 
+def test_a_link_to_an_upload_with_a_lookback_too_long_for_it_explains_and_does_not_crash(tiny):
+    # 60 rows cannot make windows of 70: the link's own settings never built a series, so there is no valid
+    # config to fall back to yet, and the page says what to change instead of raising.
+    config = tiny.replace(source="upload", upload=datasets.content_hash(UPLOAD), lookback=70)
+    at = with_upload(app_with_params(config)).run()
+    assert not at.exception
+    assert "leaves" in shown(at.error) and "Change the settings" in shown(at.error), shown(at.error)
+    widget(at, "lookback").set_value(4)
+    at.button(key="train").click().run()
+    assert not at.exception and not at.error
+    assert TRACE_NAMES["one_step"] in chart_traces(at, "Uploaded series")
+    # Now a bad lookback falls back to the run that worked.
+    widget(at, "lookback").set_value(70)
+    at.button(key="train").click().run()
+    assert not at.exception
+    assert "Showing the last valid settings instead" in shown(at.error)
+    assert TRACE_NAMES["one_step"] in chart_traces(at, "Uploaded series")
+
+
 def test_choosing_upload_without_a_file_asks_for_one(tiny):
     at = app_with_params(tiny).run()
     at.radio(key="source").set_value("upload").run()
