@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 
@@ -10,6 +11,7 @@ from forecast import datasets, expressions
 from forecast.config import Config, check_fits, grid
 
 __all__ = [
+    "SOURCE_FIELDS",
     "Dataset",
     "MissingUpload",
     "StandardScaler",
@@ -17,6 +19,7 @@ __all__ = [
     "make_grid",
     "make_series",
     "make_windows",
+    "series_fields",
     "split",
 ]
 
@@ -42,6 +45,24 @@ def make_series(config: Config, upload: bytes | None = None) -> tuple[np.ndarray
         ys = ys + np.random.default_rng(config.seed).normal(0.0, config.noise, size=ys.shape)
     check_fits(config, len(ys))
     return xs, ys
+
+
+# The fields each source reads in `raw_series`. With `series_fields` this is the one place that says which
+# fields define a series (tests check it against `make_series` for every Config field).
+SOURCE_FIELDS: dict[str, tuple[str, ...]] = {
+    "expression": ("expression", "x_start", "x_end", "x_step"),
+    "dataset": ("dataset",),
+    "upload": ("upload", "value_column", "x_column"),
+}
+
+
+def series_fields(config: Config) -> dict[str, Any]:
+    """The fields that determine the series `make_series` builds, and only those: runs that agree on them draw
+    the same actual values (the seed counts only when there is noise to seed)."""
+    fields = {"source": config.source} | {name: getattr(config, name) for name in SOURCE_FIELDS[config.source]}
+    if config.noise > 0:
+        fields |= {"noise": config.noise, "seed": config.seed}
+    return fields
 
 
 def raw_series(config: Config, upload: bytes | None = None) -> tuple[np.ndarray, np.ndarray]:
