@@ -474,7 +474,8 @@ def training_ui(
                 for subscription in subscriptions:
                     subscription.abandon()  # The tab is gone: nobody will see these trainings.
                 return None
-            time.sleep(POLL_SECONDS)
+            # Wakes at once when the job finishes, else after a short while to redraw the progress.
+            job.wait(POLL_SECONDS)
     finally:
         # Reruns, and sessions Streamlit stops, land here too. No Streamlit call is allowed here (a stopped
         # session raises on every one), so subscriptions are released directly: a job is cancelled after a
@@ -482,10 +483,17 @@ def training_ui(
         for subscription in subscriptions:
             subscription.release()
     slot.empty()
-    failed = [subscription.job for subscription in subscriptions if subscription.job.state == JobState.FAILED]
+    jobs = [subscription.job for subscription in subscriptions]
+    for warning in dict.fromkeys(warning for job in jobs for warning in job.warnings):
+        st.warning(_plain(warning))
+    failed = [job for job in jobs if job.state == JobState.FAILED]
     for job in failed:
         st.error(_plain(job.error or "Training failed."))
-    if failed or any(subscription.job.result is None for subscription in subscriptions):
+    if failed:
+        return None
+    if any(job.result is None for job in jobs):
+        # Never end in silence: a training this page waited for was stopped (by the server shutting down, say).
+        st.info(STOPPED_MESSAGE)
         return None
     return [subscription.job.result for subscription in subscriptions]
 
@@ -729,8 +737,10 @@ def main() -> None:
     members = [config.member(index) for index in range(config.ensemble)]
     key = result_key(config)
     st.session_state.wanted_key = key
-    results = [cache.get(result_key(member)) for member in members]
-    for warning in cache.warnings:
+    # This run's cache problems only: the cache is shared by every session of the server.
+    cache_warnings: list[str] = []
+    results = [cache.get(result_key(member), cache_warnings) for member in members]
+    for warning in cache_warnings:
         status_area.warning(_plain(warning))
     if any(result is None for result in results):
         if missing_upload is not None or dataset is None:

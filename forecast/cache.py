@@ -52,7 +52,9 @@ class ResultCache:
     """Results by key: the most recent in memory, all (up to a size bound) on disk.
 
     The disk layer never breaks a run: an unreadable entry is a miss (and is removed so a fresh result replaces
-    it), and a folder that cannot be written degrades to memory-only caching with a warning in `warnings`.
+    it), and a folder that cannot be written degrades to memory-only caching with a warning. A warning goes to
+    the `warnings` list the caller passes to `get` or `put` (a session's, a run's), or else to `self.warnings`:
+    a cache shared by many sessions must not show one visitor the warnings another visitor's run caused.
     Safe to share between threads; entries written by several processes at once stay whole, because each write
     goes to a temporary file that is renamed into place.
     """
@@ -84,29 +86,30 @@ class ResultCache:
             raise ValueError(f"cache keys are hex digests, got {key!r}")
         return self.directory / f"{key}{SUFFIX}"
 
-    def _warn(self, message: str) -> None:
+    def _warn(self, message: str, warnings: list[str] | None) -> None:
         # Keep the first occurrence of each warning only: a broken folder should not flood the page.
+        target = self.warnings if warnings is None else warnings
         with self._lock:
-            if message not in self.warnings:
-                self.warnings.append(message)
+            if message not in target:
+                target.append(message)
 
-    def get(self, key: str) -> Result | None:
-        """The stored result (marked `cached=True`), or None."""
+    def get(self, key: str, warnings: list[str] | None = None) -> Result | None:
+        """The stored result (marked `cached=True`), or None; problems are added to `warnings` (see the class)."""
         with self._lock:
             if key in self._memory:
                 self._memory.move_to_end(key)
                 return self._memory[key]
-        result = self._read_disk(key) if self.use_disk else None
+        result = self._read_disk(key, warnings) if self.use_disk else None
         if result is not None:
             self._remember(key, result)
         return result
 
-    def put(self, key: str, result: Result) -> None:
-        """Store a result in memory and on disk (best effort)."""
+    def put(self, key: str, result: Result, warnings: list[str] | None = None) -> None:
+        """Store a result in memory and on disk (best effort; problems are added to `warnings`, see the class)."""
         result = dataclasses.replace(result, cached=True)
         self._remember(key, result)
         if self.use_disk:
-            self._write_disk(key, result)
+            self._write_disk(key, result, warnings)
 
     def _remember(self, key: str, result: Result) -> None:
         with self._lock:
@@ -119,19 +122,19 @@ class ResultCache:
             ):
                 self._memory.popitem(last=False)
 
-    def _read_disk(self, key: str) -> Result | None:
+    def _read_disk(self, key: str, warnings: list[str] | None) -> Result | None:
         path = self._path(key)
         try:
             data = path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as error:
-            self._warn(f"cache entry {path.name} could not be read ({error.strerror}); training instead")
+            self._warn(f"cache entry {path.name} could not be read ({error.strerror}); training instead", warnings)
             return None
         try:
             result = Result.from_bytes(data)
         except ValueError:
-            self._warn(f"cache entry {path.name} was damaged; it was recomputed")
+            self._warn(f"cache entry {path.name} was damaged; it was recomputed", warnings)
             path.unlink(missing_ok=True)
             return None
         # Mark as recently used, so that size trimming removes older entries first.
@@ -139,7 +142,7 @@ class ResultCache:
             os.utime(path)
         return dataclasses.replace(result, cached=True)
 
-    def _write_disk(self, key: str, result: Result) -> None:
+    def _write_disk(self, key: str, result: Result, warnings: list[str] | None) -> None:
         path = self._path(key)
         temporary: str | None = None
         try:
@@ -155,7 +158,8 @@ class ResultCache:
         except OSError as error:
             reason = error.strerror or str(error)
             self._warn(
-                f"the cache folder {self.directory} cannot be written ({reason}); results are kept in memory only"
+                f"the cache folder {self.directory} cannot be written ({reason}); results are kept in memory only",
+                warnings,
             )
         finally:
             if temporary is not None:

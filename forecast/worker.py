@@ -9,6 +9,7 @@ number of trainings, so the app's memory stays flat. The app process never impor
 from __future__ import annotations
 
 import atexit
+import collections
 import concurrent.futures
 import contextlib
 import dataclasses
@@ -16,8 +17,8 @@ import itertools
 import multiprocessing
 import os
 import signal
+import sys
 import threading
-import time
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -26,7 +27,15 @@ from forecast.config import Config
 from forecast.data import Dataset
 from forecast.pipeline import Result, result_key
 
-__all__ = ["DEFAULT_TRAININGS_PER_WORKER", "Job", "JobState", "Subscription", "TrainingService"]
+__all__ = [
+    "DEFAULT_TRAININGS_PER_WORKER",
+    "Job",
+    "JobState",
+    "Subscription",
+    "TensorFlowUnavailable",
+    "TrainingService",
+    "tensorflow_problem",
+]
 
 DEFAULT_TRAININGS_PER_WORKER = 10
 # A job nobody waits for any more is cancelled after this long: long enough for a session's rerun to pick the
@@ -51,9 +60,15 @@ class JobState:
 
 # --- inside a worker process -------------------------------------------------------------------------------
 
-# Set once per worker by `_initialise_worker`: the channel back to the service and the shared cancel flags.
+# Set once per worker by `_initialise_worker`: the channel back to the service, the shared cancel flags, and
+# why TensorFlow could not be imported (None when it could).
 _progress_queue: Any = None
 _cancel_flags: Any = None
+_import_problem: str | None = None
+
+
+class TensorFlowUnavailable(RuntimeError):
+    """TensorFlow cannot be imported in the worker; the message says why and what to do, in one sentence."""
 
 
 def _exit_with_parent() -> None:
@@ -84,8 +99,23 @@ def _initialise_worker(progress_queue: Any, cancel_flags: Any) -> None:
     # TensorFlow loaded, while the pool waits for it before starting its replacement. By the time exit handlers
     # run, multiprocessing has flushed the progress queue, so nothing is lost by leaving at once.
     atexit.register(os._exit, 0)
-    # Pay for importing TensorFlow when the worker starts, not when the first visitor's training does.
-    import forecast.model  # noqa: F401
+    # Pay for importing TensorFlow when the worker starts, not when the first visitor's training does. A failed
+    # import must not kill the worker (the pool would only report a crash): each training then says what is wrong.
+    global _import_problem
+    try:
+        import forecast.model  # noqa: F401
+    except ImportError as error:
+        _import_problem = tensorflow_problem(error)
+
+
+def tensorflow_problem(error: ImportError) -> str:
+    """One sentence for a person: TensorFlow cannot be imported, why, and what to do about it."""
+    version = ".".join(map(str, sys.version_info[:3]))
+    return (
+        f"Training needs TensorFlow, which cannot be imported in this Python {version} ({error}): install "
+        "requirements.txt in a Python that TensorFlow has wheels for, such as 3.12 (on Streamlit Community "
+        "Cloud, choose it under Advanced settings)."
+    )
 
 
 def _warm_up() -> int:
@@ -101,6 +131,8 @@ def _train(number: int, config_fields: dict[str, Any], dataset: Dataset | None) 
 
     `dataset` is the series prepared by the app (needed for an uploaded file, which the worker cannot read).
     """
+    if _import_problem is not None:
+        raise TensorFlowUnavailable(_import_problem)
     from forecast import model, pipeline
 
     if _is_cancelled(number):
@@ -124,7 +156,8 @@ def _train(number: int, config_fields: dict[str, Any], dataset: Dataset | None) 
 class Job:
     """One training, shared by every session that asked for the same config while it was in flight.
 
-    The service's dispatcher thread fills in `state` and `reports` as the worker reports progress.
+    Every change of state happens in the `TrainingService`, under its lock: `state` moves only forward (queued,
+    running, then one finished state, which is final), and `done` is set once, when it becomes final.
     """
 
     def __init__(
@@ -139,28 +172,27 @@ class Job:
         self.reports: list[dict[str, float]] = []  # one per finished epoch: epoch, epochs, loss, val_loss, elapsed
         self.result: Result | None = None
         self.error: str | None = None
+        self.warnings: list[str] = []  # problems storing the result (a cache folder that cannot be written)
         self.worker_pid: int | None = None
         self.subscribers = 0
+        self.cancel_requested = False  # once set, nobody new may join this job: it is going to end cancelled
         self.future: concurrent.futures.Future | None = None
+        self.done = threading.Event()
         self._release_timer: threading.Timer | None = None
 
     @property
     def finished(self) -> bool:
-        return self.state in JobState.FINISHED
+        return self.done.is_set()
 
     @property
     def latest(self) -> dict[str, float] | None:
         """The most recent epoch report, or None before the first epoch ends."""
-        return self.reports[-1] if self.reports else None
+        reports = self.reports
+        return reports[-1] if reports else None
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the job finishes or `timeout` passes; True if it finished."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while not self.finished:
-            if deadline is not None and time.monotonic() >= deadline:
-                return False
-            time.sleep(0.02)
-        return True
+        return self.done.wait(timeout)
 
 
 class Subscription:
@@ -197,15 +229,21 @@ class Subscription:
 class TrainingService:
     """Trains configs in a pool of `spawn`ed worker processes, at most `max_concurrent` at once.
 
-    - Identical configs submitted while one is in flight share one job (and one training).
-    - Workers are replaced after `trainings_per_worker` trainings, bounding the memory TensorFlow leaks.
+    - Identical configs submitted while one is in flight share one job (and one training), unless that job's
+      cancellation has already been requested: a newcomer then gets a fresh job, never one about to be cancelled.
+    - Jobs wait in this service's own queue and go to the pool only when a trainer is free, so the pool never
+      holds a backlog. Workers are replaced after about `trainings_per_worker` trainings each (bounding the
+      memory TensorFlow leaks) by retiring the whole pool once it has run its share and starting a fresh one.
+      (The standard library's `max_tasks_per_child` is not used: on Python 3.11-3.15b3 a worker that reaches
+      it is not always replaced and the queued tasks then wait forever, CPython gh-115634.)
     - A job is cancelled `grace_seconds` after its last subscriber releases it; a running training stops at its
-      next epoch boundary.
+      next epoch boundary, a queued one at once.
     - A finished result goes into the cache given to `submit`, so any session asking again gets it at once.
 
-    Workers report progress on one queue that a dispatcher thread here routes to jobs; cancellation is a flag in
-    an array shared with every worker. Both are handed to workers when they start, as the standard library
-    requires for its queues and shared memory.
+    Workers report progress on one queue that a dispatcher thread here routes to jobs; finished futures are
+    posted to the same queue, so one thread applies every change of a job's state, in order, under the lock.
+    Cancellation is a flag in an array shared with every worker. Both are handed to workers when they start,
+    as the standard library requires for its queues and shared memory.
     """
 
     def __init__(
@@ -223,6 +261,7 @@ class TrainingService:
         self.max_concurrent = max_concurrent
         self.trainings_per_worker = trainings_per_worker
         self.grace_seconds = grace_seconds
+        self._warm = warm_up
         # `spawn` everywhere: a `fork` of a threaded server can deadlock, and `spawn` behaves the same on every OS.
         self._context = multiprocessing.get_context("spawn")
         self._progress_queue = self._context.Queue()
@@ -230,15 +269,16 @@ class TrainingService:
         self._lock = threading.RLock()
         self._jobs: dict[str, Job] = {}
         self._jobs_by_number: dict[int, Job] = {}
+        self._waiting: collections.deque[Job] = collections.deque()  # queued here, not yet given to the pool
+        self._running = 0  # jobs given to the pool and not finished
+        self._pool_trainings = 0  # trainings given to the current pool
+        self._retired: list[concurrent.futures.ProcessPoolExecutor] = []
         self._numbers = itertools.count()
         self._closed = False
         self.trainings_started = 0
         self._executor = self._new_executor()
         self._dispatcher = threading.Thread(target=self._dispatch, name="training-progress", daemon=True)
         self._dispatcher.start()
-        if warm_up:
-            for _ in range(max_concurrent):
-                self._executor.submit(_warm_up)
         # Cancel running trainings when the interpreter exits. The executor joins its workers from a
         # threading-exit hook, which would otherwise wait for every running training to finish; hooks registered
         # later run earlier, so this one cancels first. (threading has no public API for this hook.)
@@ -247,16 +287,20 @@ class TrainingService:
             register(self.shutdown)
 
     def _new_executor(self) -> concurrent.futures.ProcessPoolExecutor:
-        return concurrent.futures.ProcessPoolExecutor(
+        executor = concurrent.futures.ProcessPoolExecutor(
             max_workers=self.max_concurrent,
             mp_context=self._context,
             initializer=_initialise_worker,
             initargs=(self._progress_queue, self._cancel_flags),
-            max_tasks_per_child=self.trainings_per_worker,
         )
+        if self._warm:
+            # Start every worker now, so TensorFlow's import overlaps whatever the app does before it trains.
+            for _ in range(self.max_concurrent):
+                executor.submit(_warm_up)
+        return executor
 
     def _dispatch(self) -> None:
-        """Route progress messages from the workers to their jobs until the service shuts down."""
+        """Apply progress messages and finished futures to their jobs until the service shuts down."""
         while True:
             try:
                 message = self._progress_queue.get()
@@ -265,15 +309,19 @@ class TrainingService:
             if message is None:
                 return
             number, kind, payload = message
-            job = self._jobs_by_number.get(number)
-            if job is None:
+            if kind == "finished":
+                self._finish(number)
                 continue
-            if kind == "started":
-                job.worker_pid = payload
-                if job.state == JobState.QUEUED:
-                    job.state = JobState.RUNNING
-            elif kind == "epoch":
-                job.reports.append(payload)
+            with self._lock:
+                job = self._jobs_by_number.get(number)
+                if job is None or job.finished:
+                    continue  # A late message of a job that has ended: its state is final.
+                if kind == "started":
+                    job.worker_pid = payload
+                    if job.state == JobState.QUEUED:
+                        job.state = JobState.RUNNING
+                elif kind == "epoch":
+                    job.reports = [*job.reports, payload]  # a new list: readers never see one being changed
 
     def submit(self, config: Config, cache: ResultCache | None = None, dataset: Dataset | None = None) -> Job:
         """Subscribe to the training of `config`: an in-flight job for the same config, or a new one.
@@ -287,13 +335,15 @@ class TrainingService:
             if self._closed:
                 raise RuntimeError("the training service has been shut down")
             job = self._jobs.get(key)
-            if job is None or job.finished:
+            if job is None or job.finished or job.cancel_requested:
                 job = Job(config, key, next(self._numbers), cache, dataset)
                 self._jobs[key] = job
                 self._jobs_by_number[job.number] = job
-                self._start(job)
+                self._waiting.append(job)
+                self._pump()
             job.subscribers += 1
             if job._release_timer is not None:
+                # A timer that already fired waits for this lock and then finds a subscriber: nothing to cancel.
                 job._release_timer.cancel()
                 job._release_timer = None
             return job
@@ -304,6 +354,23 @@ class TrainingService:
         """`submit`, wrapped in a `Subscription` that releases the job exactly once."""
         return Subscription(self, self.submit(config, cache, dataset))
 
+    def _pump(self) -> None:
+        """Give waiting jobs to the pool while a trainer is free (called with the lock held)."""
+        while self._waiting and self._running < self.max_concurrent and not self._closed:
+            if self._pool_trainings >= self.trainings_per_worker * self.max_concurrent:
+                if self._running:
+                    return  # The pool finishes what it runs first; `_finish` retires it and calls this again.
+                self._replace_executor()
+            job = self._waiting.popleft()
+            self._start(job)
+
+    def _replace_executor(self) -> None:
+        """Retire the current pool (its workers exit once idle) and start a fresh one (lock held)."""
+        self._executor.shutdown(wait=False)
+        self._retired = [*(old for old in self._retired if _has_live_workers(old)), self._executor]
+        self._executor = self._new_executor()
+        self._pool_trainings = 0
+
     def _start(self, job: Job) -> None:
         arguments = (_train, job.number, job.config.to_dict(), job.dataset)
         try:
@@ -312,12 +379,27 @@ class TrainingService:
             # A worker died (killed for memory, say); the pool cannot be reused, so start a fresh one.
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = self._new_executor()
+            self._pool_trainings = 0
             future = self._executor.submit(*arguments)
         job.future = future
+        self._running += 1
+        self._pool_trainings += 1
         self.trainings_started += 1
-        future.add_done_callback(lambda done, job=job: self._finish(job, done))
+        # The callback runs in the pool's own thread (or in whichever thread cancels the future): it only posts
+        # the news, and the dispatcher applies it, so no pool thread ever waits for this service's lock.
+        future.add_done_callback(lambda _, number=job.number: self._post_finished(number))
 
-    def _finish(self, job: Job, future: concurrent.futures.Future) -> None:
+    def _post_finished(self, number: int) -> None:
+        with contextlib.suppress(OSError, ValueError):  # The queue is closed only after shutdown.
+            self._progress_queue.put((number, "finished", None))
+
+    def _finish(self, number: int) -> None:
+        """Record the outcome of a job whose future is done, then start the next waiting job."""
+        with self._lock:
+            job = self._jobs_by_number.get(number)
+        if job is None or job.future is None or job.finished:
+            return
+        future = job.future
         if future.cancelled():
             result, error = None, None
         else:
@@ -325,23 +407,50 @@ class TrainingService:
                 result, error = future.result(), None
             except BrokenProcessPool:
                 result, error = None, "the training process stopped unexpectedly (out of memory?); try a smaller model"
+            except TensorFlowUnavailable as exception:
+                result, error = None, str(exception)
             except Exception as exception:  # Reported to the user; the service keeps serving.
                 result, error = None, f"training failed: {type(exception).__name__}: {exception}"
-        if result is not None:
-            if job.cache is not None:
-                job.cache.put(job.key, result)
-            job.result = result
-        job.error = error
-        job.state = JobState.DONE if result is not None else JobState.FAILED if error else JobState.CANCELLED
+        if result is not None and job.cache is not None:
+            # Stored before the job is marked done, so that a session that sees it done also finds it cached.
+            job.cache.put(job.key, result, job.warnings)
         with self._lock:
-            if self._jobs.get(job.key) is job:
-                del self._jobs[job.key]
-            self._jobs_by_number.pop(job.number, None)
+            self._running -= 1
+            state = JobState.DONE if result is not None else JobState.FAILED if error else JobState.CANCELLED
+            self._complete(job, state, result, error)
+            if (
+                not self._closed
+                and not self._running
+                and self._pool_trainings >= self.trainings_per_worker * self.max_concurrent
+            ):
+                # Retire the pool now, while nothing waits, so the fresh workers import TensorFlow before the
+                # next training asks for them.
+                self._replace_executor()
+            self._pump()
+
+    def _complete(self, job: Job, state: str, result: Result | None = None, error: str | None = None) -> None:
+        """Make `state` the job's final state and wake everyone waiting for it (lock held)."""
+        job.result, job.error, job.state = result, error, state
+        if self._jobs.get(job.key) is job:
+            del self._jobs[job.key]
+        self._jobs_by_number.pop(job.number, None)
+        if job._release_timer is not None:
+            job._release_timer.cancel()
+            job._release_timer = None
+        job.done.set()
 
     def _cancel(self, job: Job) -> None:
+        """Cancel `job` (lock held): a queued one ends now, a running one at its next epoch boundary."""
+        if job.finished:
+            return
+        job.cancel_requested = True
+        if job in self._waiting:
+            self._waiting.remove(job)
+            self._complete(job, JobState.CANCELLED)
+            return
         self._cancel_flags[job.number % CANCEL_SLOTS] = job.number + 1
         if job.future is not None:
-            job.future.cancel()  # Succeeds only while the job still waits for a worker.
+            job.future.cancel()  # Succeeds only while the pool has not handed it to a worker yet.
 
     def release(self, job: Job, grace_seconds: float | None = None) -> None:
         """Stop waiting for `job`; when nobody waits any more, it is cancelled after `grace_seconds`.
@@ -356,6 +465,8 @@ class TrainingService:
             if grace <= 0:
                 self._cancel(job)
                 return
+            if job._release_timer is not None:
+                job._release_timer.cancel()
             timer = threading.Timer(grace, self.cancel_if_abandoned, args=(job,))
             timer.daemon = True
             job._release_timer = timer
@@ -369,20 +480,21 @@ class TrainingService:
 
     def queue_position(self, job: Job) -> int:
         """How many trainings will start before this one: 0 once it is running or finished."""
-        if job.state != JobState.QUEUED:
-            return 0
         with self._lock:
-            waiting_ahead = sum(
-                1 for other in self._jobs.values() if other.number < job.number and other.state == JobState.QUEUED
-            )
+            if job.state != JobState.QUEUED:
+                return 0
+            waiting_ahead = sum(1 for other in self._waiting if other.number < job.number)
             running = sum(1 for other in self._jobs.values() if other.state == JobState.RUNNING)
         # Jobs ahead in the queue, plus one if every trainer slot is busy with a running job.
         return waiting_ahead + max(0, running - self.max_concurrent + 1)
 
     def worker_pids(self) -> list[int]:
-        """Process ids of the current worker processes."""
-        processes = getattr(self._executor, "_processes", None) or {}
-        return [pid for pid, process in list(processes.items()) if process.is_alive()]
+        """Process ids of the current worker processes (and of retired ones still finishing a training)."""
+        pids = []
+        for executor in [*self._retired, self._executor]:
+            processes = getattr(executor, "_processes", None) or {}
+            pids += [pid for pid, process in list(processes.items()) if process.is_alive()]
+        return pids
 
     def shutdown(self) -> None:
         """Cancel everything and stop the workers; leaves no child process behind."""
@@ -391,9 +503,15 @@ class TrainingService:
                 return
             self._closed = True
             jobs = list(self._jobs.values())
-        for job in jobs:
-            self._cancel(job)
-        self._executor.shutdown(wait=True, cancel_futures=True)
+            for job in jobs:
+                self._cancel(job)
+        for executor in [*self._retired, self._executor]:
+            executor.shutdown(wait=True, cancel_futures=True)
         self._progress_queue.put(None)  # Stops the dispatcher thread.
         self._dispatcher.join(timeout=5)
         self._progress_queue.close()
+
+
+def _has_live_workers(executor: concurrent.futures.ProcessPoolExecutor) -> bool:
+    processes = getattr(executor, "_processes", None) or {}
+    return any(process.is_alive() for process in list(processes.values()))

@@ -360,6 +360,18 @@ def test_a_link_to_an_upload_with_a_lookback_too_long_for_it_explains_and_does_n
     assert TRACE_NAMES["one_step"] in chart_traces(at, "Uploaded series")
 
 
+def test_cache_warnings_are_shown_to_the_session_that_caused_them(tiny, tmp_path, monkeypatch):
+    from forecast.pipeline import result_key
+
+    monkeypatch.setenv("FORECAST_CACHE_DIR", str(tmp_path))  # a cache (shared by sessions) of this test only
+    damaged = tiny.replace(seed=91)
+    (tmp_path / f"{result_key(damaged)}.npz").write_bytes(b"garbage")
+    first = app_with_params(damaged).run()
+    assert not first.exception and "damaged" in shown(first.warning)
+    second = app_with_params(tiny.replace(seed=92)).run()  # another visitor, another config
+    assert not second.exception and "damaged" not in shown(second.warning), shown(second.warning)
+
+
 def test_choosing_upload_without_a_file_asks_for_one(tiny):
     at = app_with_params(tiny).run()
     at.radio(key="source").set_value("upload").run()
