@@ -372,6 +372,38 @@ def test_cache_warnings_are_shown_to_the_session_that_caused_them(tiny, tmp_path
     assert not second.exception and "damaged" not in shown(second.warning), shown(second.warning)
 
 
+def ending(at: AppTest) -> str:
+    """How a run ended: with a result, or with the "stopped" message; anything else (silence) fails the test."""
+    assert not at.exception, at.exception
+    if any(element.value.startswith("Training stopped") for element in at.info):
+        return "stopped"
+    assert at.get("table") or at.get("metric"), "the run ended with neither a result nor a message"
+    return "result"
+
+
+def test_stress_new_sessions_upload_train_train_switch_tab_train(tiny):
+    # AppTest runs each script to its end, so Stop cannot be pressed mid-training here (the browser stress test
+    # in tests/e2e/test_stress.py does); every other step of the sequence is repeated, each in a new session,
+    # as after a reload. Every run must end in a result or a clear "stopped" message.
+    digest = datasets.content_hash(UPLOAD)
+    for repetition in range(4):
+        config = tiny.replace(source="upload", upload=digest, lookback=4, seed=300 + repetition)
+        at = with_upload(app_with_params(config)).run()
+        assert ending(at) == "result"
+        widget(at, "seed").set_value(400 + repetition)
+        at.button(key="train").click().run()
+        assert ending(at) == "result"
+        at.button(key="train").click().run()  # the same config again: from the cache, at once
+        assert ending(at) == "result" and not at.get("progress")
+        open_tab(at, "Training").run()
+        assert ending(at) == "result"
+        widget(at, "seed").set_value(500 + repetition)
+        at.button(key="train").click().run()
+        assert ending(at) == "result"
+        open_tab(at, "Forecast").run()
+        assert ending(at) == "result" and TRACE_NAMES["one_step"] in chart_traces(at, "Uploaded series")
+
+
 def test_choosing_upload_without_a_file_asks_for_one(tiny):
     at = app_with_params(tiny).run()
     at.radio(key="source").set_value("upload").run()

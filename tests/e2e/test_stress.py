@@ -68,6 +68,8 @@ def test_reloads_then_upload_train_train_stop_train_never_end_in_silence(stress_
             page.goto(stress_server.url + SMALL + f"&seed={repetition}")
             page.wait_for_selector(IDLE, timeout=180_000)
             page.get_by_text("Upload a CSV").click()
+            page.get_by_text("Upload a CSV file in the sidebar").wait_for(timeout=60_000)
+            page.wait_for_selector(IDLE, timeout=60_000)
             page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(csv))
             page.wait_for_function(
                 "() => new URLSearchParams(location.search).get('source') === 'upload'", timeout=60_000
