@@ -95,8 +95,8 @@ def _initialise_worker(progress_queue: Any, cancel_flags: Any) -> None:
     # worker imports TensorFlow or trains; the worker still gets every cycle the server leaves idle.
     with contextlib.suppress(AttributeError, OSError):
         os.nice(WORKER_NICENESS)
-    # A worker retired after its last training would otherwise spend seconds in interpreter teardown with
-    # TensorFlow loaded, while the pool waits for it before starting its replacement. By the time exit handlers
+    # A worker retired with its pool would otherwise spend seconds in interpreter teardown with TensorFlow
+    # loaded, holding its memory while the fresh pool's worker starts. By the time exit handlers
     # run, multiprocessing has flushed the progress queue, so nothing is lost by leaving at once.
     atexit.register(os._exit, 0)
     # Pay for importing TensorFlow when the worker starts, not when the first visitor's training does. A failed
