@@ -1,137 +1,171 @@
-"""Dashboard latency benchmark: cold start in a real browser, and re-rendering configs already trained.
+"""Dashboard latency against its two floors, all measured in one run on the same machine.
 
-    python -m bench.latency              # about a minute; needs Debian's chromium (/usr/bin/chromium)
-    python -m bench.latency --repeats 9
+    python -m bench.latency              # a few minutes; needs Debian's chromium (/usr/bin/chromium)
 
-1. Cold start: `streamlit run app.py` with an empty cache folder; the clock starts before the process does.
-   It reports when the server answers its health check, when the actual curve is drawn in the browser, and
-   when the trained default config's forecast (chart and metrics) is on screen.
-2. Cached re-render in the browser: two configs trained once, then switched back and forth with the sidebar
-   form; time from pressing Train to the new result on screen, and whether anything retrained.
-3. Cached re-render of the script alone (Streamlit's AppTest, no browser): median time of a full script run.
+The app is started exactly as the README's run command leaves it: a copy of the checkout with a real `.venv`
+inside it (a fresh virtual environment that reuses this interpreter's packages through a .pth file), the
+project's own .streamlit/config.toml and default watcher settings, `streamlit run app.py` from that folder.
+
+1. First visit: an empty cache, the default config's link opened in headless Chromium; time from opening the
+   page to the metrics table on screen, against the wall time of `python -m forecast --no-cache` for the same
+   config (a fresh process: Python start, TensorFlow import, training), run just before. Target: ≤ 1.3×.
+2. Cached reload of the same link, median of five, against the reload of a minimal Streamlit page holding one
+   Plotly chart and one small table, served the same way and measured in the same run. Target: ≤ 1.2×.
+3. Whether any "Inotify" line appeared in the app server's log.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import statistics
+import subprocess
+import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
 
 from tests.e2e.streamlit_server import CHROMIUM, CHROMIUM_ARGS, IDLE, ROOT, StreamlitServer
 
+RELOADS = 5
+RESULT = '[data-testid="stTable"]'
+MINIMAL_PAGE = '''"""The framework's floor: one Plotly chart and one small table."""
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
 
-def _reading(page) -> str:
-    return page.locator('[data-testid="stAlertContentInfo"]').first.inner_text()
+st.set_page_config(page_title="Minimal", layout="wide")
+st.title("Minimal page")
+xs = np.arange(-20, 20, 0.1)
+figure = go.Figure(go.Scatter(x=xs, y=xs * np.sin(xs), mode="lines", name="actual"))
+st.plotly_chart(figure)
+st.table(pd.DataFrame({"model": ["LSTM", "naive", "linear AR"], "rmse": [0.18, 0.52, 0.01]}))
+'''
 
 
-def browser_latencies(repeats: int) -> dict[str, object]:
-    from playwright.sync_api import sync_playwright
+def make_checkout(folder: Path) -> Path:
+    """The repository's tracked files plus a real `.venv` inside, as after the README's first command."""
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    for name in tracked.splitlines():
+        source = ROOT / name
+        if source.is_file():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, folder / name)
+    subprocess.run([sys.executable, "-m", "venv", str(folder / ".venv")], check=True)
+    site = subprocess.run(
+        [str(folder / ".venv/bin/python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    # The packages themselves come from this interpreter's environment (no download); the folder is a real venv.
+    Path(site, "shared-packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return folder
 
-    with tempfile.TemporaryDirectory() as cache, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+
+def headless_run(checkout: Path, cache: str) -> float:
+    """Wall time of the command-line training of the default config, in a fresh process."""
+    started = time.perf_counter()
+    subprocess.run(
+        [str(checkout / ".venv/bin/python"), "-m", "forecast", "--no-cache"],
+        cwd=checkout,
+        env={**os.environ, "FORECAST_CACHE_DIR": cache},
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - started
+
+
+def reload_times(page, url: str, ready: str, count: int) -> list[float]:
+    times = []
+    for _ in range(count):
         started = time.perf_counter()
-        server = StreamlitServer({"FORECAST_CACHE_DIR": cache}).start()
-        try:
-            healthy = time.perf_counter() - started
-            page.goto(server.url)
-            page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=120_000)
-            curve = time.perf_counter() - started
-            page.wait_for_selector('[data-testid="stTable"]', timeout=300_000)
-            forecast = time.perf_counter() - started
-            page.wait_for_selector(IDLE, timeout=60_000)
-            readings = {5: _reading(page)}
-            # Train the second config once (not timed), so that both are cached from here on.
-            page.locator(".st-key-lookback input").fill("6")
-            page.locator(".st-key-train button").first.click()
-            page.wait_for_function(
-                "previous => { const info = document.querySelector('[data-testid=\"stAlertContentInfo\"]');"
-                " return info && info.innerText !== previous; }",
-                arg=readings[5],
-                timeout=300_000,
-            )
-            page.wait_for_selector(IDLE, timeout=60_000)
-            readings[6] = _reading(page)
-            switches = []
-            retrained = False
-            lookback = 6
-            for _ in range(repeats):
-                lookback = 5 if lookback == 6 else 6
-                page.locator(".st-key-lookback input").fill(str(lookback))
-                clicked = time.perf_counter()
-                page.locator(".st-key-train button").first.click()
-                page.wait_for_function(
-                    "expected => { const info = document.querySelector('[data-testid=\"stAlertContentInfo\"]');"
-                    " return info && info.innerText === expected; }",
-                    arg=readings[lookback],
-                    timeout=60_000,
-                )
-                switches.append(time.perf_counter() - clicked)
-                page.wait_for_selector(IDLE, timeout=60_000)
-                retrained |= page.locator('[data-testid="stProgress"]').count() > 0
-                # The Training tab is built when opened (a rerun): it says whether the result was trained now.
-                page.get_by_role("tab", name="Training").click()
-                page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
-                retrained |= "fresh" in page.locator('[data-testid="stMetric"]').all_inner_texts()[-1]
-                page.get_by_role("tab", name="Forecast").click()
-                page.wait_for_selector('[data-testid="stAlertContentInfo"]', timeout=60_000)
-                page.wait_for_selector(IDLE, timeout=60_000)
-        finally:
-            browser.close()
-            server.stop()
-    return {"healthy": healthy, "curve": curve, "forecast": forecast, "switches": switches, "retrained": retrained}
+        page.goto(url)
+        page.wait_for_selector(ready, timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        times.append(time.perf_counter() - started)
+    return times
 
 
-def script_rerender(repeats: int) -> list[float]:
-    """Full script runs of a cached config through AppTest: the server-side part of a re-render."""
-    import os
-
-    from streamlit.testing.v1 import AppTest
+def measure() -> dict[str, object]:
+    from playwright.sync_api import sync_playwright
 
     from forecast.config import DEFAULT_CONFIG
     from forecast.fields import to_query_params
 
-    durations = []
-    with tempfile.TemporaryDirectory() as cache:
-        os.environ["FORECAST_CACHE_DIR"] = cache
-        first = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-        for name, value in to_query_params(DEFAULT_CONFIG).items():
-            first.query_params[name] = value
-        first.run()  # trains (or loads) once
-        for _ in range(repeats):
-            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    link = "?" + "&".join(f"{name}={value}" for name, value in to_query_params(DEFAULT_CONFIG).items())
+    with tempfile.TemporaryDirectory() as temporary, sync_playwright() as playwright:
+        folder = Path(temporary)
+        checkout = make_checkout(folder / "checkout")
+        minimal = folder / "minimal"
+        shutil.copytree(checkout / ".streamlit", minimal / ".streamlit")
+        (minimal / "page.py").write_text(MINIMAL_PAGE)
+        python = str(checkout / ".venv/bin/python")
+        headless = headless_run(checkout, str(folder / "cli-cache"))
+
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        app = StreamlitServer(
+            {"FORECAST_CACHE_DIR": str(folder / "app-cache")}, checkout / "app.py", file_watcher=None, cwd=checkout,
+            python=python,
+        ).start()  # fmt: skip
+        try:
             started = time.perf_counter()
-            at.run()
-            durations.append(time.perf_counter() - started)
-            assert not at.exception
-    return durations
+            page.goto(app.url + link)
+            page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=120_000)
+            curve = time.perf_counter() - started
+            page.wait_for_selector('[data-testid="stProgress"]', timeout=120_000)
+            progress = time.perf_counter() - started
+            page.wait_for_selector(RESULT, timeout=600_000)
+            first_visit = time.perf_counter() - started
+            page.wait_for_selector(IDLE, timeout=60_000)
+            app_reloads = reload_times(page, app.url + link, RESULT, RELOADS)
+        finally:
+            app.stop()
+        log = app.log()
+        floor = StreamlitServer({}, minimal / "page.py", file_watcher=None, cwd=minimal, python=python).start()
+        try:
+            page.goto(floor.url)  # the first load warms the browser's cache, as the app's first visit did
+            page.wait_for_selector(RESULT, timeout=60_000)
+            floor_reloads = reload_times(page, floor.url, RESULT, RELOADS)
+        finally:
+            floor.stop()
+            browser.close()
+    return {
+        "headless": headless,
+        "curve": curve,
+        "progress": progress,
+        "first_visit": first_visit,
+        "app_reloads": app_reloads,
+        "floor_reloads": floor_reloads,
+        "inotify_lines": [line for line in log.splitlines() if "Inotify" in line],
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Cold start and cached re-render latencies of the dashboard.")
-    parser.add_argument("--repeats", type=int, default=6)
-    arguments = parser.parse_args()
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"{CHROMIUM} not found: apt-get install -y chromium")
-    browser = browser_latencies(arguments.repeats)
-    print("cold start (process start → …), empty cache, default config, headless Chromium:")
-    print(f"  server healthy          {browser['healthy']:6.2f} s")
-    print(f"  actual curve drawn      {browser['curve']:6.2f} s")
-    print(f"  forecast + metrics      {browser['forecast']:6.2f} s  (includes importing TensorFlow and training)")
-    switches = browser["switches"]
-    print(
-        f"cached re-render in the browser (Train pressed → result on screen), {len(switches)} switches between two "
-        f"trained configs: median {statistics.median(switches):.2f} s, max {max(switches):.2f} s; "
-        f"retrained: {'yes' if browser['retrained'] else 'no'}"
-    )
-    runs = script_rerender(arguments.repeats)
-    print(
-        f"cached re-render, script only (AppTest, {len(runs)} runs): median {statistics.median(runs) * 1000:.0f} ms, "
-        f"max {max(runs) * 1000:.0f} ms"
-    )
-    print(f"command: python -m bench.latency --repeats {arguments.repeats}")
+    figures = measure()
+    headless, first = figures["headless"], figures["first_visit"]
+    app_reload, floor_reload = statistics.median(figures["app_reloads"]), statistics.median(figures["floor_reloads"])
+    print("first visit, empty cache, default config, headless Chromium (page opened → …):")
+    print(f"  actual curve drawn        {figures['curve']:6.2f} s")
+    print(f"  progress bar shown        {figures['progress']:6.2f} s")
+    print(f"  metrics table on screen   {first:6.2f} s")
+    print(f"  python -m forecast --no-cache, same config, same run: {headless:.2f} s")
+    print(f"  ratio {first / headless:.2f}× (target ≤ 1.3×)")
+    print(f"cached reload of the same link, median of {RELOADS}: {app_reload:.2f} s")
+    print(f"  minimal page (one Plotly chart, one small table), median of {RELOADS}: {floor_reload:.2f} s")
+    print(f"  ratio {app_reload / floor_reload:.2f}× (target ≤ 1.2×)")
+    print(f"  all reloads: app {[round(t, 2) for t in figures['app_reloads']]}, "
+          f"minimal {[round(t, 2) for t in figures['floor_reloads']]}")  # fmt: skip
+    lines = figures["inotify_lines"]
+    print(f'"Inotify" lines in the app server\'s log: {len(lines)}' + (f" (first: {lines[0]})" if lines else ""))
+    print("command: python -m bench.latency")
 
 
 if __name__ == "__main__":

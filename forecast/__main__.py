@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
             type=FIELD_TYPES[name],
             default=getattr(DEFAULT_CONFIG, name),
             metavar=name.upper(),
-            help=f"{spec.help}{bounds} Default: {getattr(DEFAULT_CONFIG, name)}.",
+            # argparse formats help texts with %, so a literal % in a field's help (or default) must be doubled.
+            help=f"{spec.help}{bounds} Default: {getattr(DEFAULT_CONFIG, name)}.".replace("%", "%%"),
         )
     parser.add_argument(
         "--csv",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +27,7 @@ __all__ = [
     "make_series",
     "make_windows",
     "raw_series",
+    "series_fields",
     "split",
     "split_sizes",
     "training_cost",
@@ -117,6 +119,15 @@ def _split_advice(config: Config, n_points: int, n_train: int, n_test: int) -> s
 def load_series(config: Config, upload: bytes | None = None) -> datasets.Series:
     """The config's series before noise, read or computed once (ValueError if unusable; see `make_series`)."""
     return sources.get(config.source).load(config, upload)
+
+
+def series_fields(config: Config) -> dict[str, Any]:
+    """The fields that determine the series `make_series` builds, and only those: runs that agree on them draw
+    the same actual values (the seed counts only when there is noise to seed)."""
+    fields = {"source": config.source} | {name: getattr(config, name) for name in sources.get(config.source).fields}
+    if config.noise > 0:
+        fields |= {"noise": config.noise, "seed": config.seed}
+    return fields
 
 
 def raw_series(config: Config, upload: bytes | None = None) -> tuple[np.ndarray, np.ndarray]:

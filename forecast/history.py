@@ -10,6 +10,7 @@ import pandas as pd
 
 from forecast import sources
 from forecast.config import DEFAULT_CONFIG, Config, config_hash
+from forecast.data import series_fields
 from forecast.result import Result
 
 __all__ = ["MAX_RUNS", "ComparedRun", "History", "RunRecord", "describe"]
@@ -63,12 +64,8 @@ class RunRecord:
         return f"#{self.number} {describe(self.config)}"
 
     def compared(self) -> ComparedRun:
-        series = self.config.to_dict()
-        for name in ("lookback", "train_ratio", "layers", "units", "dense_layers", "dropout", "scaling", "epochs",
-                     "batch_size", "learning_rate", "ensemble"):  # fmt: skip
-            series.pop(name)
         # Runs on the same series draw one actual curve between them.
-        series_key = json.dumps(series, sort_keys=True)
+        series_key = json.dumps(series_fields(self.config), sort_keys=True)
         return ComparedRun(self.label, self.test_xs, self.actual, self.one_step, self.recursive, series_key)
 
 

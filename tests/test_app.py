@@ -381,6 +381,69 @@ def test_a_link_to_an_upload_this_page_lacks_says_so(tiny):
     assert not at.get("progress")
 
 
+def test_a_link_to_an_upload_with_a_lookback_too_long_for_it_explains_and_does_not_crash(tiny):
+    # 60 rows cannot make windows of 70: the link's own settings never built a series, so there is no valid
+    # config to fall back to yet, and the page says what to change instead of raising.
+    config = tiny.replace(source="upload", upload=datasets.content_hash(UPLOAD), lookback=70)
+    at = with_upload(app_with_params(config)).run()
+    assert not at.exception
+    assert "leaves" in shown(at.error) and "Change the settings" in shown(at.error), shown(at.error)
+    widget(at, "lookback").set_value(4)
+    at.button(key="train").click().run()
+    assert not at.exception and not at.error
+    assert TRACE_NAMES["one_step"] in chart_traces(at, "Uploaded series")
+    # Now a bad lookback falls back to the run that worked.
+    widget(at, "lookback").set_value(70)
+    at.button(key="train").click().run()
+    assert not at.exception
+    assert "Showing the last valid settings instead" in shown(at.error)
+    assert TRACE_NAMES["one_step"] in chart_traces(at, "Uploaded series")
+
+
+def test_cache_warnings_are_shown_to_the_session_that_caused_them(tiny, tmp_path, monkeypatch):
+    from forecast.pipeline import result_key
+
+    monkeypatch.setenv("FORECAST_CACHE_DIR", str(tmp_path))  # a cache (shared by sessions) of this test only
+    damaged = tiny.replace(seed=91)
+    (tmp_path / f"{result_key(damaged)}.npz").write_bytes(b"garbage")
+    first = app_with_params(damaged).run()
+    assert not first.exception and "damaged" in shown(first.warning)
+    second = app_with_params(tiny.replace(seed=92)).run()  # another visitor, another config
+    assert not second.exception and "damaged" not in shown(second.warning), shown(second.warning)
+
+
+def ending(at: AppTest) -> str:
+    """How a run ended: with a result, or with the "stopped" message; anything else (silence) fails the test."""
+    assert not at.exception, at.exception
+    if any(element.value.startswith("Training stopped") for element in at.info):
+        return "stopped"
+    assert at.get("table") or at.get("metric"), "the run ended with neither a result nor a message"
+    return "result"
+
+
+def test_stress_new_sessions_upload_train_train_switch_tab_train(tiny):
+    # AppTest runs each script to its end, so Stop cannot be pressed mid-training here (the browser stress test
+    # in tests/e2e/test_stress.py does); every other step of the sequence is repeated, each in a new session,
+    # as after a reload. Every run must end in a result or a clear "stopped" message.
+    digest = datasets.content_hash(UPLOAD)
+    for repetition in range(4):
+        config = tiny.replace(source="upload", upload=digest, lookback=4, seed=300 + repetition)
+        at = with_upload(app_with_params(config)).run()
+        assert ending(at) == "result"
+        widget(at, "seed").set_value(400 + repetition)
+        at.button(key="train").click().run()
+        assert ending(at) == "result"
+        at.button(key="train").click().run()  # the same config again: from the cache, at once
+        assert ending(at) == "result" and not at.get("progress")
+        open_tab(at, "Training").run()
+        assert ending(at) == "result"
+        widget(at, "seed").set_value(500 + repetition)
+        at.button(key="train").click().run()
+        assert ending(at) == "result"
+        open_tab(at, "Forecast").run()
+        assert ending(at) == "result" and TRACE_NAMES["one_step"] in chart_traces(at, "Uploaded series")
+
+
 def test_choosing_upload_without_a_file_asks_for_one(tiny):
     at = app_with_params(tiny).run()
     at.radio(key="source").set_value("upload").run()

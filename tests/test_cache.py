@@ -69,6 +69,20 @@ def test_corrupted_file_is_a_miss_and_is_replaced(tiny_config, tmp_path, damage)
     assert ResultCache(tmp_path).get(key) is not None
 
 
+def test_warnings_go_to_the_caller_that_caused_them(tiny_config, tmp_path):
+    # One cache serves every session of a server: a session must see its own problems, not everyone's.
+    cache = ResultCache(tmp_path)
+    damaged, fine = result_key(tiny_config), result_key(tiny_config.replace(seed=1))
+    cache.put(fine, fake_result(tiny_config.replace(seed=1)))
+    (tmp_path / f"{damaged}.npz").write_bytes(b"garbage")
+    shared = ResultCache(tmp_path)
+    mine: list[str] = []
+    theirs: list[str] = []
+    assert shared.get(damaged, mine) is None and shared.get(fine, theirs) is not None
+    assert any("damaged" in warning for warning in mine)
+    assert theirs == [] and shared.warnings == []
+
+
 def test_truncated_real_entry_is_a_miss(tiny_config, tmp_path):
     cache = ResultCache(tmp_path)
     key = result_key(tiny_config)

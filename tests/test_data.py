@@ -1,3 +1,4 @@
+import dataclasses
 import math
 
 import numpy as np
@@ -14,6 +15,7 @@ from forecast.data import (
     make_series,
     make_windows,
     raw_series,
+    series_fields,
     split,
     split_sizes,
 )
@@ -206,3 +208,48 @@ def test_one_loaded_series_serves_every_member_of_an_ensemble():
         member_dataset = make_dataset(member, series=series)
         np.testing.assert_array_equal(member_dataset.ys, whole.ys)
     np.testing.assert_array_equal(whole.raw_ys, series.ys)
+
+
+# One value per field that changes it from the default, and stays valid for a small series of every source.
+FIELD_CHANGES = {
+    "source": "dataset",
+    "expression": "x*cos(x)",
+    "dataset": "lake_huron",
+    "upload": "0" * 64,
+    "value_column": "w",
+    "x_column": "t",
+    "x_start": -19.0,
+    "x_end": 19.0,
+    "x_step": 0.2,
+    "noise": 0.3,
+    "lookback": 6,
+    "train_ratio": 0.7,
+    "layers": 2,
+    "units": 8,
+    "dense_layers": 1,
+    "dropout": 0.1,
+    "scaling": "none",
+    "epochs": 20,
+    "batch_size": 16,
+    "learning_rate": 0.01,
+    "seed": 5,
+    "ensemble": 2,
+}
+SERIES_CSV = ("t,v,w\n" + "".join(f"{2 * index},{index % 7},{index % 5}\n" for index in range(80))).encode()
+
+
+@pytest.mark.parametrize("source", ["expression", "dataset", "upload"])
+@pytest.mark.parametrize("noise", [0.0, 0.2])
+def test_series_fields_are_exactly_the_fields_that_change_the_series(source, noise):
+    assert set(FIELD_CHANGES) == {field.name for field in dataclasses.fields(Config)}, "a new field needs a change"
+    base = DEFAULT_CONFIG.replace(source=source, noise=noise, upload=datasets.content_hash(SERIES_CSV), lookback=3)
+    xs, ys = make_series(base, SERIES_CSV)
+    for name, value in FIELD_CHANGES.items():
+        if name in {"source", "upload"}:
+            continue  # A different source or file is a different series by definition.
+        if name == "ensemble" and noise > 0:
+            continue  # Config refuses an ensemble with noise: its members would not share one series.
+        changed = base.replace(**{name: value})
+        new_xs, new_ys = make_series(changed, SERIES_CSV)
+        same = np.array_equal(xs, new_xs) and np.array_equal(ys, new_ys)
+        assert same == (series_fields(changed) == series_fields(base)), (name, source, noise)

@@ -2,6 +2,7 @@ import pytest
 
 from forecast.config import DEFAULT_CONFIG
 from forecast.history import History, describe
+from forecast.plots import TRACE_NAMES, comparison_figure
 from tests.conftest import make_fake_result as fake_result
 
 
@@ -32,6 +33,16 @@ def test_compared_runs_share_a_series_key_only_on_the_same_series():
     b = history.add(DEFAULT_CONFIG.replace(layers=2), fake_result(DEFAULT_CONFIG.replace(layers=2)))
     c = history.add(DEFAULT_CONFIG.replace(noise=0.5), fake_result(DEFAULT_CONFIG.replace(noise=0.5)))
     assert a.compared().series_key == b.compared().series_key != c.compared().series_key
+
+
+def test_runs_differing_only_in_seed_share_one_actual_curve():
+    history = History()
+    runs = [history.add(config, fake_result(config)) for config in (DEFAULT_CONFIG, DEFAULT_CONFIG.replace(seed=3))]
+    figure = comparison_figure([run.compared() for run in runs])
+    assert [trace.name for trace in figure.data].count(TRACE_NAMES["actual"]) == 1
+    assert not any(str(trace.name).startswith("Actual (") for trace in figure.data)
+    noisy = [DEFAULT_CONFIG.replace(noise=0.1), DEFAULT_CONFIG.replace(noise=0.1, seed=3)]
+    assert len({history.add(config, fake_result(config)).compared().series_key for config in noisy}) == 2
 
 
 def test_describe_mentions_what_differs():

@@ -34,6 +34,14 @@ def test_every_config_field_is_a_flag():
     assert {"--x-start", "--batch-size", "--learning-rate", "--json", "--no-cache", "--plot"} <= flags
 
 
+def test_help_exits_zero_and_lists_every_field(isolated_cache):
+    completed = run_cli("--help", env_cache=isolated_cache)
+    assert completed.returncode == 0, completed.stderr
+    for name in FIELD_NAMES:
+        assert f"--{name.replace('_', '-')}" in completed.stdout
+    assert "%%" not in completed.stdout
+
+
 def test_json_output_and_cache_in_a_real_process(isolated_cache):
     first = run_cli(*TINY_FLAGS, "--json", env_cache=isolated_cache)
     assert first.returncode == 0, first.stderr

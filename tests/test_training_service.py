@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
+import random
+import subprocess
+import sys
+import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -144,3 +150,114 @@ def test_a_subscription_releases_once_and_abandon_cancels_at_once(service, tiny_
     assert theirs.job.wait(timeout=10)
     assert theirs.job.state == JobState.CANCELLED
     assert time.monotonic() - started < 5
+
+
+def test_a_newcomer_never_joins_a_job_whose_cancellation_was_requested(service, tiny_config):
+    # A session's rerun that comes back after the grace period must get a training, not the cancelled one.
+    config = tiny_config.replace(epochs=1000, batch_size=1, seed=61)
+    first = service.submit(config)
+    deadline = time.monotonic() + 180
+    while not first.reports and time.monotonic() < deadline:
+        time.sleep(0.05)
+    service.release(first, grace_seconds=0)  # cancelled now, but a running training ends only at an epoch
+    second = service.submit(config)
+    try:
+        assert second is not first
+        assert first.wait(timeout=60) and first.state == JobState.CANCELLED
+        deadline = time.monotonic() + 180
+        while len(second.reports) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert second.state == JobState.RUNNING and not second.finished
+    finally:
+        service.release(second, grace_seconds=0)
+    assert second.wait(timeout=60)
+
+
+def test_workers_are_replaced_with_a_backlog_waiting(tiny_config):
+    # Python 3.11's own max_tasks_per_child leaves a backlog waiting forever once a worker retires (CPython
+    # gh-115634): every job of a burst larger than a worker's share must still finish, in fresh workers.
+    service = TrainingService(trainings_per_worker=2, grace_seconds=0.1)
+    try:
+        jobs = [service.submit(tiny_config.replace(seed=70 + index)) for index in range(5)]
+        for job in jobs:
+            assert job.wait(timeout=240), f"job {job.number} never finished ({job.state})"
+            assert job.state == JobState.DONE, job.error
+        assert len({job.worker_pid for job in jobs}) >= 3  # 5 trainings, 2 per worker
+    finally:
+        service.shutdown()
+
+
+def _wait_for_result(subscription, what: str, failures: list[str]) -> None:
+    if not subscription.job.wait(timeout=240):
+        failures.append(f"{what}: job {subscription.job.number} never finished")
+    elif subscription.job.state != JobState.DONE:
+        failures.append(f"{what}: got {subscription.job.state}")
+    subscription.release()
+
+
+def _stress_session(service: TrainingService, configs: list, number: int, failures: list[str]) -> None:
+    """One session's random visit: wait, leave, rerun at once or after the grace period, or stop."""
+    chooser = random.Random(number)
+    for _ in range(6):
+        config = chooser.choice(configs)
+        subscription = service.subscribe(config)
+        action = chooser.choice(["wait", "leave", "rerun", "late-rerun", "stop"])
+        if action == "wait":
+            _wait_for_result(subscription, f"session {number} waited", failures)
+            continue
+        time.sleep(chooser.uniform(0, 0.3))
+        if action == "stop":
+            subscription.abandon()
+            continue
+        subscription.release()
+        if action in {"rerun", "late-rerun"}:
+            time.sleep(0.0 if action == "rerun" else 0.1)
+            _wait_for_result(service.subscribe(config), f"session {number} after a {action}", failures)
+
+
+def test_stress_sessions_that_wait_always_get_their_result(tiny_config):
+    # Many sessions at once: some wait, some leave, some come back at once or after the grace period, on a few
+    # shared configs, while workers retire. Whoever waits for a job gets a result, never a silent cancellation.
+    service = TrainingService(trainings_per_worker=3, grace_seconds=0.05)
+    configs = [tiny_config.replace(seed=80 + index) for index in range(3)]
+    failures: list[str] = []
+    threads = [
+        threading.Thread(target=_stress_session, args=(service, configs, number, failures)) for number in range(4)
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=600)
+        assert not any(thread.is_alive() for thread in threads), "a session is still waiting"
+        assert not failures, failures
+    finally:
+        service.shutdown()
+
+
+def test_a_missing_tensorflow_is_one_sentence_not_a_traceback(tmp_path, tiny_config):
+    # A real failed import, as on a Python TensorFlow has no wheels for: a `tensorflow` package first on the path
+    # that raises ImportError. The service runs in a fresh process, so its workers inherit that path.
+    shim = tmp_path / "shim" / "tensorflow"
+    shim.mkdir(parents=True)
+    (shim / "__init__.py").write_text("raise ImportError(\"No module named 'tensorflow' (simulated)\")\n")
+    script = f"""
+import json
+from forecast.config import Config
+from forecast.training import TrainingService
+service = TrainingService()
+job = service.submit(Config(**{tiny_config.to_dict()!r}))
+finished = job.wait(timeout=120)
+print(json.dumps({{"finished": finished, "state": job.state, "error": job.error}}))
+service.shutdown()
+"""
+    environment = {**os.environ, "PYTHONPATH": f"{shim.parent}{os.pathsep}{Path(__file__).resolve().parents[1]}"}
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=environment
+    )
+    assert completed.returncode == 0, completed.stderr
+    outcome = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert outcome["finished"] and outcome["state"] == JobState.FAILED
+    error = outcome["error"]
+    assert error.startswith("Training needs TensorFlow, which cannot be imported") and "(simulated)" in error
+    assert "3.12" in error and "Traceback" not in error and "\n" not in error and error.count(". ") == 0

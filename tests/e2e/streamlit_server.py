@@ -36,27 +36,42 @@ def free_port() -> int:
 class StreamlitServer:
     """A context manager around a real `streamlit run app.py` process."""
 
-    def __init__(self, environment: dict[str, str] | None = None, app: Path = ROOT / "app.py") -> None:
+    def __init__(
+        self,
+        environment: dict[str, str] | None = None,
+        app: Path = ROOT / "app.py",
+        *,
+        file_watcher: str | None = "none",
+        cwd: Path = ROOT,
+        python: str = sys.executable,
+    ) -> None:
+        """`file_watcher`: Streamlit's `server.fileWatcherType`, or None for the project's own setting (as the
+        README's `streamlit run app.py` gets it); `cwd`: where it runs, and so whose .streamlit/config.toml;
+        `python`: the interpreter (a checkout's own `.venv/bin/python`, say)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.app = app
+        self.file_watcher = file_watcher
+        self.cwd = cwd
+        self.python = python
         self.environment = {**os.environ, **(environment or {})}
         self.process: subprocess.Popen | None = None
         self.log_path = Path(self.environment.get("FORECAST_CACHE_DIR", "/tmp")) / f"streamlit-{self.port}.log"
 
     def start(self, timeout: float = 60.0) -> StreamlitServer:
         command = [
-            sys.executable, "-m", "streamlit", "run", str(self.app),
+            self.python, "-m", "streamlit", "run", str(self.app),
             "--server.headless", "true",
             "--server.port", str(self.port),
             "--server.address", "127.0.0.1",
             "--browser.gatherUsageStats", "false",
-            "--server.fileWatcherType", "none",
         ]  # fmt: skip
+        if self.file_watcher is not None:
+            command += ["--server.fileWatcherType", self.file_watcher]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=self.environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=self.cwd, env=self.environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
