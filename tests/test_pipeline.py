@@ -6,6 +6,7 @@ from forecast.cache import ResultCache
 from forecast.config import DEFAULT_CONFIG
 from forecast.expressions import ExpressionError
 from forecast.pipeline import MODEL_NAMES, Result, result_key, run
+from tests.conftest import make_fake_result
 
 
 def test_tiny_run_end_to_end(tiny_config):
@@ -88,3 +89,48 @@ def test_result_key_depends_on_config_and_code_version(monkeypatch):
     assert key != result_key(DEFAULT_CONFIG.replace(seed=3))
     monkeypatch.setattr(pipeline, "TRAINING_CODE_VERSION", "changed")
     assert key != result_key(DEFAULT_CONFIG)
+
+
+def test_resolve_members_trains_only_what_the_cache_lacks(tiny_config, tmp_path):
+    cache = ResultCache(tmp_path)
+    config = tiny_config.replace(ensemble=3, seed=10)
+    members = config.members()
+    cache.put(result_key(members[1]), make_fake_result(members[1]))
+    asked = []
+
+    def train(missing):
+        asked.append([member.seed for member in missing])
+        return [make_fake_result(member) for member in missing]
+
+    results = pipeline.resolve_members(config, cache, train)
+    assert asked == [[10, 12]]
+    assert [result.config.seed for result in results] == [10, 11, 12]
+    assert results[1].cached and not results[0].cached
+    # Everything cached: nothing is trained; a trainer that stops gives None.
+    for member in members:
+        cache.put(result_key(member), make_fake_result(member))
+    assert pipeline.resolve_members(config, cache, lambda missing: pytest.fail("trained")) is not None
+    assert pipeline.resolve_members(config, None, lambda missing: None) is None
+    with pytest.raises(ValueError, match="expected 3 trained results, got 1"):
+        pipeline.resolve_members(config, None, lambda missing: missing[:1])
+
+
+def test_resolve_members_reports_cache_problems_to_its_caller(tiny_config, tmp_path):
+    (tmp_path / f"{result_key(tiny_config)}.npz").write_bytes(b"garbage")
+    warnings: list[str] = []
+    results = pipeline.resolve_members(
+        tiny_config, ResultCache(tmp_path), lambda m: [make_fake_result(tiny_config)], warnings
+    )
+    assert len(results) == 1 and any("damaged" in warning for warning in warnings)
+
+
+def test_an_ensemble_reads_its_series_once(monkeypatch):
+    from forecast import datasets
+
+    calls = []
+    original = datasets.read_csv
+    monkeypatch.setattr(datasets, "read_csv", lambda *a, **k: calls.append(a[1:]) or original(*a, **k))
+    config = DEFAULT_CONFIG.replace(source="dataset", dataset="us_accidental_deaths", lookback=4, layers=1, units=2,
+                                    epochs=1, ensemble=2)  # fmt: skip
+    results = pipeline.run_ensemble(config)
+    assert len(calls) == 1 and [result.config.seed for result in results] == [0, 1]
