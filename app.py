@@ -51,7 +51,7 @@ def main() -> None:
     for view, area in areas.items():
         if not view.NEEDS_RESULT:
             with area.container():
-                view.render(Shown(page, state))
+                view.render(None)
 
     def draw_series() -> None:
         if forecast_view in areas:
@@ -68,7 +68,7 @@ def main() -> None:
         # Once per newly shown run: reruns of the same page (or removing it from the list) do not add it again.
         state.history.add(page.config, result)
         state.recorded_key = page.key
-    shown = Shown(page, state, result, ensemble, views)
+    shown = Shown(page, state, result, views, ensemble)
     for view, area in areas.items():
         if view.NEEDS_RESULT:
             with area.container():

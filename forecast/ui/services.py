@@ -6,6 +6,7 @@ import dataclasses
 import os
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from pandas.io.formats.style import Styler
@@ -55,7 +56,7 @@ class ResultViews:
     config_json: str
 
 
-def _styled(table) -> Styler:
+def _styled(table: pd.DataFrame) -> Styler:
     return (
         table.rename(columns={"model": "Model", "forecast": "Forecast", "rmse": "RMSE", "mae": "MAE", "r2": "R²"})
         .style.format({"RMSE": "{:.4g}", "MAE": "{:.4g}", "R²": "{:.4f}"}, na_rep="n/a")

@@ -12,7 +12,7 @@ from forecast.expressions import PRESETS
 from forecast.fields import FIELD_SPECS
 from forecast.pipeline import result_key
 from forecast.ui import state as state_module
-from forecast.ui.messages import plain
+from forecast.ui.messages import show_problem
 from forecast.ui.state import CUSTOM_PRESET, SessionState, SessionUpload, preset_for
 
 __all__ = ["render"]
@@ -146,7 +146,7 @@ def _upload_inputs(state: SessionState) -> None:
         "are reported, not guessed.",
     )
     if state.upload_error:
-        st.error(plain(state.upload_error))
+        show_problem(state.upload_error)
     st.text_input(FIELD_SPECS["upload"].label, key="upload", disabled=True, help=FIELD_SPECS["upload"].help)
     left, right = st.columns(2)
     for column, key, empty in ((left, "value_column", "(first numbers)"), (right, "x_column", "(row number)")):

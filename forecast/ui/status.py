@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from forecast import plots
 from forecast.cache import ResultCache
@@ -15,7 +16,7 @@ from forecast.pipeline import resolve_members
 from forecast.result import Result
 from forecast.training import Job, JobState, Subscription, TrainingService
 from forecast.ui import state as state_module
-from forecast.ui.messages import plain
+from forecast.ui.messages import plain, show_problem
 from forecast.ui.page import Page
 
 __all__ = ["STOPPED_MESSAGE", "on_stop", "resolve"]
@@ -67,7 +68,9 @@ def _progress_text(service: TrainingService, jobs: list[Job]) -> tuple[float, st
     )
 
 
-def _follow(service: TrainingService, subscriptions: list[Subscription], bar, live_chart) -> bool:
+def _follow(
+    service: TrainingService, subscriptions: list[Subscription], bar: DeltaGenerator, live_chart: DeltaGenerator
+) -> bool:
     """Update the progress bar and the live loss curve until every job ends; False if the tab went away."""
     shown: tuple[str | None, int] = (None, 0)
     last_drawn = 0.0
@@ -125,7 +128,7 @@ def _train(
         st.warning(plain(warning))
     failed = [job for job in jobs if job.state == JobState.FAILED]
     for job in failed:
-        st.error(plain(job.error or "Training failed."))
+        show_problem(job.error or "Training failed.")
     if failed:
         return None
     if any(job.result is None for job in jobs):
@@ -139,7 +142,7 @@ def resolve(
     page: Page,
     service: TrainingService,
     cache: ResultCache,
-    area,
+    area: DeltaGenerator,
     before_training: Callable[[], None],
 ) -> list[Result] | None:
     """The results of every network of the page's config: cached ones at once, the others trained in workers.

@@ -1,4 +1,7 @@
-"""One module per tab. Each has a LABEL, NEEDS_RESULT, and `render(shown)` drawing into the open tab."""
+"""One module per tab. Each has a LABEL, NEEDS_RESULT, and `render(shown)` drawing into the open tab.
+
+A view with NEEDS_RESULT False is drawn before any training and gets None instead of a `Shown`.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +18,10 @@ __all__ = ["Shown"]
 
 @dataclasses.dataclass(frozen=True)
 class Shown:
-    """What the views draw: the page, the session, and (once there is one) the result with its figures."""
+    """What the views draw: the page, the session, the result with its figures (and its ensemble, if any)."""
 
     page: Page
     state: SessionState
-    result: Result | None = None
+    result: Result
+    views: ResultViews
     ensemble: Ensemble | None = None
-    views: ResultViews | None = None

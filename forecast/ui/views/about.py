@@ -12,7 +12,7 @@ LABEL = "About"
 NEEDS_RESULT = False
 
 
-def render(shown: Shown) -> None:
+def render(shown: Shown | None = None) -> None:
     st.markdown(
         """
 **One-step** predictions use the true previous values for every test point: that is what the original blog

@@ -97,7 +97,6 @@ def _downloads(result: Result, views: ResultViews) -> None:
 
 
 def render(shown: Shown) -> None:
-    assert shown.result is not None and shown.views is not None
     st.plotly_chart(shown.views.forecast_figure, key="forecast_chart")
     if shown.ensemble is not None:
         _band(shown.state)

@@ -13,7 +13,6 @@ NEEDS_RESULT = True
 
 
 def render(shown: Shown) -> None:
-    assert shown.views is not None
     st.plotly_chart(shown.views.horizon_figure, key="horizon_chart")
     st.caption(
         "From every test window the model rolls forward on its own predictions; each point is the RMSE that many "

@@ -14,7 +14,6 @@ NEEDS_RESULT = True
 
 def render(shown: Shown) -> None:
     result, views = shown.result, shown.views
-    assert result is not None and views is not None
     origin = "came from the cache (no training needed)" if result.cached else "was trained just now"
     columns = st.columns(4)
     columns[0].metric("Fit time", f"{result.fit_seconds:.2f} s")
