@@ -87,9 +87,9 @@ def initialise(progress_queue: Any, cancel_flags: Any) -> None:
     # worker imports TensorFlow or trains; the worker still gets every cycle the server leaves idle.
     with contextlib.suppress(AttributeError, OSError):
         os.nice(WORKER_NICENESS)
-    # A worker retired after its last training would otherwise spend seconds in interpreter teardown with
-    # TensorFlow loaded, while the pool waits for it before starting its replacement. By the time exit handlers
-    # run, multiprocessing has flushed the progress queue, so nothing is lost by leaving at once.
+    # A worker retired with its pool would otherwise spend seconds in interpreter teardown with TensorFlow
+    # loaded, holding its memory while the fresh pool's worker starts. By the time exit handlers run,
+    # multiprocessing has flushed the progress queue, so nothing is lost by leaving at once.
     atexit.register(os._exit, 0)
     # The parent learns its workers' pids from here rather than from the executor's internals.
     progress_queue.put((None, "worker", os.getpid()))
