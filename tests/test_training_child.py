@@ -1,0 +1,56 @@
+"""The worker-process side (forecast/training/child.py), run in this process with its channels in place."""
+
+from __future__ import annotations
+
+import queue
+
+import pytest
+
+from forecast.training import child
+
+
+@pytest.fixture
+def channels(monkeypatch):
+    """The progress queue and cancel flags a worker gets from its initializer."""
+    progress: queue.Queue = queue.Queue()
+    flags = [0] * child.CANCEL_SLOTS
+    monkeypatch.setattr(child, "_progress_queue", progress)
+    monkeypatch.setattr(child, "_cancel_flags", flags)
+    monkeypatch.setattr(child, "_import_problem", None)
+    return progress, flags
+
+
+def messages(progress: queue.Queue) -> list:
+    found = []
+    while not progress.empty():
+        found.append(progress.get())
+    return found
+
+
+def test_cancel_flags_name_one_job_each(channels):
+    _, flags = channels
+    flags[7] = 8  # job 7 cancelled
+    assert child.is_cancelled(7)
+    assert not child.is_cancelled(7 + child.CANCEL_SLOTS)  # shares the slot, but is another job
+
+
+def test_a_training_streams_its_epochs_and_then_its_result(channels, tiny_config):
+    progress, _ = channels
+    assert child.train(3, tiny_config.replace(epochs=2).to_dict(), None) is True
+    kinds = [(number, kind) for number, kind, _ in messages(progress)]
+    assert kinds == [(3, "started"), (3, "epoch"), (3, "epoch"), (3, "result")]
+
+
+def test_a_cancelled_training_sends_nothing(channels, tiny_config):
+    progress, flags = channels
+    flags[4] = 5
+    assert child.train(4, tiny_config.to_dict(), None) is False
+    assert messages(progress) == []
+
+
+def test_a_missing_tensorflow_is_reported_in_one_sentence(channels, tiny_config, monkeypatch):
+    problem = child.tensorflow_problem(ImportError("No module named 'tensorflow'"))
+    assert problem.startswith("Training needs TensorFlow") and "\n" not in problem and "3.12" in problem
+    monkeypatch.setattr(child, "_import_problem", problem)
+    with pytest.raises(child.TensorFlowUnavailable, match="Training needs TensorFlow"):
+        child.train(5, tiny_config.to_dict(), None)
