@@ -67,3 +67,14 @@ def test_a_program_that_ends_during_a_training_exits_at_once(tmp_path):
     assert "training" in completed.stdout
     # Importing TensorFlow in the worker takes seconds; the 1000-epoch training alone would take about a minute.
     assert time.monotonic() - started < 45
+
+
+def test_the_pool_and_jobs_fit_the_backend_interface(tiny_config):
+    from forecast.training import Backend, Job, JobEvents
+
+    pool = LocalPool(warm_up=False)
+    try:
+        assert isinstance(pool, Backend)
+        assert isinstance(Job(tiny_config, "key", 0), JobEvents)
+    finally:
+        pool.shutdown()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from forecast.config import Config
 from forecast.data import Dataset
@@ -11,6 +11,7 @@ from forecast.result import EpochReport, Result
 __all__ = ["Backend", "JobEvents"]
 
 
+@runtime_checkable
 class JobEvents(Protocol):
     """What a backend reports about one submitted training (`forecast.training.jobs.Job` implements it).
 
@@ -25,6 +26,7 @@ class JobEvents(Protocol):
         """A result (done), or an error message (failed), or neither (cancelled)."""
 
 
+@runtime_checkable
 class Backend(Protocol):
     """Runs trainings somewhere else than the calling process, at most `max_concurrent` at once."""
 
