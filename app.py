@@ -90,7 +90,9 @@ def result_views(key: str, band: str, _result: Result, _ensemble: Ensemble | Non
     return ResultViews(
         forecast_figure=plots.forecast_figure(_result, _ensemble, band),
         horizon_figure=plots.horizon_figure(_result),
-        loss_figure=plots.loss_figure(_result.loss, _result.val_loss, scaled=_result.config.scaling != "none"),
+        loss_figure=plots.loss_figure(
+            _result.loss, _result.val_loss, scaled=_result.config.scaling != "none", learning_rate=_result.learning_rate
+        ),
         metrics_table=_styled(report.metrics_table(_result)),
         ensemble_table=_styled(report.ensemble_table(_ensemble)) if _ensemble is not None else None,
         reading=report.reading(_result),
@@ -354,7 +356,7 @@ def sidebar_ui() -> None:
         key="reproduce_original",
         on_click=_on_reproduce_original,
         help="Reproduce the original blog post: x*sin(x), lookback 5, three LSTM(32), 200 epochs, batch 50, "
-        "Adam 0.001 and no scaling.",
+        "Adam with a constant 0.001 and no scaling.",
         width="stretch",
     )
     right.button(
@@ -389,6 +391,13 @@ def sidebar_ui() -> None:
         st.subheader("Training", divider="gray")
         _number_row(("epochs", 10, None, False), ("batch_size", 1, None, False))
         _number_row(("learning_rate", 0.0005, "%g", False), ("seed", 1, None, False))
+        st.radio(
+            FIELD_SPECS["schedule"].label,
+            FIELD_SPECS["schedule"].choices,
+            key="schedule",
+            horizontal=True,
+            help=FIELD_SPECS["schedule"].help,
+        )
         _number_input("ensemble", step=1)
         st.form_submit_button(
             "Train",

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from forecast import datasets, expressions
+from forecast.schedule import SCHEDULES
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -145,7 +146,20 @@ class Config:
     )
     epochs: int = _field(200, "epochs", "Passes over the training windows.", minimum=1, maximum=1000)
     batch_size: int = _field(50, "batch size", "Windows per optimizer step.", minimum=1, maximum=1024)
-    learning_rate: float = _field(0.001, "learning rate", "Adam's step size.", minimum=1e-5, maximum=1.0)
+    learning_rate: float = _field(
+        0.03,
+        "learning rate",
+        "Adam's step size (with the cosine schedule, the first epoch's).",
+        minimum=1e-5,
+        maximum=1.0,
+    )
+    schedule: str = _field(
+        "cosine",
+        "learning-rate schedule",
+        "constant: Adam's step size stays the learning rate, as in the original; cosine: it decays from the "
+        "learning rate towards zero along half a cosine over the epochs.",
+        choices=SCHEDULES,
+    )
     seed: int = _field(0, "seed", "Seeds the weights, the shuffling and the noise.", minimum=0, maximum=2**31 - 1)
     ensemble: int = _field(
         1,
@@ -412,5 +426,5 @@ def config_hash(config: Config, version: str) -> str:
 
 _DEFAULTS: dict[str, Any] = {field.name: field.default for field in dataclasses.fields(Config)}
 DEFAULT_CONFIG = Config()
-# The recipe of the original blog post: the defaults without scaling.
-ORIGINAL_RECIPE = Config(scaling="none")
+# The recipe of the original blog post: the defaults without scaling, with Keras's constant Adam rate of 0.001.
+ORIGINAL_RECIPE = Config(scaling="none", learning_rate=0.001, schedule="constant")

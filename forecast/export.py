@@ -32,7 +32,8 @@ def standalone_script(config: Config, raw_values: np.ndarray | None = None) -> s
 
     `raw_values` is the series before noise, needed for a dataset or an uploaded file (an expression is written
     out as numpy code). The script seeds Keras, shuffles each epoch in the playground's order and uses
-    `keras.optimizers.Adam`, so its numbers match the app's up to floating-point rounding.
+    `keras.optimizers.Adam` with the config's learning-rate schedule, so its numbers match the app's up to
+    floating-point rounding.
     """
     member = config.member(0) if config.ensemble > 1 else config
     unroll = member.lookback <= MAX_UNROLLED_LOOKBACK
@@ -62,6 +63,7 @@ forward from the first test window, feeding predictions back).
 # {settings}
 
 import json
+import math
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -76,6 +78,7 @@ TRAIN_RATIO = {member.train_ratio!r}
 EPOCHS = {member.epochs}
 BATCH_SIZE = {member.batch_size}
 LEARNING_RATE = {member.learning_rate!r}
+SCHEDULE = {member.schedule!r}  # constant, or cosine: decays from LEARNING_RATE towards 0 over the epochs
 NOISE = {member.noise!r}
 
 keras.utils.set_random_seed(SEED)
@@ -114,12 +117,14 @@ def train_step(batch_x, batch_y):
     return loss
 
 
-# --- training: mini-batches, a fresh shuffle every epoch, mean squared error, Adam ----------------------
+# --- training: mini-batches, a fresh shuffle every epoch, mean squared error, Adam (step size per epoch) --
 # model.compile(optimizer, "mse") and model.fit(x, y, batch_size=BATCH_SIZE, epochs=EPOCHS) train the same way;
 # this loop shuffles in the playground's order (a permutation drawn from (SEED, epoch)) so the numbers match.
 inputs = scale(train_x)[..., np.newaxis].astype("float32")  # (windows, LOOKBACK, 1)
 outputs = scale(train_y).astype("float32")
 for epoch in range(EPOCHS):
+    if SCHEDULE == "cosine":
+        optimizer.learning_rate = LEARNING_RATE * 0.5 * (1.0 + math.cos(math.pi * epoch / EPOCHS))
     keys = tf.random.stateless_uniform([len(inputs)], seed=tf.constant([SEED, epoch], tf.int64))
     order = tf.argsort(keys, stable=True).numpy()
     losses = [

@@ -19,7 +19,7 @@ __all__ = ["MODEL_NAMES", "TRAINING_CODE_VERSION", "Result", "compute", "result_
 
 # Bump whenever a change to data, training or forecasting would change the numbers for the same config: it is
 # part of every cache key, so results from older code are never served as current ones.
-TRAINING_CODE_VERSION = "3"
+TRAINING_CODE_VERSION = "4"
 MODEL_NAMES = ("lstm", "naive", "linear_ar")
 FORECAST_KINDS = ("one_step", "recursive")
 
@@ -58,6 +58,7 @@ class Result:
     horizon: dict[str, np.ndarray]  # horizon[model]: recursive RMSE by steps ahead, (ceil(n_test / 2),)
     loss: np.ndarray  # (epochs_run,) training MSE in the model's units
     val_loss: np.ndarray  # (epochs_run,) MSE on the test windows, watched only
+    learning_rate: np.ndarray  # (epochs_run,) Adam's step size in each epoch (the config's schedule)
     fit_seconds: float
     model_bytes: bytes  # the trained model in `.keras` format
     versions: dict[str, str]
@@ -124,6 +125,7 @@ class Result:
             "ys": self.ys,
             "loss": self.loss,
             "val_loss": self.val_loss,
+            "learning_rate": self.learning_rate,
             "model_bytes": np.frombuffer(self.model_bytes, dtype=np.uint8),
         }
         for model, kinds in self.predictions.items():
@@ -159,6 +161,7 @@ class Result:
                     horizon={model: archive[f"horizon/{model}"].astype(np.float64) for model in MODEL_NAMES},
                     loss=archive["loss"].astype(np.float64),
                     val_loss=archive["val_loss"].astype(np.float64),
+                    learning_rate=archive["learning_rate"].astype(np.float64),
                     fit_seconds=float(meta["fit_seconds"]),
                     model_bytes=archive["model_bytes"].tobytes(),
                     versions=dict(meta["versions"]),
@@ -211,6 +214,7 @@ def compute(config: Config, dataset: Dataset | None = None, progress: Any = None
         horizon=horizon,
         loss=training.loss,
         val_loss=training.val_loss,
+        learning_rate=training.learning_rate,
         fit_seconds=training.fit_seconds,
         model_bytes=lstm_model.model_to_bytes(training.model),
         versions=_library_versions(),

@@ -37,6 +37,7 @@ def fake_result(config: Config, size: int = 0) -> Result:
         horizon=horizon,
         loss=np.array([1.0, 0.5]),
         val_loss=np.array([1.5, 0.7]),
+        learning_rate=np.array([0.01, 0.005]),
         fit_seconds=1.0,
         model_bytes=b"PK" + bytes(size),
         versions={"keras": "test"},
@@ -60,6 +61,7 @@ def test_put_then_get_from_memory_and_from_disk(tiny_config, tmp_path):
     fresh = ResultCache(tmp_path)
     hit = fresh.get(key)
     assert hit is not None and hit.cached and hit.config == tiny_config
+    np.testing.assert_array_equal(hit.learning_rate, [0.01, 0.005])
     assert list(tmp_path.glob("*.tmp")) == []
 
 
