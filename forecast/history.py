@@ -22,7 +22,8 @@ def describe(config: Config) -> str:
     data = config.data_label()
     network = f"{config.layers}×{config.units} LSTM"
     details = [f"lookback {config.lookback}", network, f"{config.epochs} ep", f"seed {config.seed}"]
-    for name in ("scaling", "dropout", "dense_layers", "learning_rate", "batch_size", "noise", "train_ratio"):
+    shown = ("scaling", "dropout", "dense_layers", "learning_rate", "schedule", "batch_size", "noise", "train_ratio")
+    for name in shown:
         value = getattr(config, name)
         if value != getattr(DEFAULT_CONFIG, name):
             details.append(f"{name.replace('_', ' ')} {value}")
@@ -53,7 +54,7 @@ class RunRecord:
     def compared(self) -> ComparedRun:
         series = self.config.to_dict()
         for name in ("lookback", "train_ratio", "layers", "units", "dense_layers", "dropout", "scaling", "epochs",
-                     "batch_size", "learning_rate", "ensemble"):  # fmt: skip
+                     "batch_size", "learning_rate", "schedule", "ensemble"):  # fmt: skip
             series.pop(name)
         # Runs on the same series draw one actual curve between them.
         series_key = json.dumps(series, sort_keys=True)
