@@ -366,6 +366,9 @@ def loss_figure(
                 "side": "right",
                 "rangemode": "tozero",
                 "showgrid": False,
+                # Its own round ticks: an overlaying axis otherwise puts its ticks on the log axis's grid lines.
+                "tickmode": "auto",
+                "tickformat": ".3~g",
             },
             margin={"r": 70},
         )
