@@ -203,7 +203,9 @@ def _block_lstm(inputs: tf.Tensor, weights: tf.Tensor, bias: tf.Tensor) -> tf.Te
             "b": bias,
         }
         gates, carry, forget, output, candidate, carry_tanh, hidden = tf.raw_ops.BlockLSTMV2(
-            **arguments, cell_clip=0.0, use_peephole=False
+            **arguments,
+            cell_clip=0.0,
+            use_peephole=False,  # cell_clip 0: no clipping, as in Keras
         )
 
         def gradient(hidden_gradient: tf.Tensor):
@@ -254,7 +256,7 @@ def _epoch_runner(
     train_targets: np.ndarray,
     val_windows: np.ndarray,
     val_targets: np.ndarray,
-    learning_rates: np.ndarray,
+    epoch_rates: np.ndarray,
     batch_size: int,
     seed: int,
 ) -> Callable[[int, int], tuple[np.ndarray, np.ndarray]]:
@@ -264,7 +266,7 @@ def _epoch_runner(
     loop inside one `tf.function`. The semantics are `fit`'s: a fresh shuffle every epoch, mini-batches of
     `batch_size` with a smaller last batch, MSE, Adam. The last batch is padded to full size with
     zero-weight rows so every step has one static shape; its gradient is exactly that of the smaller batch.
-    `learning_rates[epoch]` is Adam's step size during that epoch.
+    `epoch_rates[epoch]` is Adam's step size during that epoch.
     """
     n_train, lookback = train_windows.shape
     batch = min(batch_size, n_train)
@@ -279,11 +281,10 @@ def _epoch_runner(
     x_val = tf.constant(val_windows[..., np.newaxis], dtype=tf.float32)  # (n_test, lookback, 1)
     y_val = tf.constant(val_targets, dtype=tf.float32)  # (n_test,)
     variables = model.trainable_variables
-    forward = _forward
 
-    # A permutation per epoch that depends only on (seed, epoch): the same whatever the chunking of epochs. Drawn
-    # outside the compiled training loop, so that the order is the one TensorFlow's stateless kernel gives on any
-    # path (XLA has its own random-number lowering).
+    # A permutation per epoch that depends only on (seed, epoch): the same whatever the chunking of epochs (and
+    # the order the exported script and the tests draw eagerly). Drawn a chunk at a time by this small function,
+    # so the training loop takes plain tensors and gathers each epoch's batches once.
     @tf.function(autograph=False)
     def epoch_orders(first_epoch: tf.Tensor) -> tf.Tensor:
         def draw(offset: tf.Tensor, orders: tf.TensorArray):
@@ -312,7 +313,7 @@ def _epoch_runner(
             def train_step(step: tf.Tensor, squared_error_sum: tf.Tensor):
                 step_weights = weights[step]
                 with tf.GradientTape() as tape:
-                    predictions = forward(model, batches_x[step], True)[:, 0]  # (batch,)
+                    predictions = _forward(model, batches_x[step], True)[:, 0]  # (batch,)
                     squared_errors = step_weights * tf.square(predictions - batches_y[step])
                     loss = tf.reduce_sum(squared_errors) / tf.reduce_sum(step_weights)
                 optimizer.apply(tape.gradient(loss, variables), learning_rate)
@@ -321,7 +322,7 @@ def _epoch_runner(
             _, squared_error_sum = tf.while_loop(
                 lambda step, _: step < steps, train_step, (tf.constant(0), tf.constant(0.0))
             )
-            val_predictions = forward(model, x_val, False)[:, 0]
+            val_predictions = _forward(model, x_val, False)[:, 0]
             val_loss = tf.reduce_mean(tf.square(val_predictions - y_val))
             return offset + 1, losses.write(offset, squared_error_sum / n_train), val_losses.write(offset, val_loss)
 
@@ -336,7 +337,7 @@ def _epoch_runner(
         )
         return losses.stack(), val_losses.stack()
 
-    padded_rates = np.concatenate([learning_rates, np.zeros(epochs_per_call)]).astype(np.float32)
+    padded_rates = np.concatenate([epoch_rates, np.zeros(epochs_per_call)]).astype(np.float32)
 
     def run(first_epoch: int, n_epochs: int) -> tuple[np.ndarray, np.ndarray]:
         losses, val_losses = run_epochs(
