@@ -63,6 +63,7 @@ __all__ = [
     "model_to_bytes",
     "predictor",
     "train",
+    "warm_up",
 ]
 
 # Each compiled call trains whole epochs and then reports them; this many optimizer steps per call keeps
@@ -392,6 +393,23 @@ def train(config: Config, dataset: Dataset, progress: ProgressCallback | None = 
             break
     fit_seconds = time.perf_counter() - started
     return Training(model, np.array(losses), np.array(val_losses), rates[: len(losses)], fit_seconds)
+
+
+def warm_up() -> float:
+    """Train the default network for one epoch and throw it away; returns the seconds it took.
+
+    A process's first training pays one-time costs on top of its own (TensorFlow's and Keras's lazy set-up of
+    functions, gradients and kernels: measured 0.3–0.6 s here); a worker pays them when it starts instead of on
+    a visitor's first click. Nothing is cached: results still come only from real trainings.
+    """
+    from forecast.config import DEFAULT_CONFIG
+    from forecast.data import make_dataset
+
+    started = time.perf_counter()
+    config = DEFAULT_CONFIG.replace(epochs=1)
+    train(config, make_dataset(config))
+    keras.backend.clear_session()
+    return time.perf_counter() - started
 
 
 def predictor(model: keras.Model, scaler: StandardScaler) -> Predictor:

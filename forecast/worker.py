@@ -84,8 +84,11 @@ def _initialise_worker(progress_queue: Any, cancel_flags: Any) -> None:
     # TensorFlow loaded, while the pool waits for it before starting its replacement. By the time exit handlers
     # run, multiprocessing has flushed the progress queue, so nothing is lost by leaving at once.
     atexit.register(os._exit, 0)
-    # Pay for importing TensorFlow when the worker starts, not when the first visitor's training does.
-    import forecast.model  # noqa: F401
+    # Pay for importing TensorFlow, and for the one-time set-up of a process's first training, when the worker
+    # starts, not when the first visitor's training does.
+    import forecast.model
+
+    forecast.model.warm_up()
 
 
 def _warm_up() -> int:

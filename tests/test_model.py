@@ -176,3 +176,12 @@ def test_cosine_schedule_decays_from_the_learning_rate():
     np.testing.assert_array_equal(learning_rates("constant", 0.001, 3), [0.001] * 3)
     with pytest.raises(ValueError, match="schedule must be one of constant, cosine"):
         learning_rates("step", 0.01, 3)
+
+
+def test_warm_up_leaves_later_trainings_unchanged(tiny_config):
+    dataset = make_dataset(tiny_config)
+    before = train(tiny_config, dataset)
+    assert lstm_model.warm_up() > 0
+    after = train(tiny_config, dataset)
+    np.testing.assert_array_equal(before.loss, after.loss)
+    np.testing.assert_array_equal(before.learning_rate, after.learning_rate)
