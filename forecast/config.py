@@ -14,6 +14,7 @@ import numbers
 from typing import Any
 
 from forecast import datasets, expressions, sources
+from forecast.schedule import SCHEDULES
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -73,7 +74,8 @@ class Config:
     scaling: str = _field("standard", choices=("standard", "none"))
     epochs: int = _field(200, minimum=1, maximum=1000)
     batch_size: int = _field(50, minimum=1, maximum=1024)
-    learning_rate: float = _field(0.001, minimum=1e-5, maximum=1.0)
+    learning_rate: float = _field(0.03, minimum=1e-5, maximum=1.0)
+    schedule: str = _field("cosine", choices=SCHEDULES)
     seed: int = _field(0, minimum=0, maximum=2**31 - 1)
     ensemble: int = _field(1, minimum=1, maximum=MAX_ENSEMBLE)
 
@@ -185,5 +187,5 @@ def config_hash(config: Config, version: str) -> str:
 
 
 DEFAULT_CONFIG = Config()
-# The recipe of the original blog post: the defaults without scaling.
-ORIGINAL_RECIPE = Config(scaling="none")
+# The recipe of the original blog post: the defaults without scaling, with Keras's constant Adam rate of 0.001.
+ORIGINAL_RECIPE = Config(scaling="none", learning_rate=0.001, schedule="constant")

@@ -50,7 +50,8 @@ def standalone_script(config: Config, raw_values: np.ndarray | None = None) -> s
 
     `raw_values` is the series before noise, needed for a dataset or an uploaded file (an expression is written
     out as numpy code). The script seeds Keras, shuffles each epoch in the playground's order and uses
-    `keras.optimizers.Adam`, so its numbers match the app's up to floating-point rounding.
+    `keras.optimizers.Adam` with the config's learning-rate schedule, so its numbers match the app's up to
+    floating-point rounding.
     """
     member = config.member(0) if config.ensemble > 1 else config
     return _template().substitute(
@@ -61,6 +62,7 @@ def standalone_script(config: Config, raw_values: np.ndarray | None = None) -> s
         epochs=member.epochs,
         batch_size=member.batch_size,
         learning_rate=repr(member.learning_rate),
+        schedule=repr(member.schedule),
         noise=repr(member.noise),
         data=sources.get(member.source).export_snippet(member, raw_values),
         scaling=_scaling(member),

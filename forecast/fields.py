@@ -10,7 +10,15 @@ from forecast import config as config_module
 from forecast import datasets, sources
 from forecast.config import DEFAULT_CONFIG, FIELD_NAMES, FIELD_TYPES, Config
 
-__all__ = ["FIELD_SPECS", "FieldSpec", "field_spec", "from_query_params", "parse_value", "to_query_params"]
+__all__ = [
+    "FIELDS_ADDED_LATER",
+    "FIELD_SPECS",
+    "FieldSpec",
+    "field_spec",
+    "from_query_params",
+    "parse_value",
+    "to_query_params",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,7 +75,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "epochs": ("epochs", "Passes over the training windows."),
     "batch_size": ("batch size", "Windows per optimizer step."),
-    "learning_rate": ("learning rate", "Adam's step size."),
+    "learning_rate": ("learning rate", "Adam's step size (with the cosine schedule, the first epoch's)."),
+    "schedule": (
+        "learning-rate schedule",
+        "constant: Adam's step size stays the learning rate, as in the original; cosine: it decays from the "
+        "learning rate towards zero along half a cosine over the epochs.",
+    ),
     "seed": ("seed", "Seeds the weights, the shuffling and the noise."),
     "ensemble": (
         "ensemble size",
@@ -90,6 +103,12 @@ def field_spec(name: str) -> FieldSpec:
     if name not in FIELD_SPECS:
         raise ValueError(f"Config has no field {name!r}; fields are {', '.join(FIELD_NAMES)}")
     return FIELD_SPECS[name]
+
+
+# Fields added after the app began writing complete links, each with the value that keeps what an older link
+# showed: a link the app wrote holds every field it had then, so one holding all the others but not these is
+# older than them. (A hand-written link with only some fields gets the defaults, as always.)
+FIELDS_ADDED_LATER: dict[str, str] = {"schedule": "constant"}
 
 
 def _format(value: Any) -> str:
@@ -121,12 +140,15 @@ def parse_value(name: str, text: str) -> Any:
 def from_query_params(params: Mapping[str, str | list[str]]) -> tuple[Config, dict[str, str]]:
     """Read a Config from URL query parameters, leniently.
 
-    Unknown keys are ignored. A value that cannot be read, or is out of bounds on its own, is reported under its
-    field name and replaced by the default. If the remaining fields do not fit together, every field falls back to
-    the default and the problem is reported under "config".
+    Unknown keys are ignored. A complete link written before a field existed gets that field's value from
+    `FIELDS_ADDED_LATER`, so it keeps its meaning. A value that cannot be read, or is out of bounds on its own,
+    is reported under its field name and replaced by the default. If the remaining fields do not fit together,
+    every field falls back to the default and the problem is reported under "config".
     """
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
+    if all(name in params for name in FIELD_NAMES if name not in FIELDS_ADDED_LATER):
+        values |= {name: value for name, value in FIELDS_ADDED_LATER.items() if name not in params}
     for name in FIELD_NAMES:
         if name not in params:
             continue

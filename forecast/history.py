@@ -23,7 +23,8 @@ def describe(config: Config) -> str:
     data = sources.get(config.source).label(config)
     network = f"{config.layers}×{config.units} LSTM"
     details = [f"lookback {config.lookback}", network, f"{config.epochs} ep", f"seed {config.seed}"]
-    for name in ("scaling", "dropout", "dense_layers", "learning_rate", "batch_size", "noise", "train_ratio"):
+    shown = ("scaling", "dropout", "dense_layers", "learning_rate", "schedule", "batch_size", "noise", "train_ratio")
+    for name in shown:
         value = getattr(config, name)
         if value != getattr(DEFAULT_CONFIG, name):
             details.append(f"{name.replace('_', ' ')} {value}")

@@ -23,6 +23,7 @@ from forecast.data import Dataset, StandardScaler
 from forecast.forecasting import Predictor
 from forecast.resources import available_cpus
 from forecast.result import EpochReport, ProgressCallback
+from forecast.schedule import learning_rates
 
 
 @contextlib.contextmanager
@@ -63,11 +64,16 @@ __all__ = [
     "model_to_bytes",
     "predictor",
     "train",
+    "warm_up",
 ]
 
 # Each compiled call trains whole epochs and then reports them; this many optimizer steps per call keeps
 # progress updates and cancellation checks a fraction of a second apart without adding per-call overhead.
 STEPS_PER_CALL = 100
+# One thread per op: this model's ops are far too small to split across cores (measured: two threads per op made
+# every step about 30% slower on a 2-core machine, also for 128 units); independent ops still run side by side
+# on the inter-op pool, one thread per allowed CPU.
+INTRA_OP_THREADS = 1
 
 
 class TrainingCancelled(Exception):
@@ -81,6 +87,7 @@ class Training:
     model: keras.Model
     loss: np.ndarray  # (epochs_run,)
     val_loss: np.ndarray  # (epochs_run,)
+    learning_rate: np.ndarray  # (epochs_run,) Adam's step size in each epoch
     fit_seconds: float
 
     @property
@@ -92,10 +99,9 @@ def _configure_tensorflow() -> None:
     # Same config, same numbers: deterministic kernels, and thread pools sized from the CPUs this process may
     # use rather than the host's (a container on a 64-core host must not start 64 threads).
     tf.config.experimental.enable_op_determinism()
-    threads = available_cpus()
     try:
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
+        tf.config.threading.set_intra_op_parallelism_threads(INTRA_OP_THREADS)
+        tf.config.threading.set_inter_op_parallelism_threads(available_cpus())
     except RuntimeError:
         pass  # The runtime was already initialised by the embedding program; keep its pools.
 
@@ -138,7 +144,9 @@ class FusedAdam:
         self.iterations = tf.Variable(0.0, trainable=False)
         self.learning_rate = tf.constant(learning_rate, tf.float32)
 
-    def apply(self, gradients: list) -> None:
+    def apply(self, gradients: list, learning_rate: tf.Tensor | None = None) -> None:
+        """One Adam step; `learning_rate` overrides the constructor's step size for this step (a schedule)."""
+        learning_rate = self.learning_rate if learning_rate is None else learning_rate
         step = self.iterations.assign_add(1.0)
         beta_1_power = tf.pow(self.BETA_1, step)
         beta_2_power = tf.pow(self.BETA_2, step)
@@ -151,12 +159,82 @@ class FusedAdam:
                 v=velocity.handle,
                 beta1_power=beta_1_power,
                 beta2_power=beta_2_power,
-                lr=self.learning_rate,
+                lr=learning_rate,
                 beta1=self.BETA_1,
                 beta2=self.BETA_2,
                 epsilon=self.EPSILON,
                 grad=gradient,
             )
+
+
+def _block_lstm(inputs: tf.Tensor, weights: tf.Tensor, bias: tf.Tensor) -> tf.Tensor:
+    """A whole LSTM layer over a time-major sequence, (T, batch, in) → (T, batch, units), in one fused op.
+
+    TensorFlow's `BlockLSTMV2` kernel computes Keras's LSTM (sigmoid gates, tanh, gate order i, f, c, o, zero
+    initial state) for all time steps with one matmul per step, [x_t, h_{t-1}] @ [W; U], and `BlockLSTMGradV2`
+    computes its whole backward pass. The gradient TensorFlow registers for `BlockLSTMV2` calls the V1 gradient
+    kernel, whose gate order is i, c, f, o; so the V2 gradient kernel is wired here explicitly.
+    """
+    units = bias.shape[0] // 4
+
+    @tf.custom_gradient
+    def lstm(inputs: tf.Tensor, weights: tf.Tensor, bias: tf.Tensor):
+        arguments = {
+            "seq_len_max": tf.shape(inputs, out_type=tf.int64)[0],
+            "x": inputs,
+            "cs_prev": tf.zeros(tf.stack([tf.shape(inputs)[1], units])),
+            "h_prev": tf.zeros(tf.stack([tf.shape(inputs)[1], units])),
+            "w": weights,
+            "wci": tf.zeros([units]),  # peephole weights, unused
+            "wcf": tf.zeros([units]),
+            "wco": tf.zeros([units]),
+            "b": bias,
+        }
+        gates, carry, forget, output, candidate, carry_tanh, hidden = tf.raw_ops.BlockLSTMV2(
+            **arguments,
+            cell_clip=0.0,
+            use_peephole=False,  # cell_clip 0: no clipping, as in Keras
+        )
+
+        def gradient(hidden_gradient: tf.Tensor):
+            inputs_gradient, _, _, weights_gradient, _, _, _, bias_gradient = tf.raw_ops.BlockLSTMGradV2(
+                **arguments,
+                i=gates,
+                cs=carry,
+                f=forget,
+                o=output,
+                ci=candidate,
+                co=carry_tanh,
+                h=hidden,
+                cs_grad=tf.zeros_like(carry),
+                h_grad=hidden_gradient,
+                use_peephole=False,
+            )
+            return inputs_gradient, weights_gradient, bias_gradient
+
+        return hidden, gradient
+
+    return lstm(inputs, weights, bias)
+
+
+def _forward(model: keras.Model, inputs: tf.Tensor, training: bool) -> tf.Tensor:
+    """The model's output for (batch, lookback, 1) inputs: the same layers and weights as `model(inputs)`.
+
+    LSTMs run as one fused op each (`_block_lstm`) on time-major sequences; Dropout and Dense layers are Keras's
+    own. Between LSTMs the dropout mask is drawn over (T, batch, units) rather than (batch, T, units): the same
+    independent per-element dropout, in another memory order.
+    """
+    outputs = tf.transpose(inputs, (1, 0, 2))  # (lookback, batch, 1)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.LSTM):
+            cell = layer.cell
+            weights = tf.concat([cell.kernel.value, cell.recurrent_kernel.value], axis=0)  # (in + units, 4·units)
+            outputs = _block_lstm(outputs, weights, cell.bias.value)
+            if not layer.return_sequences:
+                outputs = outputs[-1]  # (batch, units)
+        else:
+            outputs = layer(outputs, training=training)
+    return outputs
 
 
 # Longer than the project's usual limit on purpose: the compiled loop's nested steps close over the tensors
@@ -168,6 +246,7 @@ def _epoch_runner(
     train_targets: np.ndarray,
     val_windows: np.ndarray,
     val_targets: np.ndarray,
+    epoch_rates: np.ndarray,
     batch_size: int,
     seed: int,
 ) -> Callable[[int, int], tuple[np.ndarray, np.ndarray]]:
@@ -177,10 +256,12 @@ def _epoch_runner(
     loop inside one `tf.function`. The semantics are `fit`'s: a fresh shuffle every epoch, mini-batches of
     `batch_size` with a smaller last batch, MSE, Adam. The last batch is padded to full size with
     zero-weight rows so every step has one static shape; its gradient is exactly that of the smaller batch.
+    `epoch_rates[epoch]` is Adam's step size during that epoch.
     """
     n_train, lookback = train_windows.shape
     batch = min(batch_size, n_train)
     steps = math.ceil(n_train / batch)
+    epochs_per_call = max(1, STEPS_PER_CALL // steps)
     padding = steps * batch - n_train
     x = tf.constant(train_windows[..., np.newaxis], dtype=tf.float32)  # (n_train, lookback, 1)
     y = tf.constant(train_targets, dtype=tf.float32)  # (n_train,)
@@ -191,33 +272,47 @@ def _epoch_runner(
     y_val = tf.constant(val_targets, dtype=tf.float32)  # (n_test,)
     variables = model.trainable_variables
 
-    # autograph=False: the loops below are written as tf.while_loop directly. Converting this function with
-    # autograph costs more than half a second of tracing on every training, for nothing it adds here.
+    # A permutation per epoch that depends only on (seed, epoch): the same whatever the chunking of epochs (and
+    # the order the exported script and the tests draw eagerly). Drawn a chunk at a time by this small function,
+    # so the training loop takes plain tensors and gathers each epoch's batches once.
     @tf.function(autograph=False)
-    def run_epochs(first_epoch: tf.Tensor, n_epochs: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        def train_step(step: tf.Tensor, squared_error_sum: tf.Tensor, batches_x: tf.Tensor, batches_y: tf.Tensor):
-            step_weights = weights[step]
-            with tf.GradientTape() as tape:
-                predictions = model(batches_x[step], training=True)[:, 0]  # (batch,)
-                squared_errors = step_weights * tf.square(predictions - batches_y[step])
-                loss = tf.reduce_sum(squared_errors) / tf.reduce_sum(step_weights)
-            optimizer.apply(tape.gradient(loss, variables))
-            return step + 1, squared_error_sum + tf.reduce_sum(squared_errors), batches_x, batches_y
-
-        def train_epoch(offset: tf.Tensor, losses: tf.TensorArray, val_losses: tf.TensorArray):
-            # A permutation that depends only on (seed, epoch): the same whatever the chunking of epochs.
+    def epoch_orders(first_epoch: tf.Tensor) -> tf.Tensor:
+        def draw(offset: tf.Tensor, orders: tf.TensorArray):
             epoch = tf.cast(first_epoch + offset, tf.int64)
             keys = tf.random.stateless_uniform([n_train], seed=tf.stack([tf.constant(seed, tf.int64), epoch]))
             order = tf.argsort(keys, stable=True)
-            order = tf.concat([order, order[:padding]], axis=0)  # (steps * batch,)
+            return offset + 1, orders.write(offset, tf.concat([order, order[:padding]], axis=0))
+
+        _, orders = tf.while_loop(
+            lambda offset, _: offset < epochs_per_call,
+            draw,
+            (tf.constant(0), tf.TensorArray(tf.int32, size=epochs_per_call)),
+        )
+        return orders.stack()  # (epochs_per_call, steps * batch)
+
+    # autograph=False: the loops below are written as tf.while_loop directly. Converting this function with
+    # autograph costs more than half a second of tracing on every training, for nothing it adds here.
+    @tf.function(autograph=False)
+    def run_epochs(orders: tf.Tensor, rates: tf.Tensor, n_epochs: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        def train_epoch(offset: tf.Tensor, losses: tf.TensorArray, val_losses: tf.TensorArray):
+            order = orders[offset]
             batches_x = tf.reshape(tf.gather(x, order), (steps, batch, lookback, 1))
             batches_y = tf.reshape(tf.gather(y, order), (steps, batch))
-            _, squared_error_sum, _, _ = tf.while_loop(
-                lambda step, *_: step < steps,
-                train_step,
-                (tf.constant(0), tf.constant(0.0), batches_x, batches_y),
+            learning_rate = rates[offset]
+
+            def train_step(step: tf.Tensor, squared_error_sum: tf.Tensor):
+                step_weights = weights[step]
+                with tf.GradientTape() as tape:
+                    predictions = _forward(model, batches_x[step], True)[:, 0]  # (batch,)
+                    squared_errors = step_weights * tf.square(predictions - batches_y[step])
+                    loss = tf.reduce_sum(squared_errors) / tf.reduce_sum(step_weights)
+                optimizer.apply(tape.gradient(loss, variables), learning_rate)
+                return step + 1, squared_error_sum + tf.reduce_sum(squared_errors)
+
+            _, squared_error_sum = tf.while_loop(
+                lambda step, _: step < steps, train_step, (tf.constant(0), tf.constant(0.0))
             )
-            val_predictions = model(x_val, training=False)[:, 0]
+            val_predictions = _forward(model, x_val, False)[:, 0]
             val_loss = tf.reduce_mean(tf.square(val_predictions - y_val))
             return offset + 1, losses.write(offset, squared_error_sum / n_train), val_losses.write(offset, val_loss)
 
@@ -226,17 +321,23 @@ def _epoch_runner(
             train_epoch,
             (
                 tf.constant(0),
-                tf.TensorArray(tf.float32, size=n_epochs),
-                tf.TensorArray(tf.float32, size=n_epochs),
+                tf.TensorArray(tf.float32, size=epochs_per_call),
+                tf.TensorArray(tf.float32, size=epochs_per_call),
             ),
         )
         return losses.stack(), val_losses.stack()
 
-    def run(first_epoch: int, n_epochs: int) -> tuple[np.ndarray, np.ndarray]:
-        losses, val_losses = run_epochs(tf.constant(first_epoch, tf.int32), tf.constant(n_epochs, tf.int32))
-        return losses.numpy().astype(np.float64), val_losses.numpy().astype(np.float64)
+    padded_rates = np.concatenate([epoch_rates, np.zeros(epochs_per_call)]).astype(np.float32)
 
-    run.steps_per_epoch = steps  # type: ignore[attr-defined]
+    def run(first_epoch: int, n_epochs: int) -> tuple[np.ndarray, np.ndarray]:
+        losses, val_losses = run_epochs(
+            epoch_orders(tf.constant(first_epoch, tf.int32)),
+            tf.constant(padded_rates[first_epoch : first_epoch + epochs_per_call]),
+            tf.constant(n_epochs, tf.int32),
+        )
+        return losses.numpy()[:n_epochs].astype(np.float64), val_losses.numpy()[:n_epochs].astype(np.float64)
+
+    run.epochs_per_call = epochs_per_call  # type: ignore[attr-defined]
     return run
 
 
@@ -251,6 +352,7 @@ def train(config: Config, dataset: Dataset, progress: ProgressCallback | None = 
     scaler = dataset.scaler
     model = build_model(config)
     optimizer = FusedAdam(model.trainable_variables, config.learning_rate)
+    rates = learning_rates(config.schedule, config.learning_rate, config.epochs)
     started = time.perf_counter()
     run = _epoch_runner(
         model,
@@ -259,10 +361,11 @@ def train(config: Config, dataset: Dataset, progress: ProgressCallback | None = 
         scaler.transform(dataset.train_targets),
         scaler.transform(dataset.test_windows),
         scaler.transform(dataset.test_targets),
+        rates,
         batch_size=config.batch_size,
         seed=config.seed,
     )
-    epochs_per_call = max(1, STEPS_PER_CALL // run.steps_per_epoch)  # type: ignore[attr-defined]
+    epochs_per_call = run.epochs_per_call  # type: ignore[attr-defined]
     losses: list[float] = []
     val_losses: list[float] = []
     for first_epoch in range(0, config.epochs, epochs_per_call):
@@ -278,7 +381,24 @@ def train(config: Config, dataset: Dataset, progress: ProgressCallback | None = 
             # Training diverged (usually a learning rate that is too high): stop instead of burning epochs on NaN.
             break
     fit_seconds = time.perf_counter() - started
-    return Training(model, np.array(losses), np.array(val_losses), fit_seconds)
+    return Training(model, np.array(losses), np.array(val_losses), rates[: len(losses)], fit_seconds)
+
+
+def warm_up() -> float:
+    """Train the default network for one epoch and throw it away; returns the seconds it took.
+
+    A process's first training pays one-time costs on top of its own (TensorFlow's and Keras's lazy set-up of
+    functions, gradients and kernels: measured 0.3–0.6 s here); a worker pays them when it starts instead of on
+    a visitor's first click. Nothing is cached: results still come only from real trainings.
+    """
+    from forecast.config import DEFAULT_CONFIG
+    from forecast.data import make_dataset
+
+    started = time.perf_counter()
+    config = DEFAULT_CONFIG.replace(epochs=1)
+    train(config, make_dataset(config))
+    keras.backend.clear_session()
+    return time.perf_counter() - started
 
 
 def predictor(model: keras.Model, scaler: StandardScaler) -> Predictor:

@@ -28,7 +28,7 @@ __all__ = [
 
 # Bump whenever a change to data, training or forecasting would change the numbers for the same config: it is
 # part of every cache key, so results from older code are never served as current ones.
-TRAINING_CODE_VERSION = "3"
+TRAINING_CODE_VERSION = "4"
 
 
 class ResultStore(Protocol):
@@ -100,6 +100,7 @@ def compute(config: Config, dataset: Dataset | None = None, progress: ProgressCa
         horizon=horizon,
         loss=training.loss,
         val_loss=training.val_loss,
+        learning_rate=training.learning_rate,
         fit_seconds=training.fit_seconds,
         model_bytes=lstm_model.model_to_bytes(training.model),
         versions=_library_versions(),

@@ -308,8 +308,10 @@ def comparison_figure(runs: list[ComparedRun], axis: tuple[str, str] = ("x", "va
     return _layout(figure, "Test forecasts of the selected runs", *axis)
 
 
-def loss_figure(loss: np.ndarray, val_loss: np.ndarray, *, scaled: bool = True) -> go.Figure:
-    """Training and test loss per epoch on a log axis."""
+def loss_figure(
+    loss: np.ndarray, val_loss: np.ndarray, *, scaled: bool = True, learning_rate: np.ndarray | None = None
+) -> go.Figure:
+    """Training and test loss per epoch on a log axis, and Adam's learning rate per epoch on a second axis."""
     units = "scaled units" if scaled else "original units"
     loss = np.asarray(loss, dtype=np.float64)
     val_loss = np.asarray(val_loss, dtype=np.float64)
@@ -327,4 +329,31 @@ def loss_figure(loss: np.ndarray, val_loss: np.ndarray, *, scaled: bool = True) 
             )
         )
     figure.update_yaxes(type="log")
-    return _layout(figure, "Loss per epoch", "epoch", f"MSE ({units})")
+    if learning_rate is not None and len(learning_rate):
+        figure.add_trace(
+            go.Scatter(
+                x=epochs[: len(learning_rate)],
+                y=np.asarray(learning_rate, dtype=np.float64),
+                mode="lines",
+                name="learning rate (right axis)",
+                yaxis="y2",
+                line={"color": COLORS["linear_ar"], "dash": "dot", "width": 1.5},
+            )
+        )
+    _layout(figure, "Loss per epoch", "epoch", f"MSE ({units})")
+    if learning_rate is not None and len(learning_rate):
+        # A linear axis from zero: a cosine decay reads as the curve it is, a constant rate as a flat line.
+        figure.update_layout(
+            yaxis2={
+                "title": "learning rate",
+                "overlaying": "y",
+                "side": "right",
+                "rangemode": "tozero",
+                "showgrid": False,
+                # Its own round ticks: an overlaying axis otherwise puts its ticks on the log axis's grid lines.
+                "tickmode": "auto",
+                "tickformat": ".3~g",
+            },
+            margin={"r": 70},
+        )
+    return figure

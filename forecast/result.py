@@ -63,6 +63,7 @@ class Result:
     horizon: dict[str, np.ndarray]  # horizon[model]: recursive RMSE by steps ahead, (ceil(n_test / 2),)
     loss: np.ndarray  # (epochs_run,) training MSE in the model's units
     val_loss: np.ndarray  # (epochs_run,) MSE on the test windows, watched only
+    learning_rate: np.ndarray  # (epochs_run,) Adam's step size in each epoch (the config's schedule)
     fit_seconds: float
     model_bytes: bytes  # the trained model in `.keras` format
     versions: dict[str, str]
@@ -140,6 +141,7 @@ class Result:
             "ys": self.ys,
             "loss": self.loss,
             "val_loss": self.val_loss,
+            "learning_rate": self.learning_rate,
             "model_bytes": np.frombuffer(self.model_bytes, dtype=np.uint8),
         }
         for model, kinds in self.predictions.items():
@@ -181,6 +183,7 @@ class Result:
             horizon={model: archive[f"horizon/{model}"].astype(np.float64) for model in MODEL_NAMES},
             loss=archive["loss"].astype(np.float64),
             val_loss=archive["val_loss"].astype(np.float64),
+            learning_rate=archive["learning_rate"].astype(np.float64),
             fit_seconds=float(meta["fit_seconds"]),
             model_bytes=archive["model_bytes"].tobytes(),
             versions=dict(meta["versions"]),

@@ -79,6 +79,7 @@ def make_fake_result(config: Config, size: int = 0) -> Result:
         horizon=horizon,
         loss=np.array([1.0, 0.5]),
         val_loss=np.array([1.5, 0.7]),
+        learning_rate=np.array([0.01, 0.005]),
         fit_seconds=1.0,
         model_bytes=b"PK" + bytes(size),
         versions={"keras": "test"},

@@ -18,6 +18,7 @@ from forecast.config import DEFAULT_CONFIG, FIELD_NAMES, ORIGINAL_RECIPE, Config
 from forecast.data import make_dataset
 from forecast.fields import from_query_params, to_query_params
 from forecast.plots import TRACE_NAMES
+from forecast.schedule import learning_rates
 from forecast.ui import state as state_module
 from tests.conftest import BAD_INPUTS
 
@@ -137,7 +138,7 @@ def test_the_sidebar_shows_only_the_chosen_sources_inputs_and_keeps_the_others(t
 
 
 def test_link_restores_widgets_and_draws_the_result(tiny):
-    config = tiny.replace(lookback=7, units=3, seed=5, learning_rate=0.002, scaling="none")
+    config = tiny.replace(lookback=7, units=3, seed=5, learning_rate=0.002, scaling="none", schedule="constant")
     at = app_with_params(config).run()
     assert not at.exception and not at.error
     for name, value in config.to_dict().items():
@@ -222,7 +223,7 @@ def test_reproduce_original_post_sets_the_original_recipe(tiny):
     for name, value in ORIGINAL_RECIPE.to_dict().items():
         if name not in OTHER_SOURCES_FIELDS:
             assert widget(at, name).value == value, name
-    assert url_params(at)["scaling"] == "none"
+    assert url_params(at)["scaling"] == "none" and url_params(at)["schedule"] == "constant"
 
 
 def test_preset_fills_the_expression(tiny):
@@ -244,6 +245,8 @@ def test_downloads_and_training_tab(tiny):
     assert {"Fit time", "Epochs run", "Result"} <= set(labels)
     loss = chart_traces(at, "Loss per epoch")
     assert len(decode(loss["training loss"]["y"])) == tiny.epochs
+    rates = decode(loss["learning rate (right axis)"]["y"])
+    np.testing.assert_array_equal(rates, learning_rates(tiny.schedule, tiny.learning_rate, tiny.epochs))
 
 
 def test_switching_back_to_an_earlier_config_never_retrains(tiny):

@@ -7,6 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from forecast.cache import ResultCache, default_cache_dir
@@ -32,6 +33,7 @@ def test_put_then_get_from_memory_and_from_disk(tiny_config, tmp_path):
     fresh = ResultCache(tmp_path)
     hit = fresh.get(key)
     assert hit is not None and hit.cached and hit.config == tiny_config
+    np.testing.assert_array_equal(hit.learning_rate, [0.01, 0.005])
     assert list(tmp_path.glob("*.tmp")) == []
 
 

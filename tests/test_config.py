@@ -28,16 +28,19 @@ def test_defaults_match_the_design():
         "scaling": "standard",
         "epochs": 200,
         "batch_size": 50,
-        "learning_rate": 0.001,
+        "learning_rate": 0.03,
+        "schedule": "cosine",
         "seed": 0,
         "ensemble": 1,
     }
 
 
-def test_original_recipe_differs_only_in_scaling():
+def test_original_recipe_differs_only_in_scaling_and_learning_rate():
     differences = {name for name, value in ORIGINAL_RECIPE.to_dict().items() if value != getattr(DEFAULT_CONFIG, name)}
-    assert differences == {"scaling"}
-    assert ORIGINAL_RECIPE.scaling == "none"
+    assert differences == {"scaling", "learning_rate", "schedule"}
+    # The blog post: raw values, Keras's Adam with its constant default rate.
+    original = ORIGINAL_RECIPE
+    assert (original.scaling, original.learning_rate, original.schedule) == ("none", 0.001, "constant")
 
 
 def test_config_is_frozen():

@@ -232,6 +232,7 @@ FIELD_CHANGES = {
     "epochs": 20,
     "batch_size": 16,
     "learning_rate": 0.01,
+    "schedule": "constant",
     "seed": 5,
     "ensemble": 2,
 }

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from forecast import fields
-from forecast.config import DEFAULT_CONFIG, Config
+from forecast.config import DEFAULT_CONFIG, ORIGINAL_RECIPE, Config
 from forecast.fields import from_query_params, to_query_params
 
 
@@ -39,6 +39,16 @@ def test_query_params_round_trip():
     restored, errors = from_query_params(params)
     assert errors == {}
     assert restored == config
+
+
+def test_a_complete_link_from_before_the_schedule_keeps_its_constant_rate():
+    older_link = {name: text for name, text in to_query_params(ORIGINAL_RECIPE).items() if name != "schedule"}
+    restored, errors = from_query_params(older_link)
+    assert errors == {} and restored == ORIGINAL_RECIPE
+    # A complete link that names the schedule, and a partial link, follow what they say and the defaults.
+    assert from_query_params(to_query_params(DEFAULT_CONFIG))[0].schedule == "cosine"
+    partial, errors = from_query_params({"lookback": "10", "learning_rate": "0.001"})
+    assert errors == {} and partial == DEFAULT_CONFIG.replace(lookback=10, learning_rate=0.001)
 
 
 def test_query_params_accept_lists_and_ignore_unknown_keys():

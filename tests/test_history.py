@@ -1,6 +1,6 @@
 import pytest
 
-from forecast.config import DEFAULT_CONFIG
+from forecast.config import DEFAULT_CONFIG, ORIGINAL_RECIPE
 from forecast.history import History, describe
 from forecast.plots import TRACE_NAMES, comparison_figure
 from tests.conftest import make_fake_result as fake_result
@@ -32,7 +32,9 @@ def test_compared_runs_share_a_series_key_only_on_the_same_series():
     a = history.add(DEFAULT_CONFIG, fake_result(DEFAULT_CONFIG))
     b = history.add(DEFAULT_CONFIG.replace(layers=2), fake_result(DEFAULT_CONFIG.replace(layers=2)))
     c = history.add(DEFAULT_CONFIG.replace(noise=0.5), fake_result(DEFAULT_CONFIG.replace(noise=0.5)))
-    assert a.compared().series_key == b.compared().series_key != c.compared().series_key
+    constant = DEFAULT_CONFIG.replace(schedule="constant", learning_rate=0.001)
+    d = history.add(constant, fake_result(constant))
+    assert a.compared().series_key == b.compared().series_key == d.compared().series_key != c.compared().series_key
 
 
 def test_runs_differing_only_in_seed_share_one_actual_curve():
@@ -49,6 +51,7 @@ def test_describe_mentions_what_differs():
     text = describe(DEFAULT_CONFIG.replace(scaling="none", ensemble=3))
     assert text.startswith("x*sin(x) · lookback 5, 3×32 LSTM") and "scaling none" in text and "ensemble 3" in text
     assert describe(DEFAULT_CONFIG.replace(source="dataset")).startswith("Airline passengers")
+    assert "learning rate 0.001, schedule constant" in describe(ORIGINAL_RECIPE)
 
 
 def test_limit_must_be_positive():

@@ -6,6 +6,7 @@ import tensorflow as tf
 from forecast import model as lstm_model
 from forecast.data import make_dataset
 from forecast.model import EpochReport, TrainingCancelled, build_model, train
+from forecast.schedule import learning_rates
 
 
 def test_build_model_stacks_layers_as_configured(tiny_config):
@@ -78,12 +79,19 @@ def test_chunking_does_not_change_the_numbers(tiny_config, monkeypatch):
     np.testing.assert_allclose(whole.loss, chunked.loss, rtol=1e-6)
 
 
-def test_matches_a_plain_keras_loop_with_a_partial_last_batch(tiny_config):
-    """The padded last batch must give exactly the update of the smaller batch, as Keras's fit does."""
-    config = tiny_config.replace(epochs=2, batch_size=16, layers=2)
+@pytest.mark.parametrize("schedule", ["constant", "cosine"])
+def test_matches_a_plain_keras_loop_with_a_partial_last_batch(tiny_config, schedule):
+    """Keras's LSTM layers, `keras.optimizers.Adam` with the schedule's rate per epoch, `fit`'s batching.
+
+    The padded last batch must give exactly the update of the smaller batch, as Keras's fit does, and the fused
+    LSTM kernels the same gradients as Keras's own LSTM.
+    """
+    config = tiny_config.replace(epochs=3, batch_size=16, layers=2, schedule=schedule, learning_rate=0.01)
     dataset = make_dataset(config)
     assert dataset.n_train % config.batch_size != 0  # the case under test
     training = train(config, dataset)
+    rates = learning_rates(config.schedule, config.learning_rate, config.epochs)
+    np.testing.assert_array_equal(training.learning_rate, rates)
 
     keras.backend.clear_session()
     keras.utils.set_random_seed(config.seed)
@@ -93,6 +101,7 @@ def test_matches_a_plain_keras_loop_with_a_partial_last_batch(tiny_config):
     x = scaler.transform(dataset.train_windows)[..., np.newaxis].astype(np.float32)
     y = scaler.transform(dataset.train_targets).astype(np.float32)
     for epoch in range(config.epochs):
+        optimizer.learning_rate = rates[epoch]
         keys = tf.random.stateless_uniform([len(x)], seed=tf.constant([config.seed, epoch], tf.int64))
         order = tf.argsort(keys, stable=True).numpy()
         for start in range(0, len(x), config.batch_size):
@@ -133,3 +142,46 @@ def test_fused_adam_matches_keras_adam():
         reference.apply_gradients([(gradient, theirs)])
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
     assert not np.allclose(ours.numpy(), initial)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"layers": 3, "units": 6, "dense_layers": 2},
+        {"layers": 2, "units": 5, "lookback": 40, "x_step": 0.1},  # longer than MAX_UNROLLED_LOOKBACK: Keras loops
+    ],
+)
+def test_fused_forward_matches_keras_outputs_and_gradients(tiny_config, changes):
+    """The trainer's fused LSTM kernels compute what the Keras model computes, forward and backward."""
+    config = tiny_config.replace(**changes)
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(3)
+    model = build_model(config)
+    inputs = tf.constant(np.random.default_rng(0).normal(size=(7, config.lookback, 1)).astype(np.float32))
+    with tf.GradientTape(persistent=True) as tape:
+        ours = lstm_model._forward(model, inputs, False)
+        theirs = model(inputs, training=False)
+        our_loss, their_loss = tf.reduce_sum(tf.square(ours)), tf.reduce_sum(tf.square(theirs))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+    variables = model.trainable_variables
+    for got, want in zip(tape.gradient(our_loss, variables), tape.gradient(their_loss, variables), strict=True):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_cosine_schedule_decays_from_the_learning_rate():
+    rates = learning_rates("cosine", 0.02, 4)
+    np.testing.assert_allclose(
+        rates, [0.02, 0.02 * (1 + np.cos(np.pi / 4)) / 2, 0.01, 0.02 * (1 - np.cos(np.pi / 4)) / 2]
+    )
+    np.testing.assert_array_equal(learning_rates("constant", 0.001, 3), [0.001] * 3)
+    with pytest.raises(ValueError, match="schedule must be one of constant, cosine"):
+        learning_rates("step", 0.01, 3)
+
+
+def test_warm_up_leaves_later_trainings_unchanged(tiny_config):
+    dataset = make_dataset(tiny_config)
+    before = train(tiny_config, dataset)
+    assert lstm_model.warm_up() > 0
+    after = train(tiny_config, dataset)
+    np.testing.assert_array_equal(before.loss, after.loss)
+    np.testing.assert_array_equal(before.learning_rate, after.learning_rate)

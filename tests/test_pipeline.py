@@ -36,7 +36,7 @@ def test_same_config_gives_the_same_numbers(tiny_config):
 
 
 def test_result_bytes_round_trip(tiny_config):
-    result = run(tiny_config)
+    result = run(tiny_config.replace(schedule="cosine", epochs=3))
     restored = Result.from_bytes(result.to_bytes())
     assert restored.config == result.config
     assert restored.metrics == result.metrics
@@ -45,6 +45,8 @@ def test_result_bytes_round_trip(tiny_config):
         for kind in ("one_step", "recursive"):
             np.testing.assert_array_equal(restored.predictions[model][kind], result.predictions[model][kind])
     np.testing.assert_array_equal(restored.loss, result.loss)
+    np.testing.assert_array_equal(restored.learning_rate, result.learning_rate)
+    assert result.learning_rate[0] == result.config.learning_rate > result.learning_rate[-1] > 0
     assert restored.summary() == result.summary()
 
 

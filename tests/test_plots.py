@@ -81,6 +81,15 @@ def test_loss_figure():
     assert list(figure.data[0].x) == [1, 2, 3]
 
 
+def test_loss_figure_draws_the_learning_rate_on_a_second_axis():
+    rates = np.array([0.03, 0.015, 0.001])
+    figure = plots.loss_figure(np.array([1.0, 0.5, 0.25]), np.array([2.0, 1.0, 0.9]), learning_rate=rates)
+    assert len(figure.data) == 3
+    rate_trace = figure.data[2]
+    assert rate_trace.yaxis == "y2" and list(rate_trace.y) == list(rates)
+    assert figure.layout.yaxis2.overlaying == "y" and figure.layout.yaxis2.side == "right"
+
+
 def test_comparison_draws_one_actual_curve_per_series():
     from forecast.history import History
 

@@ -34,6 +34,7 @@ def test_bytes_round_trip_and_pickling():
     result = make_fake_result(DEFAULT_CONFIG, size=100)
     restored = Result.from_bytes(result.to_bytes())
     assert restored.config == result.config and restored.model_bytes == result.model_bytes
+    np.testing.assert_array_equal(restored.learning_rate, result.learning_rate)
     assert restored.summary() == result.summary()
     assert pickle.loads(pickle.dumps(result)).summary() == result.summary()
 

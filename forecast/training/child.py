@@ -93,17 +93,22 @@ def initialise(progress_queue: Any, cancel_flags: Any) -> None:
     atexit.register(os._exit, 0)
     # The parent learns its workers' pids from here rather than from the executor's internals.
     progress_queue.put((None, "worker", os.getpid()))
-    # Pay for importing TensorFlow when the worker starts, not when the first visitor's training does. A failed
-    # import must not kill the worker (the pool would only report a crash): each training then says what is wrong.
+    # Pay for importing TensorFlow, and for the one-time set-up of a process's first training, when the worker
+    # starts, not when the first visitor's training does. A failed import must not kill the worker (the pool
+    # would only report a crash): each training then says what is wrong.
     global _import_problem
     try:
-        import forecast.model  # noqa: F401
+        import forecast.model
     except ImportError as error:
         _import_problem = tensorflow_problem(error)
+        return
+    # The warm-up only saves time: if it fails, the first real training meets the same problem and reports it.
+    with contextlib.suppress(Exception):
+        forecast.model.warm_up()
 
 
 def warm_up() -> int:
-    """A no-op task that makes the pool start a worker (and import TensorFlow) before anyone trains."""
+    """A no-op task that makes the pool start a worker (importing TensorFlow, warming up) before anyone trains."""
     return os.getpid()
 
 

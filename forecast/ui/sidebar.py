@@ -190,7 +190,7 @@ def _shortcuts() -> None:
         on_click=_on_apply,
         args=(ORIGINAL_RECIPE,),
         help="Reproduce the original blog post: x*sin(x), lookback 5, three LSTM(32), 200 epochs, batch 50, "
-        "Adam 0.001 and no scaling.",
+        "Adam with a constant 0.001 and no scaling.",
         width="stretch",
     )
     right.button(
@@ -228,6 +228,8 @@ def _form() -> None:
         st.subheader("Training", divider="gray")
         _number_row(("epochs", 10, None), ("batch_size", 1, None))
         _number_row(("learning_rate", 0.0005, "%g"), ("seed", 1, None))
+        spec = FIELD_SPECS["schedule"]
+        st.radio(spec.label, spec.choices, key="schedule", horizontal=True, help=spec.help)
         _number_input("ensemble", step=1)
         st.form_submit_button(
             "Train",
