@@ -248,6 +248,49 @@ def test_an_error_in_the_task_is_reported(service, tmp_path):
     assert _entries(tmp_path) == []
 
 
+def test_the_command_line_on_ray_gives_the_local_numbers(cluster, tmp_path):
+    # `python -m forecast sweep … --ray-address`, and a single run with FORECAST_RAY_ADDRESS, in real processes.
+    flags = [part for name, value in TINY.items() for part in (f"--{name.replace('_', '-')}", str(value))]
+    environment = {**os.environ, "FORECAST_CACHE_DIR": str(tmp_path / "cache")}
+    environment.pop(ray_backend.ADDRESS_VARIABLE, None)
+    finished = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "forecast",
+            "sweep",
+            "--vary",
+            "seed=1,2",
+            *flags,
+            "--json",
+            "--ray-address",
+            cluster.address,
+        ],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    summary = json.loads(finished.stdout)
+    for seed, cell in zip((1, 2), summary["cells"], strict=True):
+        assert cell["cached"] is False
+        assert cell["metrics"] == run(Config(**TINY).replace(seed=seed)).summary()["metrics"]
+    single = subprocess.run(
+        [sys.executable, "-m", "forecast", *flags, "--seed", "3", "--json"],
+        cwd=ROOT,
+        env={**environment, ray_backend.ADDRESS_VARIABLE: cluster.address},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert single.returncode == 0, single.stderr[-3000:]
+    assert json.loads(single.stdout)["metrics"] == run(Config(**TINY).replace(seed=3)).summary()["metrics"]
+
+
 # Keep this test last: it kills the module's cluster.
 def test_a_cluster_that_disappears_mid_training(cluster, backend, service, tmp_path):
     cache = ResultCache(tmp_path)
