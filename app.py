@@ -13,11 +13,11 @@ from forecast.ensemble import summarize
 from forecast.ui import page as page_module
 from forecast.ui import services, sidebar, status
 from forecast.ui import state as state_module
-from forecast.ui.views import Shown, about, code, compare, horizon, training
+from forecast.ui.views import Shown, about, code, compare, horizon, sweep, training
 from forecast.ui.views import forecast as forecast_view
 
 # The tabs, in order. Tabs rather than pages: the URL keeps holding the config whichever is open.
-VIEWS = (forecast_view, horizon, training, compare, code, about)
+VIEWS = (forecast_view, horizon, training, compare, sweep, code, about)
 
 
 def header() -> None:
@@ -35,6 +35,7 @@ def main() -> None:
     cache = services.result_cache()
     state = state_module.get()
     header()
+    services.show_backend_problem()
     # Before the sidebar is drawn: a link that cannot be used may still put the defaults in its widgets.
     page = page_module.prepare(state)
     with st.sidebar:

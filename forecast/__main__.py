@@ -1,4 +1,4 @@
-"""Command line: python -m forecast [--expression EXPR] … [--json] [--plot FILE.html] [--no-cache]."""
+"""Command line: python -m forecast [--expression EXPR] … [--json] [--plot FILE.html] [--no-cache]; also `sweep`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from forecast.config import DEFAULT_CONFIG, FIELD_NAMES, FIELD_TYPES, Config
 from forecast.datasets import MAX_UPLOAD_BYTES, content_hash
 from forecast.ensemble import Ensemble, summarize
 from forecast.fields import FIELD_SPECS
+from forecast.pipeline import ResultStore
 from forecast.result import EpochReport, ProgressCallback, Result
 
 __all__ = ["build_parser", "main"]
@@ -26,12 +27,27 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INVALID, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """A flag per Config field (`x_start` → `--x-start`), plus the run options."""
-    parser = _Parser(
-        prog="python -m forecast",
-        description="Train a stacked LSTM on f(x) and compare it with naive and linear-AR baselines.",
-    )
+def build_parser(*, sweep: bool = False) -> argparse.ArgumentParser:
+    """A flag per Config field (`x_start` → `--x-start`), plus the run options (or, for `sweep`, its options)."""
+    if sweep:
+        parser = _Parser(
+            prog="python -m forecast sweep",
+            description="Train a grid of configs, varying one or two fields, and compare their test errors.",
+        )
+        parser.add_argument(
+            "--vary",
+            action="append",
+            required=True,
+            metavar="FIELD=VALUES",
+            help="A field and its values: a list (lookback=4,8,12), a range (lookback=4:16:4) or a geometric range "
+            "(units=8:64:*2). Once or twice (a grid); at most 64 cells.",
+        )
+    else:
+        parser = _Parser(
+            prog="python -m forecast",
+            description="Train a stacked LSTM on f(x) and compare it with naive and linear-AR baselines. "
+            "`python -m forecast sweep --help`: train a grid of configs.",
+        )
     for name in FIELD_NAMES:
         spec = FIELD_SPECS[name]
         bounds = ""
@@ -56,7 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--json", action="store_true", help="Print one JSON object with the config and metrics.")
     parser.add_argument("--no-cache", action="store_true", help="Train even if a cached result exists; store nothing.")
-    parser.add_argument("--plot", metavar="FILE.html", help="Write an interactive Plotly chart to this HTML file.")
+    if not sweep:
+        parser.add_argument("--plot", metavar="FILE.html", help="Write an interactive Plotly chart to this HTML file.")
+    parser.add_argument(
+        "--ray-address",
+        metavar="HOST:PORT",
+        help="Train on the Ray cluster whose head is at HOST:PORT (default: $FORECAST_RAY_ADDRESS; unset: train "
+        "here). Needs requirements-ray.txt.",
+    )
     parser.add_argument(
         "--progress-every",
         type=int,
@@ -149,19 +172,62 @@ def _print_text(config: Config, result: Result, summary: dict, ensemble: Ensembl
         print(f"chart written to {plot}")
 
 
+def _members_on(
+    address: str, config: Config, cache: ResultStore | None, progress: ProgressCallback | None, upload: bytes | None
+) -> list[Result]:
+    """The ensemble's results, the missing ones trained on the Ray cluster at `address` (exit 2 if unreachable)."""
+    from forecast import data, pipeline, sweep_command
+    from forecast.training import choice
+
+    series = data.load_series(config, upload)
+    data.make_dataset(config, series=series)  # Checks the split and the budget of the whole ensemble first.
+
+    def train_there(missing: list[Config]) -> list[Result]:
+        try:
+            service = choice.training_service(address)
+        except ValueError as error:
+            _fail(str(error))
+        try:
+            # The prepared series goes with each member: a Ray worker cannot read an uploaded file.
+            datasets = [data.make_dataset(member, series=series) if upload else None for member in missing]
+            jobs = sweep_command.train_all(service, missing, cache, datasets, progress=progress)
+        finally:
+            service.shutdown()
+        for job in jobs:
+            if job.result is None:
+                print(f"python -m forecast: error: {job.error or 'training was cancelled'}", file=sys.stderr)
+                raise SystemExit(sweep_command.EXIT_FAILED)
+        return [job.result for job in jobs if job.result is not None]
+
+    results = pipeline.resolve_members(config, cache, train_there)
+    if results is None:
+        raise RuntimeError("training on Ray returned no results")
+    return results
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sweep"]:
+        from forecast import sweep_command
+
+        return sweep_command.main(argv[1:])
     arguments = build_parser().parse_args(argv)
     config, upload = _config_from(arguments)
 
     from forecast import pipeline
     from forecast.cache import ResultCache
+    from forecast.training.choice import ray_address
 
     cache = None if arguments.no_cache else ResultCache()
     progress = None if arguments.json else _progress_printer(arguments.progress_every)
+    address = ray_address(arguments.ray_address)
     try:
         # Reads and checks the series (NaN, inf, a bad file, the split, the budget) before importing TensorFlow.
-        members = pipeline.run_ensemble(config, cache=cache, progress=progress, upload=upload)
+        if address is None:
+            members = pipeline.run_ensemble(config, cache=cache, progress=progress, upload=upload)
+        else:
+            members = _members_on(address, config, cache, progress, upload)
     except ValueError as error:
         _fail(str(error))
     result = members[0]

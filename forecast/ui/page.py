@@ -11,6 +11,7 @@ from forecast.config import DEFAULT_CONFIG, Config
 from forecast.data import Dataset, MissingUpload, load_series, make_dataset
 from forecast.fields import to_query_params
 from forecast.pipeline import result_key
+from forecast.sweep import QUERY_PARAMETER
 from forecast.ui.messages import plain, show_problem
 from forecast.ui.state import Pause, SessionState
 
@@ -72,7 +73,10 @@ def prepare(state: SessionState) -> Page | None:
             show_problem(error, "Showing the last valid settings instead.")
             return _load(state.last_good_config, state)
     state.last_good_config = page.config
-    params = to_query_params(page.config)
+    # The Sweep tab's `sweep` parameter stays beside the config's.
+    params = to_query_params(page.config) | {
+        name: value for name, value in st.query_params.to_dict().items() if name == QUERY_PARAMETER
+    }
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
     for field, message in state.url_errors.items():

@@ -17,10 +17,17 @@ from forecast.config import Config
 from forecast.ensemble import Ensemble
 from forecast.resources import default_concurrency
 from forecast.result import Result
-from forecast.training import TrainingService
+from forecast.training import TrainingService, choice
 from forecast.training.pool import DEFAULT_TRAININGS_PER_WORKER
 
-__all__ = ["ResultViews", "exported_script", "result_cache", "result_views", "training_service"]
+__all__ = [
+    "ResultViews",
+    "exported_script",
+    "result_cache",
+    "result_views",
+    "show_backend_problem",
+    "training_service",
+]
 
 
 @st.cache_resource(show_spinner=False)
@@ -34,12 +41,30 @@ def result_cache() -> ResultCache:
 
 
 @st.cache_resource(show_spinner=False)
+def _training_service(ray_address: str | None) -> tuple[TrainingService, str | None]:
+    settings = {
+        "max_concurrent": int(os.environ.get("FORECAST_MAX_CONCURRENT", default_concurrency())),
+        "trainings_per_worker": int(os.environ.get("FORECAST_TRAININGS_PER_WORKER", DEFAULT_TRAININGS_PER_WORKER)),
+    }
+    try:
+        return choice.training_service(ray_address, **settings), None
+    except ValueError as error:
+        # The page says so in one sentence and trains here: a cluster that is down must not take the app down.
+        problem = f"Training runs on this server because the Ray cluster is not available: {error}"
+        return choice.training_service(None, **settings), problem
+
+
 def training_service() -> TrainingService:
-    """One pool of training workers per server process, shared by every session."""
-    return TrainingService(
-        max_concurrent=int(os.environ.get("FORECAST_MAX_CONCURRENT", default_concurrency())),
-        trainings_per_worker=int(os.environ.get("FORECAST_TRAININGS_PER_WORKER", DEFAULT_TRAININGS_PER_WORKER)),
-    )
+    """One training service per server process, shared by every session: on the Ray cluster that
+    `FORECAST_RAY_ADDRESS` names, or (unset, or unreachable when the server started) a local pool of workers."""
+    return _training_service(choice.ray_address())[0]
+
+
+def show_backend_problem() -> None:
+    """Say, in one sentence, why training runs here although a Ray cluster is configured (nothing otherwise)."""
+    problem = _training_service(choice.ray_address())[1]
+    if problem is not None:
+        st.warning(problem)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,0 +1,491 @@
+"""The Ray backend: each training is a Ray task on a cluster, whose plain Result comes back into the local cache.
+
+The other backend is the local process pool (`forecast.training.pool`); this one is chosen when
+`FORECAST_RAY_ADDRESS` (or the CLI's `--ray-address`) names a running cluster (`ray start --head`). Both implement
+`forecast.training.backend.Backend`, so the job registry above them (one job per config in flight, subscribers,
+grace timers, storing results in the cache) is the same: see `forecast.training.service.TrainingService`.
+
+- TensorFlow is imported only in the Ray worker (the task body imports the training code); the driver, the app
+  process, imports Ray but never TensorFlow.
+- The task runs the same `pipeline.compute` as a local worker, so the numbers are the same; its Result is plain
+  data and goes into the same content-addressed cache, under the same key, in the driver (the service stores it).
+  A worker whose libraries give the config another cache key (other TensorFlow or numpy versions) fails the job
+  with a message rather than fill the cache with numbers a local training would not reproduce.
+- The worker imports the `forecast` package shipped by Ray as a runtime-env `py_modules` entry: the driver's own
+  copy of the code, zipped and uploaded once per version to the cluster. So a cluster's nodes need the project's
+  dependencies (TensorFlow, numpy, …) but not a checkout of the project, and a worker can never train with other
+  code than the driver's, which the cache key (TRAINING_CODE_VERSION) assumes.
+- Connecting is bounded: `ray.init` retries an unreachable cluster for many minutes, so the address is first
+  checked with a TCP connection and a GCS handshake, each within `connect_timeout`.
+- A cluster that disappears is noticed within about a second (the GCS port stops answering); its jobs fail with
+  a message and the driver disconnects at once, because Ray's driver otherwise ends the whole process (the web
+  server) after a minute without its cluster.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import dataclasses
+import logging
+import os
+import queue
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import ray
+import ray.exceptions
+
+from forecast.config import Config
+from forecast.data import Dataset
+from forecast.pipeline import result_key
+from forecast.result import EpochReport, Result
+from forecast.training.backend import JobEvents
+from forecast.training.pool import DEFAULT_TRAININGS_PER_WORKER
+
+__all__ = [
+    "ADDRESS_VARIABLE",
+    "DEFAULT_CONNECT_TIMEOUT",
+    "RayBackend",
+    "check_reachable",
+    "configured_address",
+    "parse_address",
+]
+
+ADDRESS_VARIABLE = "FORECAST_RAY_ADDRESS"
+DEFAULT_CONNECT_TIMEOUT = 5.0
+# How often the dispatcher looks for task output, and how often it checks that the cluster is still there.
+POLL_SECONDS = 0.2
+HEALTH_CHECK_SECONDS = 1.0
+# A cancelled task first gets a KeyboardInterrupt, which stops training at its next chunk of epochs (well within
+# a second); one that has not ended after this long (stuck in native code) has its worker process killed.
+FORCE_CANCEL_AFTER_SECONDS = 5.0
+# The whole `forecast` package (this file is forecast/training/ray_backend.py), shipped to the workers.
+PACKAGE_DIRECTORY = Path(__file__).resolve().parent.parent
+
+
+def configured_address() -> str | None:
+    """The cluster address in `FORECAST_RAY_ADDRESS`, or None when it is unset or empty (train locally)."""
+    address = os.environ.get(ADDRESS_VARIABLE, "").strip()
+    return address or None
+
+
+def _unreachable(address: str, reason: str) -> ValueError:
+    return ValueError(
+        f"Cannot reach the Ray cluster at {address}; {reason} — start one with `ray start --head`, "
+        f"correct {ADDRESS_VARIABLE} (or --ray-address), or leave it unset to train locally."
+    )
+
+
+def parse_address(address: str) -> tuple[str, int]:
+    """Host and port of a `HOST:PORT` cluster address (the GCS address `ray start --head` prints)."""
+    text = address.strip()
+    if "://" in text:
+        raise _unreachable(text, "only HOST:PORT addresses of the cluster's head are supported, not Ray Client URLs")
+    host, separator, port_text = text.rpartition(":")
+    host = host.strip("[]")
+    if not separator or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise _unreachable(text, "the address must be HOST:PORT, e.g. 127.0.0.1:6379")
+    return host, int(port_text)
+
+
+def _port_open(host: str, port: int, timeout: float) -> str | None:
+    """None if a TCP connection to host:port succeeds within `timeout`, else why not."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except TimeoutError:
+        return f"nothing answered within {timeout:g} s"
+    except OSError as error:
+        return error.strerror or type(error).__name__
+
+
+def _gcs_handshake(address: str, timeout: float, budget: float) -> str | None:
+    """None if the Ray GCS at `address` answers within `timeout`, else why not (naming the whole `budget`).
+
+    Ray's own client retries a silent port for minutes and cannot be told otherwise, so it runs in a daemon
+    thread that is abandoned on timeout (it holds no lock and does not keep the interpreter alive).
+    """
+    # Private, but the same client that `ray health-check` uses; without it only the TCP check is made.
+    client_class = getattr(getattr(ray, "_raylet", None), "GcsClient", None)
+    if client_class is None:
+        return None
+    outcome: dict[str, Any] = {}
+
+    def handshake() -> None:
+        try:
+            outcome["cluster_id"] = client_class(address=address).cluster_id
+        except Exception as error:  # Any failure means "not a Ray cluster we can use".
+            outcome["error"] = error
+
+    thread = threading.Thread(target=handshake, name="ray-handshake", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        return f"a process listens there but no Ray cluster answered within {budget:g} s"
+    if "error" in outcome:
+        return f"it is not a Ray cluster ({type(outcome['error']).__name__}: {outcome['error']})"
+    return None
+
+
+def check_reachable(address: str, timeout: float = DEFAULT_CONNECT_TIMEOUT) -> None:
+    """Raise ValueError ("Cannot reach the Ray cluster at …; …") unless a Ray cluster answers there in time."""
+    host, port = parse_address(address)
+    deadline = time.monotonic() + timeout
+    reason = _port_open(host, port, timeout)
+    if reason is None:
+        reason = _gcs_handshake(address.strip(), max(0.5, deadline - time.monotonic()), timeout)
+    if reason is not None:
+        raise _unreachable(address.strip(), reason)
+
+
+# --- inside a Ray worker -----------------------------------------------------------------------------------
+
+
+def _train_in_ray_worker(config_fields: dict[str, Any], dataset: Dataset | None) -> Any:
+    """The task body: train one config, yielding ("started", pid), ("epoch", report)…, ("key", …), ("result", …).
+
+    A generator, so that Ray streams the progress back while the task runs. Training runs in a thread of the
+    worker because a progress callback cannot yield; the task's own thread relays its messages. `ray.cancel`
+    raises KeyboardInterrupt in the task's thread, which sets the cooperative cancel flag that the progress
+    callback checks: training stops at its next chunk of epochs, as it does in a local worker.
+    """
+    # Imported here, in the Ray worker: this is where TensorFlow is imported, never in the driver.
+    from forecast import model, pipeline
+
+    config = Config(**config_fields)
+    messages: queue.Queue[tuple[str, Any]] = queue.Queue()
+    cancelled = threading.Event()
+
+    def report(epoch_report: EpochReport) -> None:
+        if cancelled.is_set():
+            raise model.TrainingCancelled
+        messages.put(("epoch", epoch_report))
+
+    def train() -> None:
+        try:
+            messages.put(("result", pipeline.compute(config, dataset, progress=report)))
+        except model.TrainingCancelled:
+            messages.put(("cancelled", None))
+        except BaseException as error:  # Handed to the task's thread, which raises it to Ray.
+            messages.put(("error", error))
+
+    trainer = threading.Thread(target=train, name="training", daemon=True)
+    yield ("started", os.getpid())
+    trainer.start()
+    try:
+        yield from _relay(messages, pipeline.result_key(config))
+    finally:
+        # Cancelled, or the driver stopped reading: stop the training too, and wait for it, so that the worker
+        # is idle (and TensorFlow not mid-step) before Ray gives it another task.
+        cancelled.set()
+        trainer.join()
+
+
+def _relay(messages: queue.Queue[tuple[str, Any]], key: str) -> Any:
+    """Yield the training thread's epochs, then the worker's cache key and the result; raise its error."""
+    while True:
+        try:
+            # A timeout keeps this thread in Python code, where Ray's KeyboardInterrupt can arrive.
+            kind, payload = messages.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        if kind == "epoch":
+            yield kind, payload
+        elif kind == "result":
+            # The key this worker's libraries give the config: the driver accepts the result only if it is the
+            # driver's own key, so a node with other TensorFlow or numpy versions never fills the cache.
+            yield "key", key
+            yield kind, payload
+            return
+        elif kind == "cancelled":
+            return
+        else:
+            raise payload
+
+
+# --- in the driver (the app process) -----------------------------------------------------------------------
+
+
+@dataclasses.dataclass(eq=False)
+class _Task:
+    """One submitted training, while it is in flight: where its news goes and Ray's handle on its output."""
+
+    number: int
+    key: str  # the cache key this process gives the config
+    events: JobEvents
+    generator: Any = None  # Ray's ObjectRefGenerator for the task's output
+    cancel_requested: bool = False
+    worker_key: str | None = None  # the cache key as computed in the worker, with its library versions
+    ended: bool = False
+
+
+class RayBackend:
+    """A `Backend` that trains configs as Ray tasks on the cluster at `address` (default: `FORECAST_RAY_ADDRESS`).
+
+    Connects at once; raises ValueError with one sentence if the cluster cannot be reached within
+    `connect_timeout` seconds. A process has one Ray connection, so it should have one backend at a time.
+    Trainings beyond the cluster's free CPUs wait in Ray's own queue; `max_concurrent` (for queue positions) is
+    the cluster's CPUs divided by `cpus_per_training`, as counted when connecting.
+
+    - `cpus_per_training`: the Ray CPUs each task reserves, hence how many train at once on a node.
+    - `trainings_per_worker`: a Ray worker process is replaced after this many trainings (Ray's `max_calls`),
+      bounding the memory TensorFlow keeps per trained model, as the local pool does.
+    """
+
+    def __init__(
+        self,
+        address: str | None = None,
+        *,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        cpus_per_training: float = 1.0,
+        trainings_per_worker: int = DEFAULT_TRAININGS_PER_WORKER,
+        force_cancel_after: float = FORCE_CANCEL_AFTER_SECONDS,
+    ) -> None:
+        address = address if address is not None else configured_address()
+        if not address:
+            raise ValueError(f"no Ray cluster address: set {ADDRESS_VARIABLE} to the HOST:PORT of its head")
+        if cpus_per_training <= 0:
+            raise ValueError(f"cpus_per_training must be above 0, got {cpus_per_training}")
+        if trainings_per_worker < 1:
+            raise ValueError(f"trainings_per_worker must be at least 1, got {trainings_per_worker}")
+        parse_address(address)
+        self.address = address.strip()
+        self.connect_timeout = connect_timeout
+        self.cpus_per_training = cpus_per_training
+        self.force_cancel_after = force_cancel_after
+        self.max_concurrent = 1
+        self._task = ray.remote(
+            num_cpus=cpus_per_training,
+            max_calls=trainings_per_worker,
+            # A failed training is reported, not silently repeated: the local pool does not retry either, and a
+            # retry after a lost node would only fail again later.
+            max_retries=0,
+        )(_train_in_ray_worker)
+        self._lock = threading.RLock()  # guards the task table and the connection
+        self._tasks: dict[int, _Task] = {}
+        self._connected = False
+        self._closed = False
+        self._wake = threading.Event()
+        self._connect()
+        self._dispatcher = threading.Thread(target=self._dispatch, name="ray-dispatcher", daemon=True)
+        self._dispatcher.start()
+        atexit.register(self.shutdown)
+
+    # --- connection ---
+
+    def _connect(self) -> None:
+        check_reachable(self.address, self.connect_timeout)
+        if ray.is_initialized():
+            ray.shutdown()  # Left over from an earlier backend that lost its cluster; one connection per process.
+        try:
+            ray.init(
+                address=self.address,
+                runtime_env={"py_modules": [str(PACKAGE_DIRECTORY)], "excludes": ["__pycache__/"]},
+                # Worker output stays in the cluster's logs instead of the app's (or the CLI's) standard error.
+                log_to_driver=False,
+                logging_level=logging.WARNING,
+            )
+            cpus = float(ray.cluster_resources().get("CPU", 1.0))
+        except Exception as error:  # A version mismatch, a node that is not part of the cluster, …
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            raise _unreachable(self.address, f"connecting failed ({type(error).__name__}: {first_line})") from None
+        self.max_concurrent = max(1, int(cpus // self.cpus_per_training))
+        self._connected = True
+
+    @property
+    def connected(self) -> bool:
+        return self._connected
+
+    def _lose_cluster(self) -> None:
+        """The cluster went away: fail every training in flight with a message, and disconnect."""
+        with self._lock:
+            if not self._connected:
+                return
+            self._connected = False
+            tasks = list(self._tasks.values())
+            for task in tasks:
+                task.generator = None
+            # At once (it takes a few seconds): Ray's driver otherwise gives up on its cluster after a minute by
+            # ending the whole process. Under the lock, so that a submit meanwhile waits and then reconnects.
+            with contextlib.suppress(Exception):
+                ray.shutdown()
+        message = (
+            f"the Ray cluster at {self.address} went away during training; nothing was stored — "
+            f"start it again, or unset {ADDRESS_VARIABLE} to train locally"
+        )
+        for task in tasks:
+            self._end(task, None, message)
+
+    # --- trainings (the Backend interface) ---
+
+    def submit(self, number: int, config: Config, dataset: Dataset | None, events: JobEvents) -> None:
+        """Start training `config` as a Ray task (it waits in Ray's queue while the cluster's CPUs are busy).
+
+        Reconnects first if the cluster was lost (ValueError if it still cannot be reached). `dataset` is the
+        prepared series (required for an uploaded file; otherwise the worker builds it).
+        """
+        if not self._connected:
+            # Checked before taking the lock, so that an unreachable cluster is reported at once even while the
+            # dispatcher is still letting go of a lost one.
+            check_reachable(self.address, self.connect_timeout)
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the Ray backend has been shut down")
+            if not self._connected:
+                self._connect()
+            task = _Task(number, result_key(config), events)
+            task.generator = self._task.remote(config.to_dict(), dataset)
+            self._tasks[number] = task
+        self._wake.set()
+
+    def cancel(self, number: int) -> None:
+        """Cancel a training: Ray's cancellation interrupts the task (training stops at its next chunk of epochs,
+        and a queued task never starts); a task still running `force_cancel_after` seconds later has its worker
+        killed."""
+        with self._lock:
+            task = self._tasks.get(number)
+            if task is None or task.ended or task.cancel_requested:
+                return
+            task.cancel_requested = True
+            if task.generator is None or not self._connected:
+                return
+            with contextlib.suppress(Exception):  # The task may have just finished.
+                ray.cancel(task.generator, force=False)
+        timer = threading.Timer(self.force_cancel_after, self._force_cancel, args=(task,))
+        timer.daemon = True
+        timer.start()
+
+    def _force_cancel(self, task: _Task) -> None:
+        with self._lock:
+            if task.ended or task.generator is None or not self._connected:
+                return
+            with contextlib.suppress(Exception):
+                ray.cancel(task.generator, force=True)
+
+    def in_flight(self) -> list[int]:
+        """Numbers of the trainings submitted and not ended, in submission order."""
+        with self._lock:
+            return sorted(self._tasks)
+
+    def worker_pids(self) -> list[int]:
+        """None on this machine that the app should count: Ray's workers belong to the cluster's raylets."""
+        return []
+
+    def shutdown(self) -> None:
+        """Cancel every training and disconnect from the cluster (the cluster itself keeps running)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            numbers = list(self._tasks)
+        for number in numbers:
+            self.cancel(number)
+        deadline = time.monotonic() + self.force_cancel_after + 2
+        while self.in_flight() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self._wake.set()
+        self._dispatcher.join(timeout=5)
+        with self._lock:
+            remaining = list(self._tasks.values())
+            if self._connected:
+                self._connected = False
+                with contextlib.suppress(Exception):
+                    ray.shutdown()
+        for task in remaining:  # Their end never came back: cancelled.
+            self._end(task, None, None)
+
+    # --- the dispatcher thread ---
+
+    def _dispatch(self) -> None:
+        """Relay task output to the trainings' events, and watch the cluster, until shut down (and idle)."""
+        last_check = time.monotonic()
+        while True:
+            with self._lock:
+                if self._closed and not self._tasks:
+                    return
+                connected = self._connected
+                running = {id(task.generator): task for task in self._tasks.values() if task.generator is not None}
+            if self._closed and not connected:
+                return
+            if not connected or not running:
+                self._wake.wait(POLL_SECONDS)
+                self._wake.clear()
+            else:
+                try:
+                    ready, _ = ray.wait(
+                        [task.generator for task in running.values()], num_returns=1, timeout=POLL_SECONDS
+                    )
+                except Exception:  # Disconnected meanwhile (shutdown or a lost cluster); the checks below decide.
+                    ready = []
+                for generator in ready:
+                    self._advance(running[id(generator)])
+            if connected and time.monotonic() - last_check >= HEALTH_CHECK_SECONDS:
+                last_check = time.monotonic()
+                if not self._cluster_alive():
+                    self._lose_cluster()
+
+    def _cluster_alive(self) -> bool:
+        host, port = parse_address(self.address)
+        return _port_open(host, port, timeout=HEALTH_CHECK_SECONDS) is None
+
+    def _advance(self, task: _Task) -> None:
+        """Take the next item a task produced: progress, its result, or how it ended."""
+        try:
+            kind, payload = ray.get(next(task.generator))
+        except (StopIteration, ray.exceptions.TaskCancelledError):  # Returned without a result: cancelled.
+            self._end(task, None, None)
+            return
+        except ray.exceptions.RayTaskError as error:  # The training itself raised.
+            cause = error.cause if getattr(error, "cause", None) is not None else error
+            self._end(task, None, f"training failed: {type(cause).__name__}: {cause}")
+            return
+        except Exception as error:  # The worker, its node or the whole cluster went away (or we disconnected).
+            self._failed(task, error)
+            return
+        if kind == "started":
+            task.events.started(payload)
+        elif kind == "epoch":
+            task.events.epoch(payload)
+        elif kind == "key":
+            task.worker_key = payload
+        elif kind == "result":
+            self._accept(task, payload)
+
+    def _failed(self, task: _Task, error: Exception) -> None:
+        """A task's output could not be read: a lost cluster, a killed worker (a forced cancel), a lost node."""
+        if not self._connected:
+            return  # Shut down or lost meanwhile: that path ends every training.
+        if not self._cluster_alive():
+            self._lose_cluster()  # One message for every training, whichever noticed first.
+        elif task.cancel_requested:
+            self._end(task, None, None)  # A forced cancel kills the worker: that is the cancellation.
+        elif isinstance(error, ray.exceptions.WorkerCrashedError):
+            self._end(task, None, "the Ray worker stopped unexpectedly (out of memory?); try a smaller model")
+        elif isinstance(error, ray.exceptions.NodeDiedError):
+            self._end(task, None, "the Ray node that ran this training went away; train it again")
+        else:
+            self._end(task, None, f"training on the Ray cluster failed: {type(error).__name__}: {error}")
+
+    def _accept(self, task: _Task, result: Result) -> None:
+        if task.worker_key not in (None, task.key):
+            self._end(
+                task,
+                None,
+                f"the Ray worker's libraries {result.versions} differ from this process's, so its numbers may "
+                "differ from a local training's: install the same versions on the cluster",
+            )
+        else:
+            self._end(task, result, None)
+
+    def _end(self, task: _Task, result: Result | None, error: str | None) -> None:
+        with self._lock:
+            if task.ended:
+                return
+            task.ended = True
+            task.generator = None
+            self._tasks.pop(task.number, None)
+        task.events.ended(result, error)
