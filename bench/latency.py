@@ -10,8 +10,7 @@ project's own .streamlit/config.toml and default watcher settings, `streamlit ru
    page to the metrics table on screen, against the wall time of `python -m forecast --no-cache` for the same
    config (a fresh process: Python start, TensorFlow import, training), run just before. Target: ≤ 1.3×.
 2. Cached reload of the same link, median of five, against the reload of a minimal Streamlit page holding one
-   Plotly chart and one small table, served the same way and measured in the same run, the two loads
-   alternated (app, minimal page, app, …) so that both see the same machine load. Target: ≤ 1.2×.
+   Plotly chart and one small table, served the same way and measured in the same run. Target: ≤ 1.2×.
 3. Whether any "Inotify" line appeared in the app server's log.
 """
 
@@ -80,13 +79,15 @@ def headless_run(checkout: Path, cache: str) -> float:
     return time.perf_counter() - started
 
 
-def reload_time(page, url: str, ready: str) -> float:
-    """Seconds from navigating to `url` to `ready` on screen with the script run finished."""
-    started = time.perf_counter()
-    page.goto(url)
-    page.wait_for_selector(ready, timeout=60_000)
-    page.wait_for_selector(IDLE, timeout=60_000)
-    return time.perf_counter() - started
+def reload_times(page, url: str, ready: str, count: int) -> list[float]:
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        page.goto(url)
+        page.wait_for_selector(ready, timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        times.append(time.perf_counter() - started)
+    return times
 
 
 def measure() -> dict[str, object]:
@@ -121,22 +122,18 @@ def measure() -> dict[str, object]:
             page.wait_for_selector(RESULT, timeout=600_000)
             first_visit = time.perf_counter() - started
             page.wait_for_selector(IDLE, timeout=60_000)
-            floor = StreamlitServer({}, minimal / "page.py", file_watcher=None, cwd=minimal, python=python).start()
-            try:
-                page.goto(floor.url)  # the first load warms the browser's cache, as the app's first visit did
-                page.wait_for_selector(RESULT, timeout=60_000)
-                page.wait_for_selector(IDLE, timeout=60_000)
-                # Alternated, so that both pages see the same machine load (others share its two cores).
-                app_reloads, floor_reloads = [], []
-                for _ in range(RELOADS):
-                    app_reloads.append(reload_time(page, app.url + link, RESULT))
-                    floor_reloads.append(reload_time(page, floor.url, RESULT))
-            finally:
-                floor.stop()
+            app_reloads = reload_times(page, app.url + link, RESULT, RELOADS)
         finally:
             app.stop()
-            browser.close()
         log = app.log()
+        floor = StreamlitServer({}, minimal / "page.py", file_watcher=None, cwd=minimal, python=python).start()
+        try:
+            page.goto(floor.url)  # the first load warms the browser's cache, as the app's first visit did
+            page.wait_for_selector(RESULT, timeout=60_000)
+            floor_reloads = reload_times(page, floor.url, RESULT, RELOADS)
+        finally:
+            floor.stop()
+            browser.close()
     return {
         "headless": headless,
         "curve": curve,
