@@ -167,14 +167,14 @@ def main(argv: Sequence[str]) -> int:
             flush=True,
         )
     if None in found:
-        # An uploaded series goes with each cell: a worker (or a Ray node) cannot read the file.
+        # The prepared series goes with each cell: a worker (or a Ray node) cannot read an uploaded file.
         status = _train_missing(
             arguments,
             definition,
             cells,
             found,
             cache,
-            lambda cell: data.make_dataset(cell, series=series) if base.source == "upload" else None,
+            lambda cell: data.make_dataset(cell, series=series),
         )
         if status is not None:
             return status

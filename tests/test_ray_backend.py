@@ -291,6 +291,59 @@ def test_the_command_line_on_ray_gives_the_local_numbers(cluster, tmp_path):
     assert json.loads(single.stdout)["metrics"] == run(Config(**TINY).replace(seed=3)).summary()["metrics"]
 
 
+APP_DRIVER = textwrap.dedent(
+    """
+    import json, sys
+    from streamlit.testing.v1 import AppTest
+    from forecast.config import Config
+    from forecast.fields import to_query_params
+
+    app, config = sys.argv[1], Config(**json.loads(sys.argv[2]))
+    at = AppTest.from_file(app, default_timeout=300)
+    for name, value in to_query_params(config).items():
+        at.query_params[name] = value
+    at.query_params["sweep"] = "seed:4,5"
+    at.session_state["view"] = "Sweep"
+    at.run()
+    at.button(key="sweep_run").click().run()
+    table = at.dataframe[0].value
+    print(json.dumps({
+        "exception": bool(at.exception),
+        "problems": [element.value for element in at.error] + [element.value for element in at.warning],
+        "recursive": list(table["recursive RMSE"]),
+        "one_step": list(table["one-step RMSE"]),
+        "app_modules": sorted(name for name in ("tensorflow", "keras") if name in sys.modules),
+    }))
+    """
+)
+
+
+def test_the_app_trains_its_sweep_on_ray_with_the_local_numbers(cluster, tmp_path):
+    # The app in its own process (AppTest), FORECAST_RAY_ADDRESS set: the Sweep tab's cells train on the cluster.
+    environment = {
+        **os.environ,
+        "FORECAST_CACHE_DIR": str(tmp_path / "cache"),
+        ray_backend.ADDRESS_VARIABLE: cluster.address,
+        "PYTHONPATH": str(ROOT),
+    }
+    finished = subprocess.run(
+        [sys.executable, "-c", APP_DRIVER, str(ROOT / "app.py"), json.dumps(TINY)],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    report = json.loads(finished.stdout.strip().splitlines()[-1])
+    assert not report["exception"] and report["problems"] == []
+    assert report["app_modules"] == []  # TensorFlow only in the Ray workers
+    for seed, one_step, recursive in zip((4, 5), report["one_step"], report["recursive"], strict=True):
+        local = run(Config(**TINY).replace(seed=seed)).metrics["lstm"]
+        assert (one_step, recursive) == (local["one_step"]["rmse"], local["recursive"]["rmse"])
+
+
 # Keep this test last: it kills the module's cluster.
 def test_a_cluster_that_disappears_mid_training(cluster, backend, service, tmp_path):
     cache = ResultCache(tmp_path)

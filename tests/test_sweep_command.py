@@ -124,3 +124,15 @@ def test_sweep_help_lists_vary_and_the_ray_address(isolated_cache):
     assert completed.returncode == 0, completed.stderr
     assert "--vary FIELD=VALUES" in completed.stdout and "--ray-address" in completed.stdout
     assert "--lookback" in completed.stdout and "--plot" not in completed.stdout
+
+
+def test_a_sweep_over_an_uploaded_csv_sends_the_series_to_the_workers(tmp_path, isolated_cache):
+    path = tmp_path / "series.csv"
+    path.write_text("t,level\n" + "".join(f"{index},{(index % 7) * 0.5}\n" for index in range(40)))
+    completed = run_cli(
+        "sweep", "--vary", "lookback=3,4", *TINY_FLAGS, "--csv", str(path), "--json", env_cache=isolated_cache
+    )
+    assert completed.returncode == 0, completed.stderr
+    cells = json.loads(completed.stdout)["cells"]
+    assert [cell["config"]["lookback"] for cell in cells] == [3, 4]
+    assert all(cell["config"]["source"] == "upload" and len(cell["config"]["upload"]) == 64 for cell in cells)

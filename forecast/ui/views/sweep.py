@@ -21,7 +21,7 @@ from forecast.pipeline import result_key
 from forecast.result import Result
 from forecast.sweep import Sweep
 from forecast.training import JobState, Subscription
-from forecast.ui import services
+from forecast.ui import services, status
 from forecast.ui import state as state_module
 from forecast.ui.messages import plain, show_problem
 from forecast.ui.page import Page
@@ -179,6 +179,9 @@ def _train(
             waiting = [job for job in jobs if not job.finished]
             if not waiting:
                 break
+            if not status._session_is_connected():
+                session.abandon()  # The browser tab is gone: nobody will see these cells.
+                return
             waiting[0].wait(POLL_SECONDS)
     finally:
         # As for a single run: a rerun releases the cells (they are cancelled after a short grace unless the
