@@ -1,0 +1,175 @@
+"""Research probe: can the project's LSTM beat ARIMA and ETS on the bundled real series, and with what recipe?
+
+    python -m bench.real_series_probe                       # every bundled series, the recipe below, 5 seeds
+    python -m bench.real_series_probe --datasets airline_passengers --seeds 0 1 2 --epochs 300
+
+Each series keeps its natural holdout (the last 12 months, or the last 10 years) out of everything that is
+fitted. The baselines (naive, seasonal naive, linear AR on the LSTM's windows, AutoARIMA, AutoETS) come from
+forecast.baselines. The LSTM is trained by forecast.model.train on windows of the TRANSFORMED series (log when
+positive, first difference, the season's difference: forecast.transforms), standardised on its training part,
+and its predictions are inverted to the original units: one-step from the true history, recursive from its own.
+The ensemble is the mean, in original units, of the members' forecasts. It prints MAE and RMSE, one-step and
+recursive, per model and series, with fit times. No TRAINING_CODE_VERSION is involved: nothing is cached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import time
+
+import numpy as np
+
+from forecast import baselines, datasets, forecasting, metrics, transforms
+from forecast.config import Config
+from forecast.data import Dataset, StandardScaler
+
+# The natural holdout of each bundled series and its season (0: none).
+HOLDOUTS = {"airline_passengers": 12, "lake_huron": 10, "us_accidental_deaths": 12}
+SEASONS = {"airline_passengers": 12, "lake_huron": 0, "us_accidental_deaths": 12}
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """The real-series recipe: transforms chosen from the series, and the network's settings."""
+
+    log: bool = True  # log when every value is positive
+    difference: int = 1
+    seasonal_difference: int = 1  # when the series has a season
+    lookback: int = 0  # 0: the season length, or 6 without a season
+    layers: int = 1
+    units: int = 32
+    epochs: int = 200
+    batch_size: int = 16
+    learning_rate: float = 0.001
+
+    def chain(self, values: np.ndarray, season_length: int) -> transforms.TransformChain:
+        positive = bool(np.all(values > 0))
+        return transforms.TransformChain(
+            transform="log" if self.log and positive else "none",
+            difference=self.difference,
+            seasonal_difference=self.seasonal_difference if season_length >= 2 else 0,
+            season_length=season_length,
+        )
+
+    def lookback_for(self, season_length: int) -> int:
+        return self.lookback or (season_length if season_length >= 2 else 6)
+
+
+def lstm_forecasts(values: np.ndarray, holdout: int, season_length: int, recipe: Recipe, seed: int):
+    """One member: (one-step, recursive) forecasts of the holdout in original units, and fit seconds."""
+    from forecast import model as lstm_model
+
+    chain = recipe.chain(values[:-holdout], season_length)
+    lookback = recipe.lookback_for(season_length)
+    transforms.check_chain(chain, len(values), lookback, test_size=holdout)
+    changes = transforms.apply(values, chain)  # (n - lost,)
+    windows = np.lib.stride_tricks.sliding_window_view(changes, lookback)[:-1]
+    targets = changes[lookback:]
+    n_train = len(targets) - holdout
+    # Standardised on the values the training windows contain, as the pipeline does.
+    scaler = StandardScaler.fit(changes[: n_train + lookback])
+    dataset = Dataset(
+        np.arange(len(changes), dtype=np.float64),
+        changes,
+        windows[:n_train],
+        targets[:n_train],
+        windows[n_train:],
+        targets[n_train:],
+        scaler,
+    )
+    config = Config(
+        lookback=lookback,
+        layers=recipe.layers,
+        units=recipe.units,
+        epochs=recipe.epochs,
+        batch_size=recipe.batch_size,
+        learning_rate=recipe.learning_rate,
+        seed=seed,
+    )
+    training = lstm_model.train(config, dataset)
+    predict = lstm_model.predictor(training.model, scaler)
+    one_step_changes = forecasting.one_step(predict, dataset.test_windows)
+    recursive_changes = forecasting.recursive(predict, dataset.test_windows[0], holdout)
+    origin = len(values) - holdout
+    one_step = transforms.invert_one_step(values, one_step_changes, origin, chain)
+    recursive = transforms.invert_recursive(values[:origin], recursive_changes, chain)
+    return one_step, recursive, training.fit_seconds
+
+
+def scores(actual: np.ndarray, one_step: np.ndarray, recursive: np.ndarray) -> dict[str, float]:
+    return {
+        "one_step_mae": metrics.mae(actual, one_step),
+        "one_step_rmse": metrics.rmse(actual, one_step),
+        "recursive_mae": metrics.mae(actual, recursive),
+        "recursive_rmse": metrics.rmse(actual, recursive),
+    }
+
+
+def evaluate(name: str, recipe: Recipe, seeds: list[int], with_baselines: bool = True) -> list[tuple]:
+    values = datasets.load(name).ys
+    holdout, season_length = HOLDOUTS[name], SEASONS[name]
+    train, test = values[:-holdout], values[-holdout:]
+    rows = []
+    if with_baselines:
+        lookback = recipe.lookback_for(season_length)
+        candidates: list[baselines.Baseline] = [baselines.Naive()]
+        if season_length >= 2:
+            candidates.append(baselines.SeasonalNaive(season_length))
+        candidates += [
+            baselines.LinearAR(lookback),
+            baselines.AutoARIMA(season_length),
+            baselines.AutoETS(season_length),
+        ]
+        for baseline in candidates:
+            started = time.perf_counter()
+            baseline.fit(train)
+            seconds = time.perf_counter() - started
+            label = baseline.name + (f" {baseline.description}" if hasattr(baseline, "description") else "")
+            rows.append((name, label, scores(test, baseline.one_step(test), baseline.predict(holdout)), seconds))
+    members = [lstm_forecasts(values, holdout, season_length, recipe, seed) for seed in seeds]
+    for seed, (one_step, recursive, seconds) in zip(seeds, members, strict=True):
+        rows.append((name, f"lstm seed {seed}", scores(test, one_step, recursive), seconds))
+    one_step = np.mean([member[0] for member in members], axis=0)
+    recursive = np.mean([member[1] for member in members], axis=0)
+    seconds = sum(member[2] for member in members)
+    rows.append((name, f"lstm mean of {len(seeds)}", scores(test, one_step, recursive), seconds))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="The LSTM on transformed real series against classical peers.")
+    parser.add_argument("--datasets", nargs="+", default=list(HOLDOUTS), choices=list(HOLDOUTS))
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--no-baselines", action="store_true")
+    for field in dataclasses.fields(Recipe):
+        flag = "--" + field.name.replace("_", "-")
+        if field.type == "bool":
+            parser.add_argument(flag, type=lambda text: text.lower() in ("1", "true", "yes"), default=field.default)
+        else:
+            parser.add_argument(flag, type=type(field.default), default=field.default)
+    arguments = parser.parse_args()
+    recipe = Recipe(**{field.name: getattr(arguments, field.name) for field in dataclasses.fields(Recipe)})
+    print(recipe)
+    print(
+        f"{'series':<22} {'model':<40} {'1-step MAE':>10} {'1-step RMSE':>11} {'rec MAE':>9} "
+        f"{'rec RMSE':>9} {'fit s':>6}"
+    )
+    for name in arguments.datasets:
+        rows = evaluate(name, recipe, arguments.seeds, with_baselines=not arguments.no_baselines)
+        for series, model, values, seconds in rows:
+            print(
+                f"{series:<22} {model:<40} {values['one_step_mae']:>10.2f} {values['one_step_rmse']:>11.2f} "
+                f"{values['recursive_mae']:>9.2f} {values['recursive_rmse']:>9.2f} {seconds:>6.2f}",
+                flush=True,
+            )
+        members = [row[2]["recursive_mae"] for row in rows if row[1].startswith("lstm seed")]
+        print(
+            f"{name}: members' recursive MAE median {statistics.median(members):.2f}, range "
+            f"{min(members):.2f}–{max(members):.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
