@@ -25,9 +25,9 @@ from forecast import baselines, datasets, forecasting, metrics, transforms
 from forecast.config import Config
 from forecast.data import Dataset, StandardScaler
 
-# The natural holdout of each bundled series and its season (0: none).
-HOLDOUTS = {"airline_passengers": 12, "lake_huron": 10, "us_accidental_deaths": 12}
-SEASONS = {"airline_passengers": 12, "lake_huron": 0, "us_accidental_deaths": 12}
+# The natural holdout of each bundled series and its season (0: none), as the catalogue carries them.
+HOLDOUTS = {name: info.holdout for name, info in datasets.CATALOGUE.items()}
+SEASONS = {name: info.season_length for name, info in datasets.CATALOGUE.items()}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +43,8 @@ class Recipe:
     epochs: int = 200
     batch_size: int = 16
     learning_rate: float = 0.001
+    patience: int = 0  # > 0: early stopping on the last validation_ratio of the training windows
+    validation_ratio: float = 0.1
 
     def chain(self, values: np.ndarray, season_length: int) -> transforms.TransformChain:
         positive = bool(np.all(values > 0))
@@ -70,15 +72,6 @@ def lstm_forecasts(values: np.ndarray, holdout: int, season_length: int, recipe:
     n_train = len(targets) - holdout
     # Standardised on the values the training windows contain, as the pipeline does.
     scaler = StandardScaler.fit(changes[: n_train + lookback])
-    dataset = Dataset(
-        np.arange(len(changes), dtype=np.float64),
-        changes,
-        windows[:n_train],
-        targets[:n_train],
-        windows[n_train:],
-        targets[n_train:],
-        scaler,
-    )
     config = Config(
         lookback=lookback,
         layers=recipe.layers,
@@ -88,10 +81,34 @@ def lstm_forecasts(values: np.ndarray, holdout: int, season_length: int, recipe:
         learning_rate=recipe.learning_rate,
         seed=seed,
     )
-    training = lstm_model.train(config, dataset)
+    xs = np.arange(len(changes), dtype=np.float64)
+    if recipe.patience:
+        # Early stopping as the pipeline's `patience` will do it: fit on the first windows, watch the last
+        # validation_ratio of the training windows (chronological), stop after `patience` epochs without a new
+        # best and keep the best epoch's weights. The trainer is deterministic (weights from the seed, shuffles
+        # from (seed, epoch)), so training again for exactly the best number of epochs gives those weights.
+        n_fit = n_train - max(1, round(n_train * recipe.validation_ratio))
+        watched = Dataset(
+            xs, changes, windows[:n_fit], targets[:n_fit], windows[n_fit:n_train], targets[n_fit:n_train], scaler
+        )
+        probe = lstm_model.train(config, watched)
+        best_epoch, best_loss = 1, float("inf")
+        for epoch, loss in enumerate(probe.val_loss, start=1):
+            if loss < best_loss:
+                best_epoch, best_loss = epoch, loss
+            elif epoch - best_epoch >= recipe.patience:
+                break
+        training = lstm_model.train(config.replace(epochs=best_epoch), watched)
+        training.fit_seconds += probe.fit_seconds
+    else:
+        dataset = Dataset(
+            xs, changes, windows[:n_train], targets[:n_train], windows[n_train:], targets[n_train:], scaler
+        )
+        training = lstm_model.train(config, dataset)
     predict = lstm_model.predictor(training.model, scaler)
-    one_step_changes = forecasting.one_step(predict, dataset.test_windows)
-    recursive_changes = forecasting.recursive(predict, dataset.test_windows[0], holdout)
+    test_windows = windows[n_train:]  # (holdout, lookback)
+    one_step_changes = forecasting.one_step(predict, test_windows)
+    recursive_changes = forecasting.recursive(predict, test_windows[0], holdout)
     origin = len(values) - holdout
     one_step = transforms.invert_one_step(values, one_step_changes, origin, chain)
     recursive = transforms.invert_recursive(values[:origin], recursive_changes, chain)

@@ -23,7 +23,7 @@ import numpy as np
 
 from forecast import forecasting, transforms
 
-__all__ = ["AutoARIMA", "AutoETS", "Baseline", "LinearAR", "Naive", "SeasonalNaive"]
+__all__ = ["AutoARIMA", "AutoETS", "Baseline", "LinearAR", "Naive", "SeasonalNaive", "horizon_rmse"]
 
 
 def _as_series(values: np.ndarray, name: str) -> np.ndarray:
@@ -84,12 +84,17 @@ class Baseline:
         self._fit(train)
         return self
 
-    def predict(self, horizon: int) -> np.ndarray:
-        """The recursive forecast of the `horizon` values after the training part: shape (horizon,)."""
+    def predict(self, horizon: int, observed: np.ndarray | None = None) -> np.ndarray:
+        """The recursive forecast of the `horizon` values after the training part: shape (horizon,).
+
+        `observed`: true values that followed the training part (a prefix of the test part); the forecast then
+        starts after them, with the model as fitted (never refitted): how the horizon chart rolls every origin.
+        """
         train = self.train
         if horizon < 1:
             raise ValueError(f"horizon must be at least 1, got {horizon}")
-        return np.asarray(self._predict(train, int(horizon)), dtype=np.float64).reshape(horizon)
+        history = train if observed is None else np.concatenate([train, _as_series(observed, "observed")])
+        return np.asarray(self._predict(history, int(horizon)), dtype=np.float64).reshape(horizon)
 
     def one_step(self, test: np.ndarray) -> np.ndarray:
         """Each value of `test` (the values right after the training part) predicted from the true ones before it."""
@@ -102,7 +107,8 @@ class Baseline:
     def _fit(self, train: np.ndarray) -> None:
         pass
 
-    def _predict(self, train: np.ndarray, horizon: int) -> np.ndarray:
+    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        """The forecast after `history`: the training part, then any observed true values."""
         raise NotImplementedError
 
     def _one_step(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
@@ -114,8 +120,8 @@ class Naive(Baseline):
 
     name = "naive"
 
-    def _predict(self, train: np.ndarray, horizon: int) -> np.ndarray:
-        return np.full(horizon, train[-1])
+    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        return np.full(horizon, history[-1])
 
     def _one_step(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
         return np.concatenate([train[-1:], test[:-1]])
@@ -136,8 +142,8 @@ class SeasonalNaive(Baseline):
     def min_train_length(self) -> int:
         return self.season_length
 
-    def _predict(self, train: np.ndarray, horizon: int) -> np.ndarray:
-        last_season = train[-self.season_length :]
+    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        last_season = history[-self.season_length :]
         return last_season[np.arange(horizon) % self.season_length]
 
     def _one_step(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
@@ -167,8 +173,8 @@ class LinearAR(Baseline):
         windows = np.lib.stride_tricks.sliding_window_view(train, self.lookback)[:-1]  # (n - lookback, lookback)
         self.model = forecasting.LinearAutoregression(windows, train[self.lookback :])
 
-    def _predict(self, train: np.ndarray, horizon: int) -> np.ndarray:
-        return forecasting.recursive(self.model, train[-self.lookback :], horizon)
+    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        return forecasting.recursive(self.model, history[-self.lookback :], horizon)
 
     def _one_step(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
         # Over every window, train and test, in a contiguous copy, then the test part: a matrix product's rows can
@@ -215,9 +221,10 @@ class AutoARIMA(Baseline):
     """Automatic seasonal ARIMA: differencing chosen by tests, (p, q)(P, Q) by a stepwise AICc search.
 
     The differencing is done with forecast.transforms and an ARMA is fitted to the differenced series by
-    statsmodels' SARIMAX (the conditional likelihood, as `simple_differencing=True`: many times faster than the
-    diffuse one, same selected models here). A constant is allowed when at most one difference is taken (a mean,
-    or a drift). One-step forecasts run the fitted model's filter over the true test values without refitting.
+    statsmodels' SARIMAX (the likelihood conditional on the first values, as `simple_differencing=True` does:
+    many times faster than the diffuse initialisation of the differences). A constant is allowed when at most
+    one difference is taken (a mean, or a drift). One-step forecasts run the fitted model's filter over the true
+    test values without refitting.
     """
 
     name = "arima"
@@ -244,7 +251,10 @@ class AutoARIMA(Baseline):
         text = f"ARIMA({p},{self.chain.difference},{q})"
         if self.season_length:
             text += f"({seasonal_p},{self.chain.seasonal_difference},{seasonal_q})[{self.season_length}]"
-        return text + (" with constant" if constant else "")
+        if not constant:
+            return text
+        # A constant in the differenced series is a drift of the levels.
+        return text + (" with drift" if self.chain.lost else " with non-zero mean")
 
     def _arma(self, values: np.ndarray, order: tuple[int, int, int, int, bool]):
         from statsmodels.tsa.statespace.sarimax import SARIMAX
@@ -319,9 +329,15 @@ class AutoARIMA(Baseline):
             fitted[best] = (math.inf, self._arma(values, best).fit(disp=False))
         return best, fitted[best][1]
 
-    def _predict(self, train: np.ndarray, horizon: int) -> np.ndarray:
-        changes = np.asarray(self.results.forecast(horizon))
-        return transforms.invert_recursive(train, changes, self.chain)
+    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        results = self.results
+        observed = len(history) - len(self.train)
+        if observed:
+            # The fitted model's filter run on over the observed values, then forecasting: no refit.
+            with _statsmodels_quietly():
+                results = results.append(transforms.apply(history, self.chain)[-observed:], refit=False)
+        changes = np.asarray(results.forecast(horizon))
+        return transforms.invert_recursive(history, changes, self.chain)
 
     def _one_step(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
         series = np.concatenate([train, test])
@@ -396,11 +412,35 @@ class AutoETS(Baseline):
             raise ValueError("no exponential smoothing model could be fitted to this training part")
         _, self.form, self.results = best
 
-    def _predict(self, train: np.ndarray, horizon: int) -> np.ndarray:
-        return np.asarray(self.results.forecast(horizon))
+    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        if len(history) == len(self.train):
+            return np.asarray(self.results.forecast(horizon))
+        # Smoothing the longer history with the fitted parameters moves the states on, without refitting.
+        with _statsmodels_quietly():
+            return np.asarray(self._model(history, self.form).smooth(self.results.params).forecast(horizon))
 
     def _one_step(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
         series = np.concatenate([train, test])
         with _statsmodels_quietly():
             smoothed = self._model(series, self.form).smooth(self.results.params)
         return np.asarray(smoothed.fittedvalues)[len(train) :]
+
+
+def horizon_rmse(baseline: Baseline, test: np.ndarray) -> np.ndarray:
+    """RMSE by steps ahead of the fitted baseline's recursive forecasts from every origin in the test part.
+
+    The same measure as forecast.forecasting.horizon_rmse: from each origin (the true values up to it) the
+    baseline forecasts on; horizons go up to half the test length. Returns shape (ceil(len(test) / 2),).
+    """
+    test = _as_series(test, "test")
+    n_origins = len(test)
+    if n_origins == 0:
+        raise ValueError("test must hold at least one value")
+    max_horizon = max(1, -(-n_origins // 2))
+    squared: list[list[float]] = [[] for _ in range(max_horizon)]
+    for origin in range(n_origins):
+        steps = min(max_horizon, n_origins - origin)
+        forecast = baseline.predict(steps, observed=test[:origin])
+        for step in range(steps):
+            squared[step].append(float(forecast[step] - test[origin + step]) ** 2)
+    return np.sqrt([np.mean(values) for values in squared])

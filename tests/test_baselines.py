@@ -89,6 +89,25 @@ def test_the_first_step_is_the_same_both_ways(fit):
     assert one_step.shape == recursive.shape == (12,)
     assert one_step[0] == pytest.approx(recursive[0], rel=1e-9)
     assert np.all(np.isfinite(one_step)) and np.all(np.isfinite(recursive))
+    # From any later origin, a forecast after the observed true values starts with that origin's one-step value.
+    for origin in (3, 7, 11):
+        after = model.predict(12 - origin, observed=test[:origin])
+        assert after.shape == (12 - origin,)
+        assert after[0] == pytest.approx(one_step[origin], rel=1e-9)
+    # The horizon chart's first entry is the one-step RMSE.
+    horizon = baselines.horizon_rmse(model, test)
+    assert horizon.shape == (6,)
+    assert horizon[0] == pytest.approx(np.sqrt(np.mean((one_step - test) ** 2)), rel=1e-9)
+
+
+def test_horizon_rmse_matches_the_pipelines_measure_for_naive_and_linear_ar():
+    dataset = make_dataset(Config(source="dataset", dataset="us_accidental_deaths", lookback=12, train_ratio=0.7))
+    split = dataset.n_train + 12
+    train, test = dataset.ys[:split], dataset.ys[split:]
+    linear = baselines.LinearAR(12).fit(train)
+    for model, predictor in ((baselines.Naive().fit(train), forecasting.naive_predictor), (linear, linear.model)):
+        expected = forecasting.horizon_rmse(predictor, dataset.test_windows, dataset.test_targets)
+        np.testing.assert_allclose(baselines.horizon_rmse(model, test), expected, rtol=1e-9)
 
 
 def test_auto_arima_selects_the_airline_model_and_matches_statsforecasts_accuracy():
