@@ -220,9 +220,9 @@ def check_chain(
     """Raise ValueError, in one sentence a person can act on, if the chain does not fit the series and split."""
     n_train, n_test = split_counts(n_points, lookback, chain, train_ratio=train_ratio, test_size=test_size)
     n_train_points = n_points - max(n_test, 0)  # the values before the first test target
-    if chain.season_length and chain.season_length > n_train_points - 1:
+    if chain.season_length and chain.season_length >= n_train_points:
         raise ValueError(
-            f"season length {chain.season_length} is longer than the training part ({n_train_points} points): "
+            f"season length {chain.season_length} does not fit in the training part ({n_train_points} points): "
             "use a shorter season, a smaller holdout or a longer series"
         )
     if n_train >= 2 and n_test >= 1:

@@ -139,8 +139,11 @@ def test_split_counts_keep_the_original_split_without_transforms():
 
 
 def test_bad_combinations_get_one_sentence():
-    with pytest.raises(ValueError, match=r"season length 52 is longer than the training part \(48 points\)"):
+    with pytest.raises(ValueError, match=r"season length 52 does not fit in the training part \(48 points\)"):
         check_chain(TransformChain(season_length=52), 60, 4, test_size=12)
+    with pytest.raises(ValueError, match="season length 48 does not fit"):
+        check_chain(TransformChain(season_length=48), 60, 4, test_size=12)
+    check_chain(TransformChain(season_length=47), 60, 4, test_size=12)  # one value more than a season: fits
     message = r"first difference, seasonal difference at 12 drops the first 13 values, so lookback 12 leaves only 1"
     with pytest.raises(ValueError, match=message):
         check_chain(TransformChain(difference=1, seasonal_difference=1, season_length=12), 38, 12, test_size=12)
