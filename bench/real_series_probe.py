@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
+import os
 import statistics
+import sys
 import time
 
 import numpy as np
@@ -35,9 +38,9 @@ class Recipe:
     """The real-series recipe: transforms chosen from the series, and the network's settings."""
 
     log: bool = True  # log when every value is positive
-    difference: int = 1
+    difference: int = 1  # -1: 0 or 1, whichever forecasts the last holdout-long stretch of the training part better
     seasonal_difference: int = 1  # when the series has a season
-    lookback: int = 0  # 0: the season length, or 6 without a season
+    lookback: int = 0  # 0: the season length, or 6 without a season; -1: chosen by backtest
     layers: int = 1
     units: int = 32
     epochs: int = 200
@@ -100,6 +103,8 @@ def lstm_forecasts(values: np.ndarray, holdout: int, season_length: int, recipe:
                 break
         training = lstm_model.train(config.replace(epochs=best_epoch), watched)
         training.fit_seconds += probe.fit_seconds
+        if os.environ.get("PROBE_VERBOSE"):
+            print(f"seed {seed}: best epoch {best_epoch} of {len(probe.val_loss)} run", file=sys.stderr)
     else:
         dataset = Dataset(
             xs, changes, windows[:n_train], targets[:n_train], windows[n_train:], targets[n_train:], scaler
@@ -145,14 +150,56 @@ def evaluate(name: str, recipe: Recipe, seeds: list[int], with_baselines: bool =
             seconds = time.perf_counter() - started
             label = baseline.name + (f" {baseline.description}" if hasattr(baseline, "description") else "")
             rows.append((name, label, scores(test, baseline.one_step(test), baseline.predict(holdout)), seconds))
+    if recipe.difference < 0 or recipe.lookback < 0:
+        recipe, backtest = choose_by_backtest(train, holdout, season_length, recipe, seeds)
+        for candidate, (error, seconds) in backtest.items():
+            rows.append((name, f"backtest {candidate}", _only_recursive(error), seconds))
     members = [lstm_forecasts(values, holdout, season_length, recipe, seed) for seed in seeds]
     for seed, (one_step, recursive, seconds) in zip(seeds, members, strict=True):
         rows.append((name, f"lstm seed {seed}", scores(test, one_step, recursive), seconds))
     one_step = np.mean([member[0] for member in members], axis=0)
     recursive = np.mean([member[1] for member in members], axis=0)
     seconds = sum(member[2] for member in members)
-    rows.append((name, f"lstm mean of {len(seeds)}", scores(test, one_step, recursive), seconds))
+    rows.append(
+        (
+            name,
+            f"lstm mean of {len(seeds)} (d {recipe.difference}, lookback {recipe.lookback_for(season_length)})",
+            scores(test, one_step, recursive),
+            seconds,
+        )
+    )
     return rows
+
+
+def choose_by_backtest(
+    train: np.ndarray, holdout: int, season_length: int, recipe: Recipe, seeds: list[int]
+) -> tuple[Recipe, dict[str, tuple[float, float]]]:
+    """Backtest on the training part only: hold out its last `holdout` values, forecast them recursively with the
+    ensemble of every candidate, and keep the best. Candidates: first difference 0 and 1 where `difference` is -1,
+    lookback one season and half a season where `lookback` is -1. Returns the recipe and {candidate: (MAE, s)}."""
+    full = recipe.lookback_for(season_length) if recipe.lookback >= 0 else 0
+    differences = (0, 1) if recipe.difference < 0 else (recipe.difference,)
+    season = season_length if season_length >= 2 else 6
+    lookbacks = (season, max(2, season // 2)) if recipe.lookback < 0 else (full,)
+    backtest = {}
+    for difference, lookback in itertools.product(differences, lookbacks):
+        candidate = dataclasses.replace(recipe, difference=difference, lookback=lookback)
+        members = [lstm_forecasts(train, holdout, season_length, candidate, seed) for seed in seeds]
+        recursive = np.mean([member[1] for member in members], axis=0)
+        error = metrics.mae(train[-holdout:], recursive)
+        backtest[f"difference {difference} lookback {lookback}"] = (error, sum(member[2] for member in members))
+        if error <= min(value[0] for value in backtest.values()):
+            best = candidate
+    return best, backtest
+
+
+def _only_recursive(error: float) -> dict[str, float]:
+    return {
+        "one_step_mae": float("nan"),
+        "one_step_rmse": float("nan"),
+        "recursive_mae": error,
+        "recursive_rmse": float("nan"),
+    }
 
 
 def main() -> None:
@@ -182,6 +229,7 @@ def main() -> None:
                 flush=True,
             )
         members = [row[2]["recursive_mae"] for row in rows if row[1].startswith("lstm seed")]
+
         print(
             f"{name}: members' recursive MAE median {statistics.median(members):.2f}, range "
             f"{min(members):.2f}–{max(members):.2f}"
