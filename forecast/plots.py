@@ -253,7 +253,7 @@ def forecast_figure(result: Result, ensemble: Ensemble | None = None, band: str 
 
 
 def horizon_figure(result: Result) -> go.Figure:
-    """Recursive-forecast RMSE against steps ahead, for the LSTM and both baselines."""
+    """Recursive-forecast RMSE against steps ahead, for the LSTM and every baseline."""
     figure = go.Figure()
     styles = {"lstm": ("solid", 2.5), "linear_ar": ("dot", 2), "naive": ("dash", 2)}
     for model, errors in result.horizon.items():

@@ -14,6 +14,7 @@ from forecast.__main__ import main
 from forecast.config import Config
 from forecast.data import load_series, make_dataset, make_windows
 from forecast.model import EarlyStopping, build_model, train
+from forecast.result import Result
 from tests.conftest import make_fake_result
 
 # A tiny network on the smallest bundled monthly series, with the whole real-series chain.
@@ -102,6 +103,10 @@ def test_pipeline_inverts_every_forecast_to_the_original_units():
             float(np.mean(np.abs(result.test_forecast(model, "recursive") - ys[-12:])))
         )
         assert len(result.horizon[model]) == 6
+    # The extra models survive the cache's round trip.
+    restored = Result.from_bytes(result.to_bytes())
+    assert restored.models == result.models
+    np.testing.assert_array_equal(restored.predictions["ets"]["one_step"], result.predictions["ets"]["one_step"])
     # The horizon chart's first step is the one-step error, for transformed models too.
     one_step_rmse = result.metrics["lstm"]["one_step"]["rmse"]
     assert result.horizon["lstm"][0] == pytest.approx(one_step_rmse, rel=1e-9)
