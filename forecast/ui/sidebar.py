@@ -81,7 +81,8 @@ def _on_upload() -> None:
     try:
         columns = datasets.inspect_csv(data)
         value_column, x_column = columns.suggestion()
-        datasets.read_csv(data, value_column, x_column)  # Refuse a file that cannot become a series at all.
+        # Refuse a file that cannot become a series at all, with the fill mode chosen for its empty cells.
+        datasets.read_csv(data, value_column, x_column, fill=st.session_state.get("fill", "none"))
     except ValueError as error:
         state.upload_error = f"{uploaded.name}: {error}"
         return
@@ -151,6 +152,9 @@ def _column_options(state: SessionState, key: str) -> list[str]:
 
 
 def _upload_inputs(state: SessionState) -> None:
+    # Before the file: a file with empty cells is accepted on upload when a fill mode is chosen.
+    spec = FIELD_SPECS["fill"]
+    st.selectbox(spec.label, spec.choices, key="fill", on_change=_settings_changed, help=spec.help)
     st.file_uploader(
         "CSV file",
         type=["csv", "txt", "tsv"],
@@ -158,7 +162,7 @@ def _upload_inputs(state: SessionState) -> None:
         on_change=_on_upload,
         help=f"A table with a column of numbers (and optionally an x or date column): {datasets.MIN_ROWS}–"
         f"{datasets.MAX_ROWS:,} rows, at most {datasets.MAX_UPLOAD_BYTES // 1024 // 1024} MB. Empty cells "
-        "are reported with their lines unless you choose a way to fill them below.",
+        "are reported with their lines unless you choose a way to fill them above.",
     )
     if state.upload_error:
         show_problem(state.upload_error)
@@ -173,8 +177,6 @@ def _upload_inputs(state: SessionState) -> None:
             on_change=_settings_changed,
             help=FIELD_SPECS[key].help,
         )
-    spec = FIELD_SPECS["fill"]
-    st.selectbox(spec.label, spec.choices, key="fill", on_change=_settings_changed, help=spec.help)
 
 
 # Inputs each data source draws outside the form (applied at once); a source without an entry has none.
