@@ -70,6 +70,13 @@ def build_parser(*, sweep: bool = False) -> argparse.ArgumentParser:
         help="Use this CSV file as the series (sets --source upload and --upload to the file's sha256); "
         "choose columns with --value-column and --x-column.",
     )
+    parser.add_argument(
+        "--preset",
+        choices=("real",),
+        help="real: the real-series recipe, adapted to the series (log when positive, seasonal and first "
+        "differencing, a season's lookback, 2×32 LSTM, ensemble of 5; see forecast/recipe.py). It sets those "
+        "fields; the data source, seed, and an explicit --test-size or --season-length are kept.",
+    )
     parser.add_argument("--json", action="store_true", help="Print one JSON object with the config and metrics.")
     parser.add_argument("--no-cache", action="store_true", help="Train even if a cached result exists; store nothing.")
     if not sweep:
@@ -96,14 +103,14 @@ def _fail(message: str) -> NoReturn:
 
 
 def _table(summary: dict) -> str:
-    lines = [f"{'model':<10} {'forecast':<10} {'rmse':>12} {'mae':>12} {'r2':>10}"]
+    lines = [f"{'model':<15} {'forecast':<10} {'rmse':>12} {'mae':>12} {'r2':>10}"]
     for model, kinds in summary["metrics"].items():
         for kind, values in kinds.items():
             cells = [
                 f"{values[name]:>12.6g}" if values[name] is not None else f"{'n/a':>12}" for name in ("rmse", "mae")
             ]
             r2 = f"{values['r2']:>10.4f}" if values["r2"] is not None else f"{'n/a':>10}"
-            lines.append(f"{model:<10} {kind:<10} {cells[0]} {cells[1]} {r2}")
+            lines.append(f"{model:<15} {kind:<10} {cells[0]} {cells[1]} {r2}")
     return "\n".join(lines)
 
 
@@ -128,7 +135,13 @@ def _config_from(arguments: argparse.Namespace) -> tuple[Config, bytes | None]:
         upload = _read_upload(arguments.csv)
         fields |= {"source": "upload", "upload": content_hash(upload)}
     try:
-        return Config(**fields), upload
+        config = Config(**fields)
+        if arguments.preset == "real":
+            from forecast import recipe
+            from forecast.data import load_series
+
+            config = recipe.real_series(config, load_series(config, upload))
+        return config, upload
     except ValueError as error:
         _fail(str(error))
 

@@ -13,7 +13,7 @@ import math
 import numbers
 from typing import Any
 
-from forecast import datasets, expressions, sources
+from forecast import datasets, expressions, sources, transforms
 from forecast.schedule import SCHEDULES
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "FIELD_NAMES",
     "FIELD_TYPES",
     "MAX_ENSEMBLE",
+    "MAX_TEST_SIZE",
     "MAX_UNROLLED_LOOKBACK",
     "ORIGINAL_RECIPE",
     "Bounds",
@@ -36,6 +37,8 @@ MAX_ENSEMBLE = 5
 # quickly, so longer windows keep the loop. (Part of the model's definition: the exported script uses it too.)
 MAX_UNROLLED_LOOKBACK = 32
 MAX_COLUMN_NAME = 100
+# At most this many final steps can be held out with test_size: the longest series the app reads.
+MAX_TEST_SIZE = sources.MAX_POINTS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,6 +81,15 @@ class Config:
     schedule: str = _field("cosine", choices=SCHEDULES)
     seed: int = _field(0, minimum=0, maximum=2**31 - 1)
     ensemble: int = _field(1, minimum=1, maximum=MAX_ENSEMBLE)
+    # Real series (forecast.transforms): the defaults change nothing, so today's numbers stay bit for bit.
+    transform: str = _field("none", choices=transforms.TRANSFORMS)
+    difference: int = _field(0, minimum=0, maximum=max(transforms.DIFFERENCES))
+    seasonal_difference: int = _field(0, minimum=0, maximum=max(transforms.SEASONAL_DIFFERENCES))
+    season_length: int = _field(0, minimum=0, maximum=transforms.MAX_SEASON_LENGTH)
+    test_size: int = _field(0, minimum=0, maximum=MAX_TEST_SIZE)
+    patience: int = _field(0, minimum=0, maximum=1000)
+    validation_ratio: float = _field(0.1, minimum=0.05, maximum=0.5)
+    fill: str = _field("none", choices=datasets.FILL_MODES)
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -91,6 +103,10 @@ class Config:
     def members(self) -> list[Config]:
         """Every network of the config's ensemble (the config itself, for an ensemble of one)."""
         return [self.member(index) for index in range(self.ensemble)]
+
+    def chain(self) -> transforms.TransformChain:
+        """What is done to the values before the windows are cut: log, differencing, seasonal differencing."""
+        return transforms.TransformChain(self.transform, self.difference, self.seasonal_difference, self.season_length)
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as a plain dict, in declaration order."""
@@ -172,6 +188,9 @@ def _validate(config: Config) -> None:
             for name in source.fields:
                 object.__setattr__(config, name, _DEFAULTS[name])
     chosen.check(config)
+    if config.season_length == 1:
+        raise ValueError("season_length must be 0 (no season) or 2–400, got 1: a season of one step is no season")
+    config.chain()  # Checks that seasonal differencing has a season to difference at.
     if config.noise > 0 and config.ensemble > 1:
         # Noise is drawn from each network's own seed, so the members would not share one series.
         raise ValueError(

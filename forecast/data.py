@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from forecast import config as config_module
-from forecast import datasets, sources
+from forecast import datasets, sources, transforms
 from forecast.config import Config
 from forecast.result import holdout
 from forecast.sources import MissingUpload
@@ -31,6 +31,8 @@ __all__ = [
     "split",
     "split_sizes",
     "training_cost",
+    "validation_split",
+    "window_counts",
 ]
 
 # The ceiling on the work one visitor can ask for. A training costs about
@@ -62,14 +64,40 @@ def training_cost(config: Config, n_train: int) -> tuple[float, int]:
     return float(config.epochs) * n_train * per_window, steps
 
 
+def validation_split(n_train: int, validation_ratio: float) -> int:
+    """How many of the first training windows are trained on when early stopping keeps the rest to watch.
+
+    At least one window is watched; with at least 2 training windows and a ratio of at most 0.5, at least one is
+    trained on.
+    """
+    return n_train - max(1, round(n_train * validation_ratio))
+
+
+def window_counts(config: Config, n_points: int) -> tuple[int, int]:
+    """Train and test window counts for the config: as the original without transforms or a test size, else
+    what is left once the differencing has consumed its first values (`forecast.transforms.split_counts`)."""
+    if config.chain().is_identity and config.test_size == 0 and config.season_length == 0:
+        return split_sizes(n_points, config.lookback, config.train_ratio)
+    return transforms.split_counts(
+        n_points, config.lookback, config.chain(), train_ratio=config.train_ratio, test_size=config.test_size
+    )
+
+
 def check_fits(config: Config, n_points: int) -> None:
     """Check what depends on the series' length: the split and the training budget (ValueError if not).
 
     The budget counts every network of the config's ensemble.
     """
-    n_train, n_test = split_sizes(n_points, config.lookback, config.train_ratio)
-    if n_train < 2 or n_test < 1:
-        raise ValueError(_split_advice(config, n_points, n_train, n_test))
+    if config.chain().is_identity and config.test_size == 0 and config.season_length == 0:
+        n_train, n_test = split_sizes(n_points, config.lookback, config.train_ratio)
+        if n_train < 2 or n_test < 1:
+            raise ValueError(_split_advice(config, n_points, n_train, n_test))
+    else:
+        # One sentence for a season longer than the training part, or differencing that leaves too few windows.
+        transforms.check_chain(
+            config.chain(), n_points, config.lookback, train_ratio=config.train_ratio, test_size=config.test_size
+        )
+        n_train, n_test = window_counts(config, n_points)
     cost, steps = training_cost(config, n_train)
     cost *= config.ensemble
     if cost > MAX_TRAINING_COST:
@@ -150,6 +178,7 @@ def make_series(
     xs, ys = series.xs, series.ys
     if config.noise > 0:
         ys = ys + np.random.default_rng(config.seed).normal(0.0, config.noise, size=ys.shape)
+    transforms.check_values(ys, config.chain(), xs)  # the log of a value ≤ 0 names its row
     check_fits(config, len(ys))
     return xs, ys
 
@@ -213,6 +242,21 @@ class Dataset:
     test_targets: np.ndarray  # (n_test,)
     scaler: StandardScaler
     raw_ys: np.ndarray | None = None  # (n_points,) the values before noise: what an exported script embeds
+    # What was done to the values before the windows were cut: the windows and targets above are in its units
+    # (the identity chain leaves them in the series' units, as in the original).
+    chain: transforms.TransformChain = dataclasses.field(default_factory=transforms.TransformChain)
+
+    @property
+    def first_target(self) -> int:
+        """Index in `ys` of the first training target: lookback, plus the values the differencing consumed."""
+        return len(self.ys) - self.n_train - self.n_test
+
+    @property
+    def original_windows(self) -> np.ndarray:
+        """The windows of original values before every target, train then test: (n_train + n_test, lookback)."""
+        lookback = self.train_windows.shape[1]
+        windows, _ = make_windows(self.ys, lookback)
+        return windows[self.first_target - lookback :]
 
     @property
     def n_train(self) -> int:
@@ -237,11 +281,20 @@ def make_dataset(config: Config, upload: bytes | None = None, *, series: dataset
     """Series, windows, split and scaler for a config (see `make_series` for `upload`, `series` and errors)."""
     series = series if series is not None else load_series(config, upload)
     xs, ys = make_series(config, series=series)
-    windows, targets = make_windows(ys, config.lookback)
-    train_windows, train_targets, test_windows, test_targets = split(windows, targets, config.train_ratio)
+    chain = config.chain()
+    # The windows are cut from the transformed series (the values themselves for the identity chain).
+    values = transforms.apply(ys, chain, xs)
+    windows, targets = make_windows(values, config.lookback)
+    n_train, _ = window_counts(config, len(ys))
+    train_windows, train_targets, test_windows, test_targets = (
+        windows[:n_train],
+        targets[:n_train],
+        windows[n_train:],
+        targets[n_train:],
+    )
     if config.scaling == "standard":
         # Only values the training windows and targets contain: the test part must not leak into the scaling.
-        scaler = StandardScaler.fit(ys[: len(train_targets) + config.lookback])
+        scaler = StandardScaler.fit(values[: len(train_targets) + config.lookback])
     else:
         scaler = StandardScaler.identity()
-    return Dataset(xs, ys, train_windows, train_targets, test_windows, test_targets, scaler, series.ys)
+    return Dataset(xs, ys, train_windows, train_targets, test_windows, test_targets, scaler, series.ys, chain)

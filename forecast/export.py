@@ -12,10 +12,19 @@ import numpy as np
 from forecast import sources
 from forecast.config import MAX_UNROLLED_LOOKBACK, Config
 
-__all__ = ["TEMPLATE_PATH", "standalone_script"]
+__all__ = ["NOT_EXPORTED", "TEMPLATE_PATH", "not_exported", "standalone_script"]
 
 # The script's text, with $-placeholders filled in by `standalone_script` (string.Template: nothing is evaluated).
 TEMPLATE_PATH = Path(__file__).resolve().parent / "export_script.py.tmpl"
+
+
+# Real-series settings the script does not reproduce yet: it trains the same network on the untransformed series.
+NOT_EXPORTED = ("transform", "difference", "seasonal_difference", "test_size", "patience")
+
+
+def not_exported(config: Config) -> list[str]:
+    """The config's settings that the standalone script leaves out (empty when it reproduces the run)."""
+    return [name for name in NOT_EXPORTED if getattr(config, name) != getattr(Config(), name)]
 
 
 @functools.cache

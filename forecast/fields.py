@@ -86,6 +86,43 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "ensemble size",
         "Train this many networks with seeds seed, seed+1, … and draw the spread of their forecasts (1: off).",
     ),
+    "transform": (
+        "transform",
+        "log: model the log of the values (all must be above 0), which turns a growing season into a steady one; "
+        "forecasts and metrics stay in the original units.",
+    ),
+    "difference": (
+        "differencing",
+        "Order of first differencing: the network predicts the change from one step to the next (1) or the change "
+        "of that change (2); forecasts are summed back up.",
+    ),
+    "seasonal_difference": (
+        "seasonal differencing",
+        "1: the network predicts the change from the same step one season earlier (needs a season length).",
+    ),
+    "season_length": (
+        "season length",
+        "Steps in one season (12 for monthly data, 7 for daily, 24 for hourly; 0: none). Used by seasonal "
+        "differencing and the seasonal naive baseline.",
+    ),
+    "test_size": (
+        "test size",
+        "Hold out the last N steps as the test part, the way forecasters state a holdout (0: use the train ratio).",
+    ),
+    "patience": (
+        "early-stopping patience",
+        "Stop after this many epochs without improvement on a validation slice and keep the best epoch's weights "
+        "(0: off, train every epoch).",
+    ),
+    "validation_ratio": (
+        "validation share",
+        "With early stopping: the last share of the training windows kept aside to watch (chronological).",
+    ),
+    "fill": (
+        "fill empty cells",
+        "What to do with empty cells in an uploaded file: none refuses the file; interpolate, ffill (carry the "
+        "last value forward) or drop those rows.",
+    ),
 }
 
 

@@ -6,10 +6,13 @@ from collections.abc import Callable
 
 import numpy as np
 
+from forecast import transforms
+
 __all__ = [
     "LinearAutoregression",
     "Predictor",
     "horizon_rmse",
+    "horizon_rmse_transformed",
     "naive_predictor",
     "one_step",
     "recursive",
@@ -66,6 +69,37 @@ def horizon_rmse(predict: Predictor, windows: np.ndarray, targets: np.ndarray) -
         errors[step] = np.sqrt(np.mean((predictions - targets[step : step + active]) ** 2))
         state = np.concatenate([state[:active, 1:], predictions[:, np.newaxis]], axis=1)
     return errors
+
+
+def horizon_rmse_transformed(
+    predict: Predictor, windows: np.ndarray, values: np.ndarray, first_origin: int, chain: transforms.TransformChain
+) -> np.ndarray:
+    """`horizon_rmse` in original units for a model that works on transformed windows (log, differences).
+
+    `windows` (n, lookback) are the transformed test windows; the one at origin o precedes values[first_origin + o]
+    (`values` is the whole series in original units). From each origin the model rolls forward on its own
+    transformed predictions, which are inverted onto the true values up to that origin, accumulating their own.
+    """
+    state = np.asarray(windows, dtype=np.float64).copy()  # (n, lookback)
+    values = np.asarray(values, dtype=np.float64)
+    n_origins = len(state)
+    if state.ndim != 2 or n_origins == 0 or first_origin + n_origins > len(values):
+        raise ValueError(f"need test windows (n, lookback) inside the series, got {state.shape} at {first_origin}")
+    max_horizon = max(1, -(-n_origins // 2))
+    paths = np.full((n_origins, max_horizon), np.nan)  # transformed forecasts by origin and steps ahead
+    for step in range(max_horizon):
+        active = n_origins - step
+        predictions = np.asarray(predict(state[:active]), dtype=np.float64).reshape(active)
+        paths[:active, step] = predictions
+        state = np.concatenate([state[:active, 1:], predictions[:, np.newaxis]], axis=1)
+    squared: list[list[float]] = [[] for _ in range(max_horizon)]
+    for origin in range(n_origins):
+        steps = min(max_horizon, n_origins - origin)
+        start = first_origin + origin
+        forecast = transforms.invert_recursive(values[:start], paths[origin, :steps], chain)
+        for step in range(steps):
+            squared[step].append(float(forecast[step] - values[start + step]) ** 2)
+    return np.sqrt([np.mean(errors) for errors in squared])
 
 
 def naive_predictor(windows: np.ndarray) -> np.ndarray:

@@ -24,6 +24,7 @@ def describe(config: Config) -> str:
     network = f"{config.layers}×{config.units} LSTM"
     details = [f"lookback {config.lookback}", network, f"{config.epochs} ep", f"seed {config.seed}"]
     shown = ("scaling", "dropout", "dense_layers", "learning_rate", "schedule", "batch_size", "noise", "train_ratio")
+    shown += ("transform", "difference", "seasonal_difference", "season_length", "test_size", "patience", "fill")
     for name in shown:
         value = getattr(config, name)
         if value != getattr(DEFAULT_CONFIG, name):
@@ -31,6 +32,27 @@ def describe(config: Config) -> str:
     if config.ensemble > 1:
         details.append(f"ensemble {config.ensemble}")
     return f"{data} · " + ", ".join(details)
+
+
+# Short names for the history table's "best recursive" column.
+_SHORT_NAMES = {
+    "lstm": "LSTM",
+    "naive": "naive",
+    "linear_ar": "linear AR",
+    "seasonal_naive": "seasonal naive",
+    "arima": "ARIMA",
+    "ets": "ETS",
+}
+
+
+def _best_recursive(metrics: dict[str, dict[str, dict[str, float]]]) -> str:
+    """The model with the lowest recursive MAE and that MAE, e.g. "LSTM 10.5"."""
+    scores = {model: kinds["recursive"]["mae"] for model, kinds in metrics.items()}
+    finite = {model: value for model, value in scores.items() if value is not None and np.isfinite(value)}
+    if not finite:
+        return "none finite"
+    best = min(finite, key=finite.__getitem__)
+    return f"{_SHORT_NAMES.get(best, best)} {finite[best]:.4g}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,6 +144,7 @@ class History:
                 "one-step RMSE": record.metrics["lstm"]["one_step"]["rmse"],
                 "recursive RMSE": record.metrics["lstm"]["recursive"]["rmse"],
                 "linear AR one-step RMSE": record.metrics["linear_ar"]["one_step"]["rmse"],
+                "best recursive": _best_recursive(record.metrics),
                 "fit s": record.fit_seconds,
                 "cached": record.cached,
             }
@@ -135,6 +158,7 @@ class History:
                 "one-step RMSE",
                 "recursive RMSE",
                 "linear AR one-step RMSE",
+                "best recursive",
                 "fit s",
                 "cached",
             ],

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from forecast.config import MAX_UNROLLED_LOOKBACK, Config
-from forecast.data import Dataset, StandardScaler
+from forecast.data import Dataset, StandardScaler, validation_split
 from forecast.forecasting import Predictor
 from forecast.resources import available_cpus
 from forecast.result import EpochReport, ProgressCallback
@@ -54,6 +54,7 @@ with _native_stderr_silenced():
     import tensorflow as tf
 
 __all__ = [
+    "EarlyStopping",
     "EpochReport",
     "FusedAdam",
     "ProgressCallback",
@@ -89,10 +90,43 @@ class Training:
     val_loss: np.ndarray  # (epochs_run,)
     learning_rate: np.ndarray  # (epochs_run,) Adam's step size in each epoch
     fit_seconds: float
+    best_epoch: int = 0  # with early stopping: the epoch whose weights the model has (1-based); else 0
 
     @property
     def epochs_run(self) -> int:
         return len(self.loss)
+
+
+class EarlyStopping:
+    """Watch the validation loss epoch by epoch, keep the best epoch's weights, and say when patience runs out.
+
+    Called once per epoch (the trainer runs one epoch per compiled call while it watches), so the weights kept
+    are exactly those after the best epoch.
+    """
+
+    def __init__(self, model: keras.Model, patience: int) -> None:
+        if patience < 1:
+            raise ValueError(f"patience must be at least 1, got {patience}")
+        self.model = model
+        self.patience = patience
+        self.best_loss = math.inf
+        self.best_epoch = 0
+        self.best_weights: list[np.ndarray] | None = None
+        self.waited = 0
+
+    def update(self, epoch: int, val_loss: float) -> bool:
+        """Record epoch `epoch`'s (1-based) validation loss; True when `patience` epochs passed without a better one."""
+        if val_loss < self.best_loss:  # NaN is never better
+            self.best_loss, self.best_epoch, self.waited = val_loss, epoch, 0
+            self.best_weights = self.model.get_weights()
+        else:
+            self.waited += 1
+        return self.waited >= self.patience
+
+    def restore(self) -> None:
+        """Put the best epoch's weights back into the model (nothing if no epoch had a finite loss)."""
+        if self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
 
 
 def _configure_tensorflow() -> None:
@@ -354,18 +388,28 @@ def train(config: Config, dataset: Dataset, progress: ProgressCallback | None = 
     optimizer = FusedAdam(model.trainable_variables, config.learning_rate)
     rates = learning_rates(config.schedule, config.learning_rate, config.epochs)
     started = time.perf_counter()
+    train_windows, train_targets = dataset.train_windows, dataset.train_targets
+    val_windows, val_targets = dataset.test_windows, dataset.test_targets
+    stopper = EarlyStopping(model, config.patience) if config.patience > 0 else None
+    if stopper is not None:
+        # Early stopping watches the last validation_ratio of the training windows, chronologically, and trains
+        # on the ones before: the test part never steers training.
+        n_fit = validation_split(dataset.n_train, config.validation_ratio)
+        train_windows, val_windows = train_windows[:n_fit], train_windows[n_fit:]
+        train_targets, val_targets = train_targets[:n_fit], train_targets[n_fit:]
     run = _epoch_runner(
         model,
         optimizer,
-        scaler.transform(dataset.train_windows),
-        scaler.transform(dataset.train_targets),
-        scaler.transform(dataset.test_windows),
-        scaler.transform(dataset.test_targets),
+        scaler.transform(train_windows),
+        scaler.transform(train_targets),
+        scaler.transform(val_windows),
+        scaler.transform(val_targets),
         rates,
         batch_size=config.batch_size,
         seed=config.seed,
     )
-    epochs_per_call = run.epochs_per_call  # type: ignore[attr-defined]
+    # One epoch per call while early stopping watches, so that the best epoch's weights can be kept.
+    epochs_per_call = 1 if stopper else run.epochs_per_call  # type: ignore[attr-defined]
     losses: list[float] = []
     val_losses: list[float] = []
     for first_epoch in range(0, config.epochs, epochs_per_call):
@@ -377,11 +421,16 @@ def train(config: Config, dataset: Dataset, progress: ProgressCallback | None = 
             val_losses.append(float(chunk_val_losses[offset]))
             if progress is not None:
                 progress(EpochReport(first_epoch + offset + 1, config.epochs, losses[-1], val_losses[-1], elapsed))
+        if stopper is not None and stopper.update(len(losses), val_losses[-1]):
+            break
         if not math.isfinite(losses[-1]):
             # Training diverged (usually a learning rate that is too high): stop instead of burning epochs on NaN.
             break
+    if stopper is not None:
+        stopper.restore()
     fit_seconds = time.perf_counter() - started
-    return Training(model, np.array(losses), np.array(val_losses), rates[: len(losses)], fit_seconds)
+    best_epoch = stopper.best_epoch if stopper is not None else 0
+    return Training(model, np.array(losses), np.array(val_losses), rates[: len(losses)], fit_seconds, best_epoch)
 
 
 def warm_up() -> float:

@@ -9,7 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
-from forecast import forecasting, metrics
+from forecast import baselines, forecasting, metrics, sources, transforms
 from forecast.config import Config, config_hash
 from forecast.data import Dataset, load_series, make_dataset
 from forecast.result import MODEL_NAMES, ProgressCallback, Result, holdout
@@ -19,6 +19,7 @@ __all__ = [
     "TRAINING_CODE_VERSION",
     "ResultStore",
     "Trainer",
+    "classical_baselines",
     "compute",
     "resolve_members",
     "result_key",
@@ -28,7 +29,7 @@ __all__ = [
 
 # Bump whenever a change to data, training or forecasting would change the numbers for the same config: it is
 # part of every cache key, so results from older code are never served as current ones.
-TRAINING_CODE_VERSION = "4"
+TRAINING_CODE_VERSION = "5"
 
 
 class ResultStore(Protocol):
@@ -38,6 +39,12 @@ class ResultStore(Protocol):
 
     def put(self, key: str, result: Result, warnings: list[str] | None = None) -> None: ...
 
+
+# AutoARIMA and AutoETS are fitted for real series (a bundled dataset or an uploaded file) whose training part
+# holds at most this many values; a season longer than MAX_CLASSICAL_SEASON is left out of them (a seasonal
+# state-space model with hundreds of seasonal states takes minutes to fit).
+MAX_CLASSICAL_POINTS = 2000
+MAX_CLASSICAL_SEASON = 52
 
 # Trains the given member configs, in order; None when the training was stopped or failed (already reported).
 Trainer = Callable[[list[Config]], Sequence[Result] | None]
@@ -61,33 +68,99 @@ def result_key(config: Config) -> str:
     return config_hash(config, version)
 
 
+def classical_baselines(config: Config, n_train_points: int) -> dict[str, baselines.Baseline]:
+    """The baselines beyond naive and linear AR that apply to a config, unfitted.
+
+    Seasonal naive when the config has a season; AutoARIMA and AutoETS for a bundled dataset or an uploaded
+    file (not for a function of x, where a linear AR is exact or close) with a training part of at most
+    MAX_CLASSICAL_POINTS values.
+    """
+    chosen: dict[str, baselines.Baseline] = {}
+    if config.season_length >= 2:
+        chosen["seasonal_naive"] = baselines.SeasonalNaive(config.season_length)
+    if sources.get(config.source).classical_baselines and n_train_points <= MAX_CLASSICAL_POINTS:
+        season = config.season_length if config.season_length <= MAX_CLASSICAL_SEASON else 0
+        chosen["arima"] = baselines.AutoARIMA(season)
+        chosen["ets"] = baselines.AutoETS(season)
+    return chosen
+
+
+@functools.lru_cache(maxsize=8)
+def _fitted(name: str, season_length: int, train: bytes) -> baselines.Baseline:
+    # The members of an ensemble share the series, so a worker fits ARIMA and ETS once for all of them.
+    kind = {"seasonal_naive": baselines.SeasonalNaive, "arima": baselines.AutoARIMA, "ets": baselines.AutoETS}[name]
+    return kind(season_length).fit(np.frombuffer(train, dtype=np.float64))
+
+
+def _transformed_forecasts(
+    predict: forecasting.Predictor, dataset: Dataset
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One-step (every window), recursive and horizon forecasts of a model on the dataset's transformed windows,
+    in original units: one-step on the true previous values, recursive accumulating its own."""
+    chain, ys = dataset.chain, dataset.ys
+    origin = len(ys) - dataset.n_test  # index of the first test target
+    one_step = forecasting.one_step(predict, dataset.windows)
+    recursive = forecasting.recursive(predict, dataset.test_windows[0], dataset.n_test)
+    if chain.is_identity:
+        horizon = forecasting.horizon_rmse(predict, dataset.test_windows, dataset.test_targets)
+        return one_step, recursive, horizon
+    horizon = forecasting.horizon_rmse_transformed(predict, dataset.test_windows, ys, origin, chain)
+    one_step = transforms.invert_one_step(ys, one_step, dataset.first_target, chain)
+    recursive = transforms.invert_recursive(ys[:origin], recursive, chain)
+    return one_step, recursive, horizon
+
+
+def _original_forecasts(predict: forecasting.Predictor, dataset: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The same three for a model that reads windows of original values (the naive baseline)."""
+    windows = dataset.original_windows
+    test_windows = windows[dataset.n_train :]
+    one_step = forecasting.one_step(predict, windows)
+    recursive = forecasting.recursive(predict, test_windows[0], dataset.n_test)
+    horizon = forecasting.horizon_rmse(predict, test_windows, holdout(dataset.ys, dataset.n_test))
+    return one_step, recursive, horizon
+
+
+def _baseline_forecasts(baseline: baselines.Baseline, dataset: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The same three for a baseline fitted on the whole training part (NaN one-step on the training windows)."""
+    origin = len(dataset.ys) - dataset.n_test
+    test = dataset.ys[origin:]
+    one_step = np.concatenate([np.full(dataset.n_train, np.nan), baseline.one_step(test)])
+    return one_step, baseline.predict(dataset.n_test), baselines.horizon_rmse(baseline, test)
+
+
 def compute(config: Config, dataset: Dataset | None = None, progress: ProgressCallback | None = None) -> Result:
     """Train the config's LSTM and evaluate it beside the baselines; no caching.
 
-    `progress` is called after every epoch (see `forecast.model.train`).
+    `progress` is called after every epoch (see `forecast.model.train`). The LSTM and the linear AR work on the
+    transformed windows; every forecast is inverted to the original units before it is scored.
     """
     # Imported here because it imports TensorFlow: everything before training stays fast to start.
     from forecast import model as lstm_model
 
     dataset = dataset if dataset is not None else make_dataset(config)
     training = lstm_model.train(config, dataset, progress=progress)
-    predictors: dict[str, forecasting.Predictor] = {
-        "lstm": lstm_model.predictor(training.model, dataset.scaler),
-        "naive": forecasting.naive_predictor,
-        "linear_ar": forecasting.LinearAutoregression(dataset.train_windows, dataset.train_targets),
+    forecasts = {
+        "lstm": _transformed_forecasts(lstm_model.predictor(training.model, dataset.scaler), dataset),
+        "naive": _original_forecasts(forecasting.naive_predictor, dataset),
+        "linear_ar": _transformed_forecasts(
+            forecasting.LinearAutoregression(dataset.train_windows, dataset.train_targets), dataset
+        ),
     }
-    windows = dataset.windows
+    origin = len(dataset.ys) - dataset.n_test
+    train_part = np.ascontiguousarray(dataset.ys[:origin], dtype=np.float64)
+    for name, baseline in classical_baselines(config, origin).items():
+        season = getattr(baseline, "season_length", 0)
+        forecasts[name] = _baseline_forecasts(_fitted(name, season, train_part.tobytes()), dataset)
+    test_targets = holdout(dataset.ys, dataset.n_test)
     predictions: dict[str, dict[str, np.ndarray]] = {}
     scores: dict[str, dict[str, dict[str, float]]] = {}
     horizon: dict[str, np.ndarray] = {}
-    for name, predict in predictors.items():
-        one_step = forecasting.one_step(predict, windows)
-        recursive = forecasting.recursive(predict, dataset.test_windows[0], dataset.n_test)
+    for name, (one_step, recursive, errors) in forecasts.items():
         predictions[name] = {"one_step": one_step, "recursive": recursive}
-        horizon[name] = forecasting.horizon_rmse(predict, dataset.test_windows, dataset.test_targets)
+        horizon[name] = errors
         scores[name] = {
-            "one_step": metrics.evaluate(dataset.test_targets, holdout(one_step, dataset.n_test)),
-            "recursive": metrics.evaluate(dataset.test_targets, recursive),
+            "one_step": metrics.evaluate(test_targets, holdout(one_step, dataset.n_test)),
+            "recursive": metrics.evaluate(test_targets, recursive),
         }
     return Result(
         config=config,
@@ -104,6 +177,7 @@ def compute(config: Config, dataset: Dataset | None = None, progress: ProgressCa
         fit_seconds=training.fit_seconds,
         model_bytes=lstm_model.model_to_bytes(training.model),
         versions=_library_versions(),
+        best_epoch=training.best_epoch,
     )
 
 

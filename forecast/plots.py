@@ -38,6 +38,9 @@ COLORS = {
     "lstm_train_fit": "#E69F00",
     "naive": "#999999",
     "linear_ar": "#009E73",
+    "seasonal_naive": "#CC79A7",
+    "arima": "#56B4E9",
+    "ets": "#000000",
     "boundary": "#555555",
     "band": "rgba(230, 159, 0, 0.25)",
     "recursive_band": "rgba(213, 94, 0, 0.15)",
@@ -52,7 +55,18 @@ TRACE_NAMES = {
     "one_step_band": "ensemble one-step spread",
     "recursive_band": "ensemble recursive spread",
 }
-MODEL_LABELS = {"lstm": "LSTM", "linear_ar": "Linear AR", "naive": "Naive"}
+MODEL_LABELS = {
+    "lstm": "LSTM",
+    "linear_ar": "Linear AR",
+    "naive": "Naive",
+    "seasonal_naive": "Seasonal naive",
+    "arima": "AutoARIMA",
+    "ets": "AutoETS",
+}
+
+
+# The models every result has; the others (seasonal naive, ARIMA, ETS) follow them in the chart when present.
+MODEL_LABELS_CORE = ("lstm", "linear_ar", "naive")
 
 
 def axis_titles(config: Config) -> tuple[str, str]:
@@ -202,8 +216,8 @@ def _lstm_traces(figure: go.Figure, result: Result) -> None:
 
 
 def _baseline_traces(figure: go.Figure, result: Result) -> None:
-    """Both baselines' test forecasts, hidden until their legend entry is clicked."""
-    for model in ("linear_ar", "naive"):
+    """The baselines' test forecasts, hidden until their legend entry is clicked."""
+    for model in ("linear_ar", "naive", *[name for name in result.models if name not in MODEL_LABELS_CORE]):
         label = MODEL_LABELS[model]
         for kind, dash in (("one_step", "dot"), ("recursive", "dashdot")):
             figure.add_trace(
@@ -239,12 +253,12 @@ def forecast_figure(result: Result, ensemble: Ensemble | None = None, band: str 
 
 
 def horizon_figure(result: Result) -> go.Figure:
-    """Recursive-forecast RMSE against steps ahead, for the LSTM and both baselines."""
+    """Recursive-forecast RMSE against steps ahead, for the LSTM and every baseline."""
     figure = go.Figure()
     styles = {"lstm": ("solid", 2.5), "linear_ar": ("dot", 2), "naive": ("dash", 2)}
-    colors = {"lstm": COLORS["lstm_recursive"], "linear_ar": COLORS["linear_ar"], "naive": COLORS["naive"]}
     for model, errors in result.horizon.items():
-        dash, width = styles[model]
+        dash, width = styles.get(model, ("dashdot", 1.5))
+        color = COLORS["lstm_recursive"] if model == "lstm" else COLORS[model]
         steps = np.arange(1, len(errors) + 1)
         figure.add_trace(
             go.Scatter(
@@ -252,7 +266,7 @@ def horizon_figure(result: Result) -> go.Figure:
                 y=errors,
                 mode="lines+markers",
                 name=MODEL_LABELS[model],
-                line={"color": colors[model], "dash": dash, "width": width},
+                line={"color": color, "dash": dash, "width": width},
                 marker={"size": 4},
                 hovertemplate=f"{MODEL_LABELS[model]}: %{{x}} steps ahead, RMSE %{{y:.4g}}<extra></extra>",
             )
@@ -309,9 +323,18 @@ def comparison_figure(runs: list[ComparedRun], axis: tuple[str, str] = ("x", "va
 
 
 def loss_figure(
-    loss: np.ndarray, val_loss: np.ndarray, *, scaled: bool = True, learning_rate: np.ndarray | None = None
+    loss: np.ndarray,
+    val_loss: np.ndarray,
+    *,
+    scaled: bool = True,
+    learning_rate: np.ndarray | None = None,
+    validation: bool = False,
 ) -> go.Figure:
-    """Training and test loss per epoch on a log axis, and Adam's learning rate per epoch on a second axis."""
+    """Training and test loss per epoch on a log axis, and Adam's learning rate per epoch on a second axis.
+
+    `validation`: the second curve is early stopping's validation slice (the last training windows) rather than
+    the test windows.
+    """
     units = "scaled units" if scaled else "original units"
     loss = np.asarray(loss, dtype=np.float64)
     val_loss = np.asarray(val_loss, dtype=np.float64)
@@ -324,7 +347,11 @@ def loss_figure(
                 x=epochs[: len(val_loss)],
                 y=val_loss,
                 mode="lines",
-                name="test loss (watched, not trained on)",
+                name=(
+                    "validation loss (early stopping watches it)"
+                    if validation
+                    else "test loss (watched, not trained on)"
+                ),
                 line={"color": COLORS["lstm_recursive"], "dash": "dash"},
             )
         )

@@ -8,11 +8,26 @@ import numpy as np
 import pandas as pd
 
 from forecast.ensemble import Ensemble
-from forecast.result import MODEL_NAMES, Result
+from forecast.result import Result
 
-__all__ = ["MODEL_LABELS", "config_json", "ensemble_table", "metrics_table", "predictions_table", "reading"]
+__all__ = [
+    "MODEL_LABELS",
+    "best_recursive",
+    "config_json",
+    "ensemble_table",
+    "metrics_table",
+    "predictions_table",
+    "reading",
+]
 
-MODEL_LABELS = {"lstm": "LSTM", "naive": "Naive (repeat last value)", "linear_ar": "Linear AR (least squares)"}
+MODEL_LABELS = {
+    "lstm": "LSTM",
+    "naive": "Naive (repeat last value)",
+    "linear_ar": "Linear AR (least squares)",
+    "seasonal_naive": "Seasonal naive (repeat last season)",
+    "arima": "AutoARIMA",
+    "ets": "AutoETS",
+}
 KIND_LABELS = {"one_step": "one-step", "recursive": "recursive"}
 # A baseline this close to perfect (relative to the series' spread) is exact up to floating-point rounding.
 EXACT_TOLERANCE = 1e-6
@@ -21,7 +36,7 @@ EXACT_TOLERANCE = 1e-6
 def metrics_table(result: Result) -> pd.DataFrame:
     """One row per model and forecast kind, with rmse, mae and r2 on the test targets."""
     rows = []
-    for model in MODEL_NAMES:
+    for model in result.models:
         for kind, label in KIND_LABELS.items():
             values = result.metrics[model][kind]
             rows.append({"model": MODEL_LABELS[model], "forecast": label, **values})
@@ -43,17 +58,17 @@ def predictions_table(result: Result) -> pd.DataFrame:
     The `part` column says whether a row is a training or a test target; recursive forecasts exist only on the
     test part and are empty elsewhere.
     """
-    lookback = result.config.lookback
+    first = result.first_target
     n_targets = result.n_train + result.n_test
-    xs = result.xs[lookback : lookback + n_targets]
+    xs = result.xs[first : first + n_targets]
     table = pd.DataFrame(
         {
             "x": xs,
             "part": ["train"] * result.n_train + ["test"] * result.n_test,
-            "actual": result.ys[lookback : lookback + n_targets],
+            "actual": result.ys[first : first + n_targets],
         }
     )
-    for model in MODEL_NAMES:
+    for model in result.models:
         table[f"{model}_one_step"] = result.predictions[model]["one_step"]
         recursive = np.full(n_targets, np.nan)
         recursive[result.n_train :] = result.predictions[model]["recursive"]
@@ -70,7 +85,7 @@ def _format(value: float) -> str:
     return f"{value:.3g}" if np.isfinite(value) else "not finite"
 
 
-def reading(result: Result) -> str:
+def reading(result: Result, ensemble: Ensemble | None = None) -> str:
     """One or two sentences a newcomer can act on: who wins, by how much, and what the recursive forecast says."""
     metrics = result.metrics
     lstm = metrics["lstm"]["one_step"]["rmse"]
@@ -104,4 +119,30 @@ def reading(result: Result) -> str:
             f"Fed its own predictions for all {result.n_test} test steps (the honest forecast), the LSTM's RMSE is "
             f"{_format(lstm_recursive)}."
         )
+    if len(result.models) > 3 or (ensemble is not None and ensemble.size > 1):
+        sentences.append(best_recursive(result, ensemble))
     return " ".join(sentences)
+
+
+def best_recursive(result: Result, ensemble: Ensemble | None = None) -> str:
+    """One sentence naming the model with the lowest recursive MAE, whichever it is, and the runner-up.
+
+    With an ensemble, its mean forecast competes too (the first seed's LSTM stays in as "LSTM").
+    """
+    labels = {model: MODEL_LABELS[model] for model in result.models}
+    scores = {model: result.metrics[model]["recursive"]["mae"] for model in result.models}
+    if ensemble is not None and ensemble.size > 1:
+        labels["ensemble"] = f"LSTM ensemble mean ({ensemble.size} seeds)"
+        scores["ensemble"] = ensemble.metrics["recursive"]["mae"]
+    finite = {model: value for model, value in scores.items() if np.isfinite(value)}
+    if not finite:
+        return "No model's recursive forecast is finite."
+    ranked = sorted(finite, key=finite.__getitem__)
+    best = ranked[0]
+    sentence = (
+        f"Over the whole {result.n_test}-step horizon, the best recursive forecast is the "
+        f"{labels[best]}'s (MAE {_format(finite[best])})"
+    )
+    if len(ranked) > 1:
+        sentence += f", ahead of the {labels[ranked[1]]}'s ({_format(finite[ranked[1]])})"
+    return sentence + "."

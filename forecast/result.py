@@ -13,6 +13,7 @@ import numpy as np
 from forecast.config import Config
 
 __all__ = [
+    "EXTRA_MODEL_NAMES",
     "FORECAST_KINDS",
     "MODEL_NAMES",
     "EpochReport",
@@ -21,7 +22,10 @@ __all__ = [
     "holdout",
 ]
 
-MODEL_NAMES = ("lstm", "naive", "linear_ar")
+MODEL_NAMES = ("lstm", "naive", "linear_ar")  # in every result
+# Baselines for real series, in a result when they apply: seasonal naive with a season length of 2 or more;
+# AutoARIMA and AutoETS for bundled datasets and uploaded files (forecast.pipeline says when).
+EXTRA_MODEL_NAMES = ("seasonal_naive", "arima", "ets")
 FORECAST_KINDS = ("one_step", "recursive")
 
 
@@ -56,8 +60,9 @@ class Result:
     ys: np.ndarray  # (n_points,)
     n_train: int
     n_test: int
-    # predictions[model][kind]: "one_step" over every window, train then test (n_train + n_test,);
-    # "recursive" over the test horizon (n_test,).
+    # predictions[model][kind]: "one_step" over every window, train then test (n_train + n_test,), NaN on the
+    # training part for the baselines fitted on the whole training part (seasonal naive, ARIMA, ETS);
+    # "recursive" over the test horizon (n_test,). Every forecast is in the series' original units.
     predictions: dict[str, dict[str, np.ndarray]]
     metrics: dict[str, dict[str, dict[str, float]]]  # metrics[model][kind][metric], on the test targets
     horizon: dict[str, np.ndarray]  # horizon[model]: recursive RMSE by steps ahead, (ceil(n_test / 2),)
@@ -68,10 +73,21 @@ class Result:
     model_bytes: bytes  # the trained model in `.keras` format
     versions: dict[str, str]
     cached: bool = False
+    best_epoch: int = 0  # with early stopping (patience > 0): the epoch whose weights were kept; else 0
 
     @property
     def epochs_run(self) -> int:
         return len(self.loss)
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        """The models this result holds forecasts of: MODEL_NAMES, then any EXTRA_MODEL_NAMES that applied."""
+        return tuple(self.predictions)
+
+    @property
+    def first_target(self) -> int:
+        """Index of the first training target: lookback, plus the values differencing consumed."""
+        return self.n_points - self.n_train - self.n_test
 
     @property
     def n_points(self) -> int:
@@ -88,14 +104,12 @@ class Result:
 
     @property
     def train_target_xs(self) -> np.ndarray:
-        """The x of each training target: the lookback-th point onwards."""
-        lookback = self.config.lookback
-        return self.xs[lookback : lookback + self.n_train]
+        """The x of each training target: the lookback-th point onwards (later when differencing)."""
+        return self.xs[self.first_target : self.first_target + self.n_train]
 
     @property
     def train_targets(self) -> np.ndarray:
-        lookback = self.config.lookback
-        return self.ys[lookback : lookback + self.n_train]
+        return self.ys[self.first_target : self.first_target + self.n_train]
 
     def test_forecast(self, model: str = "lstm", kind: str = "one_step") -> np.ndarray:
         """A model's forecast of the test targets, (n_test,): one-step (from true windows) or recursive."""
@@ -115,6 +129,7 @@ class Result:
             "cached": self.cached,
             "final_loss": _finite_or_none(self.loss[-1]) if len(self.loss) else None,
             "final_val_loss": _finite_or_none(self.val_loss[-1]) if len(self.val_loss) else None,
+            **({"best_epoch": self.best_epoch} if self.config.patience > 0 else {}),
             "metrics": {
                 model: {
                     kind: {name: _finite_or_none(value) for name, value in values.items()}
@@ -134,6 +149,8 @@ class Result:
             "metrics": self.metrics,
             "fit_seconds": self.fit_seconds,
             "versions": self.versions,
+            "models": list(self.models),
+            "best_epoch": self.best_epoch,
         }
         arrays = {
             "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
@@ -165,9 +182,10 @@ class Result:
     @classmethod
     def _from_archive(cls, archive: Any) -> Result:
         meta = json.loads(archive["meta"].tobytes().decode("utf-8"))
+        models = meta.get("models", MODEL_NAMES)
         predictions = {
             model: {kind: archive[f"predictions/{model}/{kind}"].astype(np.float64) for kind in FORECAST_KINDS}
-            for model in MODEL_NAMES
+            for model in models
         }
         xs = archive["xs"]
         if not np.issubdtype(xs.dtype, np.datetime64):
@@ -180,13 +198,14 @@ class Result:
             n_test=int(meta["n_test"]),
             predictions=predictions,
             metrics=meta["metrics"],
-            horizon={model: archive[f"horizon/{model}"].astype(np.float64) for model in MODEL_NAMES},
+            horizon={model: archive[f"horizon/{model}"].astype(np.float64) for model in models},
             loss=archive["loss"].astype(np.float64),
             val_loss=archive["val_loss"].astype(np.float64),
             learning_rate=archive["learning_rate"].astype(np.float64),
             fit_seconds=float(meta["fit_seconds"]),
             model_bytes=archive["model_bytes"].tobytes(),
             versions=dict(meta["versions"]),
+            best_epoch=int(meta.get("best_epoch", 0)),
         )
 
 

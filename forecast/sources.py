@@ -55,6 +55,8 @@ class Source:
     fields: ClassVar[tuple[str, ...]]  # Config fields that matter only for this source
     # What to suggest when the series is too short for the lookback and split.
     lengthen_advice: ClassVar[str] = "a longer series"
+    # Whether AutoARIMA and AutoETS are fitted beside the network: for real series, not for a function of x.
+    classical_baselines: ClassVar[bool] = True
 
     def check(self, config: Config) -> None:
         """Checks of the source's own fields that need no data (ValueError with advice if one fails)."""
@@ -66,6 +68,14 @@ class Source:
     def label(self, config: Config) -> str:
         """A short name for the series, for tables and summaries."""
         raise NotImplementedError
+
+    def suggested_season(self, config: Config, series: datasets.Series) -> int:
+        """The season the series suggests (0: none): the usual one for its dates."""
+        return datasets.suggest_season_length(series.xs)
+
+    def natural_holdout(self, config: Config) -> int:
+        """How many final steps forecasters usually hold out for this series (0: none known)."""
+        return 0
 
     def chart_title(self, config: Config) -> str:
         return self.label(config)
@@ -92,6 +102,7 @@ class ExpressionSource(Source):
     title = "Function of x"
     fields = ("expression", "x_start", "x_end", "x_step")
     lengthen_advice = "a wider x range or a smaller step"
+    classical_baselines = False
 
     def check(self, config: Config) -> None:
         if config.x_step <= 0:
@@ -146,6 +157,12 @@ class DatasetSource(Source):
     def label(self, config: Config) -> str:
         return datasets.CATALOGUE[config.dataset].title
 
+    def suggested_season(self, config: Config, series: datasets.Series) -> int:
+        return datasets.CATALOGUE[config.dataset].season_length
+
+    def natural_holdout(self, config: Config) -> int:
+        return datasets.CATALOGUE[config.dataset].holdout
+
     def axis_titles(self, config: Config) -> tuple[str, str]:
         info = datasets.CATALOGUE[config.dataset]
         return info.x_column, info.value_column
@@ -159,7 +176,7 @@ class UploadSource(Source):
 
     name = "upload"
     title = "Upload a CSV"
-    fields = ("upload", "value_column", "x_column")
+    fields = ("upload", "value_column", "x_column", "fill")
 
     def check(self, config: Config) -> None:
         if not config.upload:
@@ -173,7 +190,7 @@ class UploadSource(Source):
             )
         if datasets.content_hash(upload) != config.upload:
             raise ValueError("the uploaded file does not match the config's sha256: upload the file it names")
-        return datasets.read_csv(upload, value_column=config.value_column, x_column=config.x_column)
+        return datasets.read_csv(upload, value_column=config.value_column, x_column=config.x_column, fill=config.fill)
 
     def label(self, config: Config) -> str:
         return f"upload {config.upload[:8]}"

@@ -32,6 +32,14 @@ def test_defaults_match_the_design():
         "schedule": "cosine",
         "seed": 0,
         "ensemble": 1,
+        "transform": "none",
+        "difference": 0,
+        "seasonal_difference": 0,
+        "season_length": 0,
+        "test_size": 0,
+        "patience": 0,
+        "validation_ratio": 0.1,
+        "fill": "none",
     }
 
 

@@ -103,3 +103,93 @@ def test_oversized_upload_is_refused_without_parsing():
 
 def test_content_hash_is_sha256():
     assert content_hash(b"abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def gappy_file() -> bytes:
+    """Monthly rows with empty value cells at lines 2 (the first row), 5, 6 and 25 (the last row)."""
+    rows = ["month,value"]
+    for index in range(24):
+        month = f"{2000 + index // 12}-{index % 12 + 1:02d}"
+        empty = index in (0, 3, 4, 23)
+        rows.append(f"{month}," + ("" if empty else f"{index * 10.0}"))
+    return csv_bytes(rows)
+
+
+def test_fill_none_refuses_empty_cells_with_their_lines_and_names_the_fill_modes():
+    with pytest.raises(ValueError) as caught:
+        read_csv(gappy_file(), "value", "month")
+    assert "4 empty or non-numeric values (line 2, 5, 6, 25)" in str(caught.value)
+    assert "interpolate, ffill or drop" in str(caught.value)
+
+
+def test_fill_interpolate_is_linear_between_rows_and_takes_the_nearest_value_at_the_edges():
+    series = read_csv(gappy_file(), "value", "month", fill="interpolate")
+    assert series.filled == 4
+    expected = np.arange(24) * 10.0
+    expected[0], expected[23] = 10.0, 220.0  # the edges have one neighbour: its value
+    np.testing.assert_allclose(series.ys, expected)  # rows 3 and 4 lie on the line through 20 and 50
+    assert len(series.xs) == 24
+
+
+def test_fill_ffill_carries_the_last_value_forward():
+    series = read_csv(gappy_file(), "value", "month", fill="ffill")
+    assert series.filled == 4
+    assert series.ys[0] == 10.0  # nothing before it: the first value
+    assert series.ys[3] == series.ys[4] == 20.0 and series.ys[23] == 220.0
+
+
+def test_fill_drop_removes_the_rows_and_their_dates():
+    series = read_csv(gappy_file(), "value", "month", fill="drop")
+    assert series.filled == 4 and len(series.ys) == len(series.xs) == 20
+    assert str(series.xs[0])[:7] == "2000-02" and str(series.xs[2])[:7] == "2000-06"
+    with pytest.raises(ValueError, match="dropping the 3 rows with an empty value leaves 19 rows: at least 20"):
+        read_csv(csv_bytes(gappy_file().decode().splitlines()[:23]), "value", "month", fill="drop")
+
+
+def test_fill_modes_never_fill_text_and_keep_line_numbers():
+    rows = gappy_file().decode().splitlines()
+    rows[9] = "2000-09,n.a."  # line 10
+    rows[12] = "2000-12,inf"  # line 13
+    with pytest.raises(ValueError, match=r"1 non-numeric value \(line 10\): only empty cells are filled"):
+        read_csv(csv_bytes(rows), "value", "month", fill="interpolate")
+    rows[9] = "2000-09,90"
+    with pytest.raises(ValueError, match=r"infinite values \(line 13\)"):
+        read_csv(csv_bytes(rows), "value", "month", fill="drop")  # after dropping, still the file's line
+
+
+def test_fill_mode_is_checked_and_the_default_fills_nothing():
+    with pytest.raises(ValueError, match="fill must be one of none, interpolate, ffill, drop"):
+        read_csv(gappy_file(), fill="mean")
+    assert read_csv(csv_bytes(series_rows(30))).filled == 0
+
+
+@pytest.mark.parametrize(
+    ("dates", "season_length"),
+    [
+        (np.arange("2020-01-01T00", "2020-01-03T00", dtype="datetime64[h]"), 24),
+        (np.arange("2020-01-01", "2020-03-01", dtype="datetime64[D]"), 7),
+        (np.arange("2020-01-06", "2021-01-06", 7, dtype="datetime64[D]"), 52),
+        (np.arange("2000-01", "2003-01", dtype="datetime64[M]"), 12),
+        (np.arange("2000-01", "2010-01", 3, dtype="datetime64[M]"), 4),
+        (np.arange("1900", "1950", dtype="datetime64[Y]"), 0),
+        (np.arange("2020-01-01", "2020-03-01", 2, dtype="datetime64[D]"), 0),
+        (np.arange(30.0), 0),
+    ],
+    ids=["hourly", "daily", "weekly", "monthly", "quarterly", "yearly", "every-2-days", "numbers"],
+)
+def test_season_length_is_suggested_from_the_dates(dates, season_length):
+    assert datasets.suggest_season_length(dates.astype("datetime64[ns]") if dates.dtype.kind == "M" else dates) == (
+        season_length
+    )
+
+
+def test_season_suggestion_ignores_a_few_gaps_and_bundled_datasets_carry_theirs():
+    months = np.delete(np.arange("2000-01", "2004-01", dtype="datetime64[M]"), [5, 6, 20]).astype("datetime64[ns]")
+    assert datasets.suggest_season_length(months) == 12
+    assert {name: info.season_length for name, info in CATALOGUE.items()} == {
+        "airline_passengers": 12,
+        "lake_huron": 0,
+        "us_accidental_deaths": 12,
+    }
+    for name, info in CATALOGUE.items():
+        assert datasets.suggest_season_length(load(name).xs) == info.season_length

@@ -14,6 +14,7 @@ import pandas as pd
 
 __all__ = [
     "CATALOGUE",
+    "FILL_MODES",
     "MAX_UPLOAD_BYTES",
     "CsvColumns",
     "DatasetInfo",
@@ -22,6 +23,7 @@ __all__ = [
     "inspect_csv",
     "load",
     "read_csv",
+    "suggest_season_length",
 ]
 
 FOLDER = Path(__file__).resolve().parent
@@ -30,6 +32,9 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 # The same bounds as a function's sampled points (forecast.config.MIN_POINTS and MAX_POINTS).
 MIN_ROWS = 20
 MAX_ROWS = 5000
+# What to do with empty cells in the value column: refuse the file (as always), interpolate linearly between
+# the neighbouring rows, carry the last value forward, or drop those rows.
+FILL_MODES = ("none", "interpolate", "ffill", "drop")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +48,8 @@ class DatasetInfo:
     file: str
     x_column: str
     value_column: str
+    season_length: int = 0  # 0: no season (e.g. yearly data)
+    holdout: int = 0  # the final steps forecasters usually hold out for this series
 
 
 CATALOGUE: dict[str, DatasetInfo] = {
@@ -56,6 +63,8 @@ CATALOGUE: dict[str, DatasetInfo] = {
             "airline_passengers.csv",
             "month",
             "passengers",
+            season_length=12,
+            holdout=12,
         ),
         DatasetInfo(
             "lake_huron",
@@ -65,6 +74,8 @@ CATALOGUE: dict[str, DatasetInfo] = {
             "lake_huron.csv",
             "year",
             "level_ft",
+            season_length=0,
+            holdout=10,
         ),
         DatasetInfo(
             "us_accidental_deaths",
@@ -74,6 +85,8 @@ CATALOGUE: dict[str, DatasetInfo] = {
             "us_accidental_deaths.csv",
             "month",
             "deaths",
+            season_length=12,
+            holdout=12,
         ),
     )
 }
@@ -87,6 +100,7 @@ class Series:
     ys: np.ndarray  # (n,) float64
     x_label: str
     value_label: str
+    filled: int = 0  # empty value cells filled (or rows dropped) by the fill mode
 
 
 @dataclasses.dataclass(frozen=True)
@@ -232,29 +246,64 @@ def _choose_columns(table: pd.DataFrame, value_column: str, x_column: str) -> st
     return value_column or _default_value_column(table, x_column)
 
 
-def _values(table: pd.DataFrame, value_column: str) -> np.ndarray:
-    """The value column as finite floats, or a ValueError naming the lines that are not."""
+def _check_missing(value_column: str, empty: np.ndarray, missing: np.ndarray, fill: str) -> None:
+    """Refuse cells that are not numbers: any of them without a fill mode, text ones in every mode."""
+    text = np.flatnonzero(missing & ~empty)
+    if fill == "none" and missing.any():
+        bad = np.flatnonzero(missing)
+        hint = ", or choose a fill mode for the empty ones (interpolate, ffill or drop)" if empty.any() else ""
+        raise ValueError(
+            f"column {value_column!r} has {len(bad)} empty or non-numeric value{'s' if len(bad) > 1 else ''} "
+            f"(line {_rows(bad)}): fill or remove those rows{hint}"
+        )
+    if len(text):
+        raise ValueError(
+            f"column {value_column!r} has {len(text)} non-numeric value{'s' if len(text) > 1 else ''} "
+            f"(line {_rows(text)}): only empty cells are filled, so correct or remove those rows"
+        )
+    if empty.all():
+        raise ValueError(f"column {value_column!r} has no values: every cell is empty")
+
+
+def _values(table: pd.DataFrame, value_column: str, fill: str) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """The rows kept, the value column as finite floats with empty cells filled, and how many were filled.
+
+    Raises a ValueError naming the lines that are not usable.
+    """
     n_rows = len(table)
     if n_rows < MIN_ROWS:
         raise ValueError(f"the file has {n_rows} rows: at least {MIN_ROWS} are needed")
     if n_rows > MAX_ROWS:
         raise ValueError(f"the file has {n_rows:,} rows: at most {MAX_ROWS:,} can be used; keep the part you need")
-    values = _numbers(table[value_column].fillna(""))
-    missing = np.flatnonzero(values.isna().to_numpy())
-    if len(missing):
-        raise ValueError(
-            f"column {value_column!r} has {len(missing)} empty or non-numeric value{'s' if len(missing) > 1 else ''} "
-            f"(line {_rows(missing)}): fill or remove those rows"
-        )
+    cells = table[value_column].fillna("")
+    values = _numbers(cells)
+    empty = (cells.str.strip() == "").to_numpy()
+    missing = values.isna().to_numpy()
+    _check_missing(value_column, empty, missing, fill)
+    filled = int(empty.sum())
+    if fill == "drop" and filled:
+        table, values = table[~empty], values[~empty]
+        if len(table) < MIN_ROWS:
+            raise ValueError(
+                f"dropping the {filled} rows with an empty value leaves {len(table)} rows: at least {MIN_ROWS} are "
+                "needed, so interpolate or carry values forward instead"
+            )
+    elif fill == "interpolate":
+        values = values.interpolate(method="linear", limit_direction="both")
+    elif fill == "ffill":
+        values = values.ffill().bfill()
     ys = values.to_numpy(dtype=np.float64)
     infinite = np.flatnonzero(~np.isfinite(ys))
     if len(infinite):
-        raise ValueError(f"column {value_column!r} has infinite values (line {_rows(infinite)}): remove them")
-    return ys
+        lines = table.index.to_numpy()
+        raise ValueError(f"column {value_column!r} has infinite values (line {_rows(lines[infinite])}): remove them")
+    return table, ys, filled
 
 
 def _x_values(table: pd.DataFrame, x_column: str) -> np.ndarray:
     """The x column as floats or dates, rising from row to row, or a ValueError saying where it is not."""
+    # File line of each row: its position in the file, which dropping rows must not shift.
+    lines = table.index.to_numpy()
     raw = table[x_column].fillna("")
     xs_numeric = _numbers(raw)
     if xs_numeric.notna().all():
@@ -263,7 +312,7 @@ def _x_values(table: pd.DataFrame, x_column: str) -> np.ndarray:
         xs_dates = _dates(raw)
         if xs_dates.isna().any():
             bad = np.flatnonzero((xs_numeric.isna() & xs_dates.isna()).to_numpy())
-            raise ValueError(f"column {x_column!r} is neither numbers nor dates (line {_rows(bad)})")
+            raise ValueError(f"column {x_column!r} is neither numbers nor dates (line {_rows(lines[bad])})")
         xs = xs_dates.to_numpy(dtype="datetime64[ns]")
     steps = np.diff(xs)
     if np.issubdtype(steps.dtype, np.timedelta64):
@@ -271,26 +320,53 @@ def _x_values(table: pd.DataFrame, x_column: str) -> np.ndarray:
     backwards = np.flatnonzero(steps <= 0)
     if len(backwards):
         raise ValueError(
-            f"column {x_column!r} must increase from row to row (line {_rows(backwards + 1)} does not): "
+            f"column {x_column!r} must increase from row to row (line {_rows(lines[backwards + 1])} does not): "
             "sort the file or choose another x column"
         )
     return xs
 
 
-def read_csv(data: bytes, value_column: str = "", x_column: str = "") -> Series:
+def read_csv(data: bytes, value_column: str = "", x_column: str = "", fill: str = "none") -> Series:
     """Read a series from CSV bytes: `value_column` and an optional x column (numbers or dates).
 
     An empty `value_column` means the first column of numbers other than x, passing over one that only
     increases (a year or time-step column) when there is another; an empty `x_column` means the row number.
+    `fill` says what to do with empty value cells (see FILL_MODES): "none" refuses the file naming their lines;
+    "interpolate" fills them linearly between the neighbouring rows (by row, the edges take the nearest value);
+    "ffill" carries the last value forward (leading ones take the first value); "drop" removes those rows. The
+    count is the series' `filled`. Cells with text that is not a number are refused in every mode.
 
     Raises ValueError with a message a person can act on for every kind of bad file.
     """
+    if fill not in FILL_MODES:
+        raise ValueError(f"fill must be one of {', '.join(FILL_MODES)}, got {fill!r}")
     table = _table(data)
     value_column = _choose_columns(table, value_column, x_column)
-    ys = _values(table, value_column)
+    table, ys, filled = _values(table, value_column, fill)
     if not x_column:
-        return Series(np.arange(len(table), dtype=np.float64), ys, "row", value_column)
-    return Series(_x_values(table, x_column), ys, x_column, value_column)
+        return Series(np.arange(len(ys), dtype=np.float64), ys, "row", value_column, filled)
+    return Series(_x_values(table, x_column), ys, x_column, value_column, filled)
+
+
+# Seasons by the typical step between dates, in days: hourly, daily, weekly, monthly, quarterly.
+_SEASONS_BY_STEP = ((1 / 24, 24), (1.0, 7), (7.0, 52), (30.44, 12), (91.31, 4))
+
+
+def suggest_season_length(xs: np.ndarray) -> int:
+    """The usual season for dated data: 24 hourly, 7 daily, 52 weekly, 12 monthly, 4 quarterly; 0 otherwise.
+
+    Read from the median step between dates (so a few gaps do not change it); numbers, yearly data and other
+    steps have no suggestion (0).
+    """
+    xs = np.asarray(xs)
+    if not np.issubdtype(xs.dtype, np.datetime64) or len(xs) < 2:
+        return 0
+    step_days = float(np.median(np.diff(xs).astype("timedelta64[s]").astype(np.float64))) / 86400.0
+    for days, season_length in _SEASONS_BY_STEP:
+        # Months run 28–31 days and quarters 90–92: a tenth either way covers them and nothing else.
+        if abs(step_days - days) <= 0.1 * days:
+            return season_length
+    return 0
 
 
 @functools.cache

@@ -6,7 +6,7 @@ import dataclasses
 
 import streamlit as st
 
-from forecast import datasets
+from forecast import datasets, recipe
 from forecast.config import DEFAULT_CONFIG, Config
 from forecast.data import Dataset, MissingUpload, load_series, make_dataset
 from forecast.fields import to_query_params
@@ -73,6 +73,11 @@ def prepare(state: SessionState) -> Page | None:
             show_problem(error, "Showing the last valid settings instead.")
             return _load(state.last_good_config, state)
     state.last_good_config = page.config
+    if page.series is not None:
+        state.suggested_season = recipe.suggested_season(page.config, page.series)
+        if page.series.filled:
+            verb = "dropped" if page.config.fill == "drop" else f"filled ({page.config.fill})"
+            st.info(f"{page.series.filled} empty value{'s' if page.series.filled > 1 else ''} {verb} in the file.")
     # The Sweep tab's `sweep` parameter stays beside the config's.
     params = to_query_params(page.config) | {
         name: value for name, value in st.query_params.to_dict().items() if name == QUERY_PARAMETER

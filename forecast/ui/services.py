@@ -114,11 +114,15 @@ def result_views(key: str, band: str, _result: Result, _ensemble: Ensemble | Non
         forecast_figure=plots.forecast_figure(_result, _ensemble, band),
         horizon_figure=plots.horizon_figure(_result),
         loss_figure=plots.loss_figure(
-            _result.loss, _result.val_loss, scaled=_result.config.scaling != "none", learning_rate=_result.learning_rate
+            _result.loss,
+            _result.val_loss,
+            scaled=_result.config.scaling != "none",
+            learning_rate=_result.learning_rate,
+            validation=_result.config.patience > 0,
         ),
         metrics_table=_styled(report.metrics_table(_result)),
         ensemble_table=_styled(report.ensemble_table(_ensemble)) if _ensemble is not None else None,
-        reading=report.reading(_result),
+        reading=report.reading(_result, _ensemble),
         predictions_csv=report.predictions_table(_result).to_csv(index=False),
         config_json=report.config_json(_result),
     )

@@ -63,6 +63,8 @@ class SessionState:
     upload_error: str | None = None
     band_kind: str = BAND_KINDS[0]
     compare_chosen: bool = False
+    recipe_error: str | None = None  # why the real-series recipe could not be applied
+    suggested_season: int = 0  # the season length the shown series suggests (0: none)
 
     def upload_bytes(self, digest: str) -> bytes | None:
         upload = self.uploads.get(digest)

@@ -87,6 +87,7 @@ def _follow(
                 [report.loss for report in reports],
                 [report.val_loss for report in reports],
                 scaled=job.config.scaling != "none",
+                validation=job.config.patience > 0,
             )
             live_chart.plotly_chart(figure, height=260)
         if not _session_is_connected():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from forecast.export import not_exported
 from forecast.ui.services import exported_script
 from forecast.ui.views import Shown
 
@@ -23,6 +24,12 @@ def render(shown: Shown) -> None:
         "A standalone script (numpy and Keras only) that rebuilds this run's data, model and training and prints "
         "its test metrics: the numbers match the app's up to floating-point rounding."
     )
+    left_out = not_exported(page.config)
+    if left_out:
+        st.warning(
+            f"This run uses {', '.join(left_out)}, which the script does not reproduce yet: it trains the same "
+            "network on the untransformed series with the train-ratio split, so its numbers differ from the app's."
+        )
     st.download_button(
         "Download the script",
         script,

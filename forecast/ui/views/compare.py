@@ -16,10 +16,11 @@ NEEDS_RESULT = True
 # 800 px), so the table fits instead of scrolling sideways.
 COLUMN_WIDTHS = {
     "run": ("run", 45),
-    "settings": ("settings", 250),  # the full text is in the "Runs to compare" list below
+    "settings": ("settings", 190),  # the full text is in the "Runs to compare" list below
     "one-step RMSE": ("1-step RMSE", 90),
     "recursive RMSE": ("recursive RMSE", 105),
     "linear AR one-step RMSE": ("linear AR 1-step", 110),
+    "best recursive": ("best recursive MAE", 90),
     "fit s": ("fit s", 55),
     "cached": ("cached", 60),
 }
@@ -28,7 +29,7 @@ COLUMN_WIDTHS = {
 def _column_config() -> dict:
     config = {}
     for name, (label, width) in COLUMN_WIDTHS.items():
-        if name in ("run", "settings"):
+        if name in ("run", "settings", "best recursive"):
             config[name] = st.column_config.TextColumn(label, width=width)
         elif name == "cached":
             config[name] = st.column_config.CheckboxColumn(label, width=width)

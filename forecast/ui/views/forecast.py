@@ -25,7 +25,7 @@ def render_series(page: Page) -> None:
     if dataset is None:
         return
     config = page.config
-    boundary = plots.midpoint(dataset.xs[config.lookback + dataset.n_train - 1], dataset.test_xs[0])
+    boundary = plots.midpoint(dataset.xs[dataset.first_target + dataset.n_train - 1], dataset.test_xs[0])
     figure = plots.series_figure(dataset.xs, dataset.ys, boundary, plots.chart_title(config), plots.axis_titles(config))
     st.plotly_chart(figure, key="series_chart")
 

@@ -1,4 +1,4 @@
-"""The Horizon tab: recursive-forecast error by steps ahead, for the LSTM and both baselines."""
+"""The Horizon tab: recursive-forecast error by steps ahead, for the LSTM and every baseline."""
 
 from __future__ import annotations
 
