@@ -59,7 +59,13 @@ class TrainingService:
                 job.on_finish(
                     lambda done: cache.put(done.key, done.result, done.warnings) if done.result is not None else None
                 )
-            self.backend.submit(job.number, config, dataset, job)
+            try:
+                self.backend.submit(job.number, config, dataset, job)
+            except ValueError as error:
+                # The backend cannot take it (a Ray cluster that went away and cannot be reached): the job fails
+                # with the backend's sentence, like any failed training, instead of waiting forever.
+                job.ended(None, str(error))
+                return job
             self.trainings_started += 1
         return job
 
