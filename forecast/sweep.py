@@ -42,8 +42,8 @@ __all__ = [
     "sweep_cost",
 ]
 
-# The Config fields a sweep may vary. The real-series fields (difference, season_length, …) join this tuple when
-# they exist; source, data and scaling fields are chosen in the sidebar, not swept.
+# The Config fields a sweep may vary: the numeric ones of the network, the training and the real-series
+# preparation. Source, data and choice fields (scaling, transform, schedule, fill) are chosen in the sidebar.
 SWEEPABLE_FIELDS = (
     "lookback",
     "units",
@@ -55,6 +55,12 @@ SWEEPABLE_FIELDS = (
     "batch_size",
     "train_ratio",
     "seed",
+    "difference",
+    "seasonal_difference",
+    "season_length",
+    "test_size",
+    "patience",
+    "validation_ratio",
 )
 MAX_VARIED_FIELDS = 2  # a line chart (one field) or a heatmap (two)
 MAX_CELLS = 64

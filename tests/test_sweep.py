@@ -195,3 +195,13 @@ def test_summary_of_a_trained_sweep(tiny_config):
     assert document["cells"][0]["metrics"] == results[0].summary()["metrics"]
     recursive = [result.metrics["lstm"]["recursive"]["rmse"] for result in results]
     assert document["best"] == document["cells"][recursive.index(min(recursive))]
+
+
+def test_real_series_fields_can_be_swept():
+    base = Config(source="dataset", dataset="airline_passengers", lookback=12, season_length=12, epochs=5)
+    grid = sweep.Sweep.from_options(["difference=0,1", "seasonal_difference=0,1"])
+    cells = sweep.expand(base, grid)
+    assert [(cell.difference, cell.seasonal_difference) for cell in cells] == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert all(cell.season_length == 12 and cell.dataset == "airline_passengers" for cell in cells)
+    with pytest.raises(ValueError, match="season_length"):
+        sweep.expand(base, sweep.Sweep.from_options(["season_length=1,12"]))
