@@ -230,7 +230,22 @@ def _neighbours(order: tuple[int, int, int, int, bool]) -> list[tuple[int, int, 
     return neighbours
 
 
-class AutoARIMA(Baseline):
+class _StatsmodelsModel(Baseline):
+    """What the automatic statsmodels baselines share: an optional season, the fitted results, a minimum length."""
+
+    def __init__(self, season_length: int = 0) -> None:
+        super().__init__()
+        if season_length < 0:
+            raise ValueError(f"season_length must be 0 (none) or at least 2, got {season_length}")
+        self.season_length = int(season_length) if season_length >= 2 else 0
+        self.results = None
+
+    @property
+    def min_train_length(self) -> int:
+        return 8
+
+
+class AutoARIMA(_StatsmodelsModel):
     """Automatic seasonal ARIMA: differencing chosen by tests, (p, q)(P, Q) by a stepwise AICc search.
 
     The differencing is done with forecast.transforms and an ARMA is fitted to the differenced series by
@@ -243,17 +258,9 @@ class AutoARIMA(Baseline):
     name = "arima"
 
     def __init__(self, season_length: int = 0) -> None:
-        super().__init__()
-        if season_length < 0:
-            raise ValueError(f"season_length must be 0 (none) or at least 2, got {season_length}")
-        self.season_length = int(season_length) if season_length >= 2 else 0
+        super().__init__(season_length)
         self.chain = transforms.TransformChain()
         self.order: tuple[int, int, int, int, bool] | None = None  # (p, q, P, Q, constant)
-        self.results = None
-
-    @property
-    def min_train_length(self) -> int:
-        return 8
 
     @property
     def description(self) -> str:
@@ -358,7 +365,7 @@ class AutoARIMA(Baseline):
         return transforms.invert_one_step(series, changes, len(train), self.chain)
 
 
-class AutoETS(Baseline):
+class AutoETS(_StatsmodelsModel):
     """Automatic exponential smoothing: every error / trend / season form fitted, the lowest AICc kept.
 
     The forms are those of R's forecast::ets with its default restrictions: additive or multiplicative error,
@@ -370,16 +377,8 @@ class AutoETS(Baseline):
     name = "ets"
 
     def __init__(self, season_length: int = 0) -> None:
-        super().__init__()
-        if season_length < 0:
-            raise ValueError(f"season_length must be 0 (none) or at least 2, got {season_length}")
-        self.season_length = int(season_length) if season_length >= 2 else 0
+        super().__init__(season_length)
         self.form: dict | None = None
-        self.results = None
-
-    @property
-    def min_train_length(self) -> int:
-        return 8
 
     @property
     def description(self) -> str:
