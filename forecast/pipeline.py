@@ -29,7 +29,7 @@ __all__ = [
 
 # Bump whenever a change to data, training or forecasting would change the numbers for the same config: it is
 # part of every cache key, so results from older code are never served as current ones.
-TRAINING_CODE_VERSION = "5"
+TRAINING_CODE_VERSION = "6"
 
 
 class ResultStore(Protocol):

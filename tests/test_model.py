@@ -185,3 +185,48 @@ def test_warm_up_leaves_later_trainings_unchanged(tiny_config):
     after = train(tiny_config, dataset)
     np.testing.assert_array_equal(before.loss, after.loss)
     np.testing.assert_array_equal(before.learning_rate, after.learning_rate)
+
+
+def _fresh_trainers(monkeypatch) -> None:
+    monkeypatch.setattr(lstm_model, "_TRAINERS", type(lstm_model._TRAINERS)())
+
+
+def test_a_reused_trainer_gives_the_numbers_of_a_new_one(tiny_config, monkeypatch):
+    # Same structure, other data, batch size, seed, schedule and a cancelled run in between: the kept trainer must
+    # start the next training exactly where a new process would.
+    config = tiny_config.replace(epochs=4, dropout=0.3, layers=2)
+    _fresh_trainers(monkeypatch)
+    new = train(config, make_dataset(config))
+    other = config.replace(seed=5, batch_size=7, expression="sin(x)", schedule="cosine", epochs=3)
+    train(other, make_dataset(other))
+
+    def stop(report: EpochReport) -> None:
+        raise TrainingCancelled
+
+    with pytest.raises(TrainingCancelled):
+        train(other, make_dataset(other), progress=stop)
+    assert len(lstm_model._TRAINERS) == 1
+    reused = train(config, make_dataset(config))
+    np.testing.assert_array_equal(new.loss, reused.loss)
+    np.testing.assert_array_equal(new.val_loss, reused.val_loss)
+    for a, b in zip(new.model.get_weights(), reused.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_returned_model_is_not_changed_by_later_trainings(tiny_config, monkeypatch):
+    _fresh_trainers(monkeypatch)
+    config = tiny_config.replace(epochs=3)
+    first = train(config, make_dataset(config))
+    weights = first.model.get_weights()
+    train(config.replace(seed=9), make_dataset(config))
+    for a, b in zip(weights, first.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_trainers_are_kept_per_structure_and_bounded(tiny_config, monkeypatch):
+    _fresh_trainers(monkeypatch)
+    for units in (2, 3, 4, 5, 6, 7):
+        config = tiny_config.replace(epochs=1, units=units)
+        train(config, make_dataset(config))
+    assert len(lstm_model._TRAINERS) == lstm_model._TRAINERS_KEPT
+    assert [key[2] for key in lstm_model._TRAINERS] == [4, 5, 6, 7]  # the most recent structures
