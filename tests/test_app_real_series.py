@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from forecast import datasets, recipe
 from forecast.config import Config
-from tests.test_app import app_with_params, url_params, widget, with_upload
+from tests.test_app import app_with_params, open_tab, url_params, widget, with_upload
 
 TINY_EXPRESSION = Config(lookback=4, layers=1, units=4, epochs=1, x_start=-10.0, x_end=10.0, x_step=0.25)
 TINY_AIRLINE = Config(source="dataset", dataset="airline_passengers", lookback=12, layers=1, units=4, epochs=1)
@@ -86,3 +88,17 @@ def test_a_refused_file_removed_from_the_uploader_is_not_read_again_by_a_fill_ch
     at.selectbox(key="fill").set_value("ffill").run()
     assert not at.exception
     assert url_params(at)["upload"] == "" and not any("filled" in element.value for element in at.info)
+
+
+def test_the_code_tab_exports_the_real_series_settings_without_a_warning():
+    config = TINY_AIRLINE.replace(
+        transform="log", difference=1, seasonal_difference=1, season_length=12, test_size=12, patience=3, ensemble=2
+    )
+    at = open_tab(app_with_params(config), "Code").run()
+    assert not at.exception and not at.warning
+    code = at.code[0].value
+    ast.parse(code)
+    for line in ("TRANSFORM = 'log'", "DIFFERENCE = 1", "SEASON_LENGTH = 12", "TEST_SIZE = 12", "PATIENCE = 3"):
+        assert line in code
+    assert "np.exp(one_step - history)" in code
+    assert any("first network (seed 0)" in caption.value for caption in at.caption)
