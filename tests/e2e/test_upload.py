@@ -9,7 +9,16 @@ import pytest
 
 from forecast import datasets
 from forecast.plots import TRACE_NAMES
-from tests.e2e.helpers import IDLE, TINY_QUERY, metrics_text, no_exception, query, traces, wait_for_result
+from tests.e2e.helpers import (
+    IDLE,
+    TINY_QUERY,
+    choose,
+    metrics_text,
+    no_exception,
+    query,
+    traces,
+    wait_for_result,
+)
 
 SERIES = "month,sales\n" + "".join(
     f"20{10 + index // 12:02d}-{index % 12 + 1:02d},{100 + 10 * np.sin(index / 2):.3f}\n" for index in range(72)
@@ -25,11 +34,6 @@ def upload(page, tmp_path, name: str, content: bytes) -> None:
         page.locator(".st-key-source").get_by_text("Upload a CSV").click()
         dropzone.wait_for(state="attached", timeout=30_000)
     dropzone.set_input_files(str(path))
-
-
-def choose(page, key: str, option: str) -> None:
-    page.locator(f".st-key-{key}").click()
-    page.get_by_role("option", name=option, exact=True).click()
 
 
 def test_uploading_a_csv_trains_on_it(server, page, tmp_path):
