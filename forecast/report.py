@@ -29,6 +29,16 @@ MODEL_LABELS = {
     "ets": "AutoETS",
 }
 KIND_LABELS = {"one_step": "one-step", "recursive": "recursive"}
+# The models' names inside a sentence: the table's labels without their explanation in brackets, which would read
+# "the Linear AR (least squares)'s (MAE 0.57)".
+SENTENCE_NAMES = {
+    "lstm": "LSTM",
+    "naive": "naive forecast",
+    "linear_ar": "linear AR",
+    "seasonal_naive": "seasonal naive forecast",
+    "arima": "AutoARIMA",
+    "ets": "AutoETS",
+}
 # A baseline this close to perfect (relative to the series' spread) is exact up to floating-point rounding.
 EXACT_TOLERANCE = 1e-6
 
@@ -129,10 +139,10 @@ def best_recursive(result: Result, ensemble: Ensemble | None = None) -> str:
 
     With an ensemble, its mean forecast competes too (the first seed's LSTM stays in as "LSTM").
     """
-    labels = {model: MODEL_LABELS[model] for model in result.models}
+    labels = {model: SENTENCE_NAMES[model] for model in result.models}
     scores = {model: result.metrics[model]["recursive"]["mae"] for model in result.models}
     if ensemble is not None and ensemble.size > 1:
-        labels["ensemble"] = f"LSTM ensemble mean ({ensemble.size} seeds)"
+        labels["ensemble"] = f"{ensemble.size}-seed LSTM ensemble mean"
         scores["ensemble"] = ensemble.metrics["recursive"]["mae"]
     finite = {model: value for model, value in scores.items() if np.isfinite(value)}
     if not finite:

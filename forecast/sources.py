@@ -202,7 +202,11 @@ class UploadSource(Source):
         return config.x_column or "row", config.value_column or "value"
 
     def origin(self, config: Config) -> str:
-        return "the uploaded file"
+        if config.fill == "none":
+            return "the uploaded file"
+        # The values embedded are those after filling, so the script needs no rule of its own for the gaps.
+        done = "rows with an empty value dropped" if config.fill == "drop" else f"empty cells filled ({config.fill})"
+        return f"the uploaded file, {done}"
 
 
 SOURCES: dict[str, Source] = {source.name: source for source in (ExpressionSource(), DatasetSource(), UploadSource())}

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from forecast import datasets, recipe
 from forecast.config import Config
-from tests.test_app import app_with_params, url_params, widget, with_upload
+from tests.test_app import app_with_params, open_tab, url_params, widget, with_upload
 
+TINY_EXPRESSION = Config(lookback=4, layers=1, units=4, epochs=1, x_start=-10.0, x_end=10.0, x_step=0.25)
 TINY_AIRLINE = Config(source="dataset", dataset="airline_passengers", lookback=12, layers=1, units=4, epochs=1)
 
 
@@ -31,10 +34,15 @@ def test_the_recipe_button_adapts_to_the_series_and_names_the_best_model(monkeyp
     assert "the best recursive forecast is the" in text
 
 
-def test_a_file_with_gaps_is_filled_and_the_page_says_how_many():
-    values = ["" if index in (7, 30) else str(100 + index) for index in range(60)]
+def gappy_monthly_csv(n_rows: int = 60, gaps: tuple[int, ...] = (7, 30)) -> bytes:
+    """A monthly series with empty value cells at the given rows."""
+    values = ["" if index in gaps else str(100 + index) for index in range(n_rows)]
     rows = [f"{1990 + index // 12}-{index % 12 + 1:02d}-01,{value}" for index, value in enumerate(values)]
-    data = ("month,value\n" + "\n".join(rows) + "\n").encode()
+    return ("month,value\n" + "\n".join(rows) + "\n").encode()
+
+
+def test_a_file_with_gaps_is_filled_and_the_page_says_how_many():
+    data = gappy_monthly_csv()
     config = Config(source="upload", upload=datasets.content_hash(data), value_column="value", x_column="month")
     at = with_upload(app_with_params(config.replace(lookback=4, layers=1, units=4, epochs=1)), data).run()
     assert any("choose a fill mode" in element.value for element in at.error)
@@ -48,3 +56,49 @@ def test_a_file_with_gaps_is_filled_and_the_page_says_how_many():
 def test_the_real_series_settings_have_widgets_with_help(name):
     at = app_with_params(TINY_AIRLINE).run()
     assert widget(at, name).help
+
+
+def test_choosing_a_fill_mode_after_a_refused_upload_reads_the_same_file_again():
+    # The uploader does not fire again for the file it holds: the refused file's bytes must be kept and read
+    # again with the new fill mode, without uploading it a second time.
+    data = gappy_monthly_csv()
+    at = app_with_params(TINY_EXPRESSION).run()
+    at.radio(key="source").set_value("upload").run()
+    at.file_uploader(key="upload_file").upload("gaps.csv", data, "text/csv").run()
+    assert any("gaps.csv" in element.value and "choose a fill mode" in element.value for element in at.error)
+    assert url_params(at)["source"] == "expression"
+    at.selectbox(key="fill").set_value("interpolate").run()
+    assert not at.exception
+    assert not any("gaps.csv" in element.value for element in at.error)
+    params = url_params(at)
+    assert params["source"] == "upload" and params["upload"] == datasets.content_hash(data)
+    assert params["fill"] == "interpolate" and params["value_column"] == "value" and params["x_column"] == "month"
+    assert any("2 empty values filled (interpolate)" in element.value for element in at.info)
+    # It trained: the metrics table is on the page.
+    assert any("LSTM" in table.value.to_string() for table in at.table)
+
+
+def test_a_refused_file_removed_from_the_uploader_is_not_read_again_by_a_fill_change():
+    at = app_with_params(TINY_EXPRESSION).run()
+    at.radio(key="source").set_value("upload").run()
+    at.file_uploader(key="upload_file").upload("gaps.csv", gappy_monthly_csv(), "text/csv").run()
+    assert any("gaps.csv" in element.value for element in at.error)
+    at.file_uploader(key="upload_file").clear().run()
+    assert not any("gaps.csv" in element.value for element in at.error)
+    at.selectbox(key="fill").set_value("ffill").run()
+    assert not at.exception
+    assert url_params(at)["upload"] == "" and not any("filled" in element.value for element in at.info)
+
+
+def test_the_code_tab_exports_the_real_series_settings_without_a_warning():
+    config = TINY_AIRLINE.replace(
+        transform="log", difference=1, seasonal_difference=1, season_length=12, test_size=12, patience=3, ensemble=2
+    )
+    at = open_tab(app_with_params(config), "Code").run()
+    assert not at.exception and not at.warning
+    code = at.code[0].value
+    ast.parse(code)
+    for line in ("TRANSFORM = 'log'", "DIFFERENCE = 1", "SEASON_LENGTH = 12", "TEST_SIZE = 12", "PATIENCE = 3"):
+        assert line in code
+    assert "np.exp(one_step - history)" in code
+    assert any("first network (seed 0)" in caption.value for caption in at.caption)

@@ -34,15 +34,91 @@ def test_dropout_and_dense_layers_appear():
     assert "keras.layers.Dropout(0.2)" in script and 'keras.layers.Dense(32, activation="relu")' in script
 
 
-@pytest.mark.parametrize("changes", [{}, {"scaling": "none", "layers": 2, "noise": 0.2}])
-def test_exported_script_reproduces_the_apps_metrics(changes, tmp_path):
-    config = Config(**TINY).replace(epochs=3, **changes)
-    path = tmp_path / "run.py"
-    path.write_text(export.standalone_script(config))
+def run_script(script: str, folder) -> dict:
+    """Run an exported script in a fresh interpreter; the JSON of metrics it prints last."""
+    path = folder / "run.py"
+    path.write_text(script)
     completed = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr
-    printed = json.loads(completed.stdout.strip().splitlines()[-1])
-    expected = run(config).metrics["lstm"]
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def assert_same_metrics(printed: dict, expected: dict) -> None:
     for kind in ("one_step", "recursive"):
         for name in ("rmse", "mae", "r2"):
             np.testing.assert_allclose(printed[kind][name], expected[kind][name], rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("changes", [{}, {"scaling": "none", "layers": 2, "noise": 0.2}])
+def test_exported_script_reproduces_the_apps_metrics(changes, tmp_path):
+    config = Config(**TINY).replace(epochs=3, **changes)
+    printed = run_script(export.standalone_script(config), tmp_path)
+    assert_same_metrics(printed, run(config).metrics["lstm"])
+
+
+# The real-series levers on their bundled series: log with first and seasonal differences and a 12-month holdout
+# where early stopping ends the training early (so the best epoch's weights are restored); a second difference on
+# the train-ratio split.
+AIRLINE_REAL = Config(
+    source="dataset",
+    dataset="airline_passengers",
+    lookback=12,
+    layers=1,
+    units=4,
+    epochs=20,
+    batch_size=16,
+    learning_rate=0.01,
+    schedule="constant",
+    transform="log",
+    difference=1,
+    seasonal_difference=1,
+    season_length=12,
+    test_size=12,
+    patience=2,
+)
+LAKE_SECOND_DIFFERENCE = Config(
+    source="dataset", dataset="lake_huron", lookback=4, layers=1, units=4, epochs=3, batch_size=16, difference=2
+)
+
+
+@pytest.mark.parametrize("config", [AIRLINE_REAL, LAKE_SECOND_DIFFERENCE], ids=["airline-log-d1-sd1", "lake-d2"])
+def test_exported_script_reproduces_transforms_holdout_and_early_stopping(config, tmp_path):
+    script = export.standalone_script(config, datasets.load(config.dataset).ys)
+    expected = run(config)
+    if config.patience:
+        # The config must exercise the early stop, or the restoring of the best weights goes untested.
+        assert expected.best_epoch < len(expected.loss) < config.epochs
+        assert f"PATIENCE = {config.patience}" in script
+    printed = run_script(script, tmp_path)
+    assert_same_metrics(printed, expected.metrics["lstm"])
+
+
+def test_exported_script_of_a_filled_upload_reproduces_the_app(tmp_path):
+    values = [
+        "" if index in (3, 4, 50) else f"{200 + 20 * np.sin(index * np.pi / 6) + index:.2f}" for index in range(60)
+    ]
+    data = (
+        "month,sales\n" + "".join(f"{2000 + i // 12}-{i % 12 + 1:02d},{v}\n" for i, v in enumerate(values))
+    ).encode()
+    config = Config(
+        source="upload",
+        upload=datasets.content_hash(data),
+        value_column="sales",
+        x_column="month",
+        fill="interpolate",
+        lookback=6,
+        layers=1,
+        units=4,
+        epochs=6,
+        batch_size=8,
+        transform="log",
+        seasonal_difference=1,
+        season_length=12,
+        patience=3,
+        validation_ratio=0.2,
+    )
+    series = datasets.read_csv(data, "sales", "month", fill="interpolate")
+    script = export.standalone_script(config, series.ys)
+    assert "empty cells filled (interpolate)" in script and "nan" not in script
+    printed = run_script(script, tmp_path)
+    assert_same_metrics(printed, run(config, upload=data).metrics["lstm"])

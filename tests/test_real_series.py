@@ -245,3 +245,7 @@ def test_the_reading_names_the_best_model_by_recursive_error(tiny_config):
     assert "the best recursive forecast is the AutoARIMA's (MAE 2), ahead of the AutoETS's (2.5)" in report.reading(
         result
     )
+    # Names in the sentence carry no brackets of their own: "the linear AR's (MAE 1.5)", not "(least squares)'s".
+    metrics["linear_ar"] = {kind: {"rmse": 1.5, "mae": 1.5, "r2": 0.0} for kind in ("one_step", "recursive")}
+    sentence = report.best_recursive(dataclasses.replace(result, metrics=metrics))
+    assert sentence.endswith("the best recursive forecast is the linear AR's (MAE 1.5), ahead of the AutoARIMA's (2).")

@@ -72,27 +72,49 @@ def _on_train() -> None:
     _settings_changed()
 
 
-def _on_upload() -> None:
-    uploaded = st.session_state.get("upload_file")
-    if uploaded is None:
-        return
-    state = state_module.get_existing()
-    data = uploaded.getvalue()
+def _accept_upload(state: SessionState, name: str, data: bytes) -> bool:
+    """Use an uploaded file as the series, read with the chosen fill mode (True); or say why it cannot be used."""
+    state.refused_upload = None
     try:
         columns = datasets.inspect_csv(data)
-        value_column, x_column = columns.suggestion()
+    except ValueError as error:
+        state.upload_error = f"{name}: {error}"
+        return False
+    value_column, x_column = columns.suggestion()
+    try:
         # Refuse a file that cannot become a series at all, with the fill mode chosen for its empty cells.
         datasets.read_csv(data, value_column, x_column, fill=st.session_state.get("fill", "none"))
     except ValueError as error:
-        state.upload_error = f"{uploaded.name}: {error}"
-        return
+        state.upload_error = f"{name}: {error}"
+        # Kept so that choosing another fill mode reads it again (a table whose cells may be filled).
+        state.refused_upload = SessionUpload(name, data, columns)
+        return False
     digest = datasets.content_hash(data)
-    state.add_upload(SessionUpload(uploaded.name, data, columns), digest)
+    state.add_upload(SessionUpload(name, data, columns), digest)
     state.upload_error = None
     st.session_state.source = "upload"
     st.session_state.upload = digest
     st.session_state.value_column = value_column
     st.session_state.x_column = x_column
+    return True
+
+
+def _on_upload() -> None:
+    state = state_module.get_existing()
+    uploaded = st.session_state.get("upload_file")
+    if uploaded is None:
+        # The file was removed from the uploader: a later change of fill mode must not bring it back.
+        state.refused_upload, state.upload_error = None, None
+        return
+    if _accept_upload(state, uploaded.name, uploaded.getvalue()):
+        _settings_changed()
+
+
+def _on_fill_change() -> None:
+    """A new fill mode reads a file refused for its empty cells again, as if it had been uploaded once more."""
+    state = state_module.get_existing()
+    if state.refused_upload is not None:
+        _accept_upload(state, state.refused_upload.name, state.refused_upload.data)
     _settings_changed()
 
 
@@ -154,7 +176,7 @@ def _column_options(state: SessionState, key: str) -> list[str]:
 def _upload_inputs(state: SessionState) -> None:
     # Before the file: a file with empty cells is accepted on upload when a fill mode is chosen.
     spec = FIELD_SPECS["fill"]
-    st.selectbox(spec.label, spec.choices, key="fill", on_change=_settings_changed, help=spec.help)
+    st.selectbox(spec.label, spec.choices, key="fill", on_change=_on_fill_change, help=spec.help)
     st.file_uploader(
         "CSV file",
         type=["csv", "txt", "tsv"],

@@ -61,6 +61,9 @@ class SessionState:
     wanted_key: str | None = None
     recorded_key: str | None = None
     upload_error: str | None = None
+    # The last file refused for its empty cells: read again when the fill mode changes, because the uploader
+    # does not fire again for the file it already holds.
+    refused_upload: SessionUpload | None = None
     band_kind: str = BAND_KINDS[0]
     compare_chosen: bool = False
     recipe_error: str | None = None  # why the real-series recipe could not be applied

@@ -64,5 +64,11 @@ def reading(page) -> str:
     return page.locator('[data-testid="stAlertContentInfo"]').first.inner_text()
 
 
+def choose(page, key: str, option: str) -> None:
+    """Pick `option` in the select box whose widget key is `key`."""
+    page.locator(f".st-key-{key}").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
 def no_exception(page) -> bool:
     return page.locator('[data-testid="stException"]').count() == 0

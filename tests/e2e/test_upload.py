@@ -9,7 +9,16 @@ import pytest
 
 from forecast import datasets
 from forecast.plots import TRACE_NAMES
-from tests.e2e.helpers import IDLE, TINY_QUERY, no_exception, query, traces, wait_for_result
+from tests.e2e.helpers import (
+    IDLE,
+    TINY_QUERY,
+    choose,
+    metrics_text,
+    no_exception,
+    query,
+    traces,
+    wait_for_result,
+)
 
 SERIES = "month,sales\n" + "".join(
     f"20{10 + index // 12:02d}-{index % 12 + 1:02d},{100 + 10 * np.sin(index / 2):.3f}\n" for index in range(72)
@@ -73,4 +82,35 @@ def test_a_file_over_the_upload_limit_is_refused(server, page, tmp_path):
     upload(page, tmp_path, "huge.csv", b"1\n" * (11 * 1024 * 1024))  # 22 MB, over server.maxUploadSize
     page.wait_for_function("() => /must be 20.0MB or smaller|too large/i.test(document.body.innerText)", timeout=60_000)
     assert parse_qs(urlparse(page.url).query)["source"] == ["expression"]
+    assert no_exception(page)
+
+
+def test_choosing_a_fill_mode_after_a_refused_upload_uses_the_same_file(server, page, tmp_path):
+    # The file input does not fire again for the file it holds: choosing a fill mode must read the refused file
+    # again, so that nobody has to upload it twice.
+    values = ["" if index in (5, 6, 40) else f"{100 + 10 * np.sin(index / 2):.3f}" for index in range(72)]
+    content = "month,sales\n" + "".join(
+        f"20{10 + index // 12:02d}-{index % 12 + 1:02d},{value}\n" for index, value in enumerate(values)
+    )
+    page.goto(server.url + query(TINY_QUERY))
+    wait_for_result(page)
+    upload(page, tmp_path, "gaps.csv", content.encode())
+    page.wait_for_selector('[data-testid="stAlertContentError"]', timeout=60_000)
+    page.wait_for_selector(IDLE)
+    error = page.locator('[data-testid="stAlertContentError"]').first.inner_text()
+    assert "gaps.csv" in error and "line 7, 8, 42" in error and "fill mode" in error
+    assert parse_qs(urlparse(page.url).query)["source"] == ["expression"]
+    choose(page, "fill", "interpolate")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('source') === 'upload'", timeout=60_000)
+    page.get_by_text("3 empty values filled (interpolate) in the file.").wait_for(timeout=60_000)
+    wait_for_result(page)
+    params = parse_qs(urlparse(page.url).query)
+    assert params["upload"] == [datasets.content_hash(content.encode())] and params["fill"] == ["interpolate"]
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    drawn = traces(page)
+    actual = drawn[TRACE_NAMES["actual"]]["y"]
+    assert len(actual) == 72 and all(np.isfinite(actual))
+    # The gap at lines 7 and 8 is filled on the straight line between its neighbours.
+    np.testing.assert_allclose(actual[5:7], np.interp([5, 6], [4, 7], [actual[4], actual[7]]), atol=1e-6)
+    assert len(drawn[TRACE_NAMES["one_step"]]["y"]) > 0 and "LSTM" in metrics_text(page)
     assert no_exception(page)
