@@ -7,17 +7,21 @@ process never imports TensorFlow).
 
 from __future__ import annotations
 
-import streamlit as st
+# Training workers are started with `spawn`, which runs this file again in every worker, as "__mp_main__". They
+# need none of the page, so only a real run imports it: Streamlit and the UI cost each worker 0.5 s on the first
+# visit's critical path (before its TensorFlow import) and about 60 MB.
+if __name__ == "__main__":
+    import streamlit as st
 
-from forecast.ensemble import summarize
-from forecast.ui import page as page_module
-from forecast.ui import services, sidebar, status
-from forecast.ui import state as state_module
-from forecast.ui.views import Shown, about, code, compare, horizon, sweep, training
-from forecast.ui.views import forecast as forecast_view
+    from forecast.ensemble import summarize
+    from forecast.ui import page as page_module
+    from forecast.ui import services, sidebar, status
+    from forecast.ui import state as state_module
+    from forecast.ui.views import Shown, about, code, compare, horizon, sweep, training
+    from forecast.ui.views import forecast as forecast_view
 
-# The tabs, in order. Tabs rather than pages: the URL keeps holding the config whichever is open.
-VIEWS = (forecast_view, horizon, training, compare, sweep, code, about)
+    # The tabs, in order. Tabs rather than pages: the URL keeps holding the config whichever is open.
+    VIEWS = (forecast_view, horizon, training, compare, sweep, code, about)
 
 
 def header() -> None:
