@@ -78,3 +78,25 @@ def test_the_pool_and_jobs_fit_the_backend_interface(tiny_config):
         assert isinstance(Job(tiny_config, "key", 0), JobEvents)
     finally:
         pool.shutdown()
+
+
+def test_trainings_handed_to_a_starting_worker_are_counted_until_it_begins_them(tiny_config):
+    # A worker still importing TensorFlow skips its warm-up when this count is above zero, so that a first
+    # visit's training does not wait for it; a count that never came back to zero would skip every later one.
+    from forecast.training import TrainingService
+
+    service = TrainingService(grace_seconds=0.1)
+    try:
+        pool = service.backend
+        first = service.submit(tiny_config.replace(seed=81))
+        assert pool._unstarted.value == 1  # the worker needs seconds to import TensorFlow
+        stopped = service.submit(tiny_config.replace(seed=82))
+        pool.cancel(stopped.number)  # still in the pool's own queue: never handed over
+        assert first.wait(timeout=240) and stopped.wait(timeout=240)
+        assert pool._unstarted.value == 0
+        again = service.submit(tiny_config.replace(seed=83))
+        pool.cancel(again.number)
+        assert again.wait(timeout=240)
+        assert pool._unstarted.value == 0
+    finally:
+        service.shutdown()

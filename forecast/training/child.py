@@ -45,6 +45,7 @@ Message = tuple[int | None, str, Any]
 # Set once per worker by `initialise`: the channels, and why TensorFlow could not be imported (None if it could).
 _progress_queue: Any = None
 _cancel_flags: Any = None
+_unstarted: Any = None  # shared count of trainings handed to the workers that none has begun yet
 _import_problem: str | None = None
 
 
@@ -75,10 +76,13 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def initialise(progress_queue: Any, cancel_flags: Any) -> None:
-    """The pool's initializer: keep the channels, behave well as a child, import TensorFlow early."""
-    global _progress_queue, _cancel_flags
-    _progress_queue, _cancel_flags = progress_queue, cancel_flags
+def initialise(progress_queue: Any, cancel_flags: Any, unstarted: Any) -> None:
+    """The pool's initializer: keep the channels, behave well as a child, import TensorFlow early.
+
+    `unstarted` is a shared integer (with a lock): how many trainings are waiting for a worker to begin them.
+    """
+    global _progress_queue, _cancel_flags, _unstarted
+    _progress_queue, _cancel_flags, _unstarted = progress_queue, cancel_flags, unstarted
     # Ctrl-C in the server's terminal reaches the whole process group; the parent shuts workers down cleanly,
     # so they must not each die with a KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -103,8 +107,11 @@ def initialise(progress_queue: Any, cancel_flags: Any) -> None:
         _import_problem = tensorflow_problem(error)
         return
     # The warm-up only saves time: if it fails, the first real training meets the same problem and reports it.
-    with contextlib.suppress(Exception):
-        forecast.model.warm_up()
+    # It is skipped when a training already waits (a first visit's): that training pays the same one-time costs,
+    # and would otherwise wait for the warm-up too (measured: its result 0.45 s later).
+    if unstarted.value == 0:
+        with contextlib.suppress(Exception):
+            forecast.model.warm_up()
 
 
 def warm_up() -> int:
@@ -123,6 +130,9 @@ def train(number: int, config_fields: dict[str, Any], dataset: Dataset | None) -
     its last epoch. `dataset` is the series prepared by the app (needed for an uploaded file, which the worker
     cannot read).
     """
+    if _unstarted is not None:
+        with _unstarted.get_lock():
+            _unstarted.value -= 1
     if _import_problem is not None:
         raise TensorFlowUnavailable(_import_problem)
     from forecast import model, pipeline

@@ -61,6 +61,9 @@ class LocalPool:
         self._context = multiprocessing.get_context("spawn")
         self._queue = self._context.Queue()
         self._cancel_flags = self._context.Array("q", child.CANCEL_SLOTS, lock=False)
+        # Trainings given to the executor that no worker has begun: a worker that is still starting skips its
+        # warm-up when one waits.
+        self._unstarted = self._context.Value("i", 0)
         self._lock = threading.Lock()
         self._events: dict[int, JobEvents] = {}
         self._waiting: collections.deque[tuple[int, Config, Dataset | None]] = collections.deque()
@@ -81,7 +84,7 @@ class LocalPool:
             max_workers=self.max_concurrent,
             mp_context=self._context,
             initializer=child.initialise,
-            initargs=(self._queue, self._cancel_flags),
+            initargs=(self._queue, self._cancel_flags, self._unstarted),
         )
         if self._warm_up:
             # Start every worker now, so TensorFlow's import overlaps whatever the app does before it trains.
@@ -141,9 +144,13 @@ class LocalPool:
         except BrokenProcessPool:
             # A worker died (killed for memory, say); the executor cannot be reused, so start a fresh one.
             self._executor.shutdown(wait=False, cancel_futures=True)
+            with self._unstarted.get_lock():
+                self._unstarted.value = 0  # the dead executor's trainings will never begin
             self._executor = self._new_executor()
             self._pool_trainings = 0
             future = self._executor.submit(*arguments)
+        with self._unstarted.get_lock():
+            self._unstarted.value += 1
         self._futures[number] = future
         self._pool_trainings += 1
         # Runs in the executor's thread (or whichever thread cancels the future): it only posts the news, and the
@@ -228,8 +235,9 @@ class LocalPool:
             self._cancel_flags[number % child.CANCEL_SLOTS] = number + 1
         if waiting is not None:
             self._end(number, None, None)  # never started: cancelled at once
-        elif future is not None:
-            future.cancel()  # Succeeds only while the executor has not handed it to a worker yet.
+        elif future is not None and future.cancel():  # Succeeds only while no worker has begun it.
+            with self._unstarted.get_lock():
+                self._unstarted.value -= 1
 
     def worker_pids(self) -> list[int]:
         # Workers report their pid when they start; multiprocessing knows which of its children still live.
