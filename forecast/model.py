@@ -23,6 +23,7 @@ import numpy as np
 from forecast.config import MAX_UNROLLED_LOOKBACK, Config
 from forecast.data import Dataset, StandardScaler, validation_split
 from forecast.forecasting import Predictor
+from forecast.resources import available_cpus
 from forecast.result import EpochReport, ProgressCallback
 from forecast.schedule import learning_rates
 
@@ -77,11 +78,11 @@ __all__ = [
 # progress updates and cancellation checks a fraction of a second apart without adding per-call overhead.
 STEPS_PER_CALL = 100
 # One thread per op: this model's ops are far too small to split across cores (measured: two threads per op made
-# every step about 30% slower on a 2-core machine, also for 128 units). And one thread for the graph: a training
-# step is one chain of ops, so a second inter-op thread only hands ops between threads (measured: trainings 3%
-# faster on a quiet 2-core machine, 12% on a busy one); concurrent trainings, in workers, each get a core.
+# every step about 30% slower on a 2-core machine, also for 128 units); independent ops still run side by side
+# on the inter-op pool, one thread per allowed CPU. (One inter-op thread was 3% faster on a quiet machine, but the
+# browser stress test hung once in a full-suite run while it was in place — not reproduced in 7 runs alone, cause
+# not found — and a single inter-op thread is where TensorFlow ops that block on each other can deadlock.)
 INTRA_OP_THREADS = 1
-INTER_OP_THREADS = 1
 
 
 class TrainingCancelled(Exception):
@@ -137,8 +138,8 @@ class EarlyStopping:
 
 
 def _configure_tensorflow() -> None:
-    # Same config, same numbers: deterministic kernels, and fixed thread pools rather than ones sized from the
-    # host's CPUs (a container on a 64-core host must not start 64 threads).
+    # Same config, same numbers: deterministic kernels, and thread pools sized from the CPUs this process may
+    # use rather than the host's (a container on a 64-core host must not start 64 threads).
     tf.config.experimental.enable_op_determinism()
     # Grappler rewrites every newly traced training function before its first run; for this loop of a few fused
     # kernels it finds nothing that speeds up the steps, and the rewrite itself cost about half of the first
@@ -146,7 +147,7 @@ def _configure_tensorflow() -> None:
     tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
     try:
         tf.config.threading.set_intra_op_parallelism_threads(INTRA_OP_THREADS)
-        tf.config.threading.set_inter_op_parallelism_threads(INTER_OP_THREADS)
+        tf.config.threading.set_inter_op_parallelism_threads(available_cpus())
     except RuntimeError:
         pass  # The runtime was already initialised by the embedding program; keep its pools.
 
