@@ -51,10 +51,6 @@ def _native_stderr_silenced() -> Iterator[None]:
 
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-# TensorFlow's oneDNN rewrites swap this model's few small matmuls and transposes for oneDNN kernels whose set-up
-# costs more than they save here (measured: trainings 3–10% faster without them, the same losses). Set before
-# TensorFlow loads, and only as a default: a person can still ask for them.
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 with _native_stderr_silenced():
     import keras
     import tensorflow as tf
