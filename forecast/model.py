@@ -215,15 +215,23 @@ class FusedAdam:
             )
 
 
-def _block_lstm(inputs: tf.Tensor, weights: tf.Tensor, bias: tf.Tensor) -> tf.Tensor:
+def _block_lstm(inputs: tf.Tensor, weights: tf.Tensor, bias: tf.Tensor, differentiable: bool = True) -> tf.Tensor:
     """A whole LSTM layer over a time-major sequence, (T, batch, in) → (T, batch, units), in one fused op.
 
     TensorFlow's `BlockLSTMV2` kernel computes Keras's LSTM (sigmoid gates, tanh, gate order i, f, c, o, zero
     initial state) for all time steps with one matmul per step, [x_t, h_{t-1}] @ [W; U], and `BlockLSTMGradV2`
     computes its whole backward pass. The gradient TensorFlow registers for `BlockLSTMV2` calls the V1 gradient
-    kernel, whose gate order is i, c, f, o; so the V2 gradient kernel is wired here explicitly.
+    kernel, whose gate order is i, c, f, o; so the V2 gradient kernel is wired here explicitly. Without
+    `differentiable` the op is used bare (the training loop's validation pass): wrapping it costs tracing time.
     """
     units = bias.shape[0] // 4
+    if not differentiable:
+        zeros = tf.zeros(tf.stack([tf.shape(inputs)[1], units]))
+        return tf.raw_ops.BlockLSTMV2(
+            seq_len_max=tf.shape(inputs, out_type=tf.int64)[0], x=inputs, cs_prev=zeros, h_prev=zeros, w=weights,
+            wci=tf.zeros([units]), wcf=tf.zeros([units]), wco=tf.zeros([units]), b=bias, cell_clip=0.0,
+            use_peephole=False,
+        ).h  # fmt: skip
 
     @tf.custom_gradient
     def lstm(inputs: tf.Tensor, weights: tf.Tensor, bias: tf.Tensor):
@@ -265,7 +273,7 @@ def _block_lstm(inputs: tf.Tensor, weights: tf.Tensor, bias: tf.Tensor) -> tf.Te
     return lstm(inputs, weights, bias)
 
 
-def _forward(model: keras.Model, inputs: tf.Tensor, training: bool) -> tf.Tensor:
+def _forward(model: keras.Model, inputs: tf.Tensor, training: bool, differentiable: bool = True) -> tf.Tensor:
     """The model's output for (batch, lookback, 1) inputs: the same layers and weights as `model(inputs)`.
 
     LSTMs run as one fused op each (`_block_lstm`) on time-major sequences; Dropout and Dense layers are Keras's
@@ -277,7 +285,7 @@ def _forward(model: keras.Model, inputs: tf.Tensor, training: bool) -> tf.Tensor
         if isinstance(layer, keras.layers.LSTM):
             cell = layer.cell
             weights = tf.concat([cell.kernel.value, cell.recurrent_kernel.value], axis=0)  # (in + units, 4·units)
-            outputs = _block_lstm(outputs, weights, cell.bias.value)
+            outputs = _block_lstm(outputs, weights, cell.bias.value, differentiable)
             if not layer.return_sequences:
                 outputs = outputs[-1]  # (batch, units)
         else:
@@ -350,7 +358,7 @@ class _Trainer:
                 _, squared_error_sum = tf.while_loop(
                     lambda step, _: step < steps, train_step, (tf.constant(0), tf.constant(0.0))
                 )
-                val_predictions = _forward(model, x_val, False)[:, 0]
+                val_predictions = _forward(model, x_val, False, differentiable=False)[:, 0]
                 val_loss = tf.reduce_mean(tf.square(val_predictions - y_val))
                 train_loss = squared_error_sum / tf.cast(n_train, tf.float32)
                 return offset + 1, losses.write(offset, train_loss), val_losses.write(offset, val_loss)
