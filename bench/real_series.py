@@ -1,6 +1,6 @@
 """Real-series benchmark: the recipe's LSTM against every baseline on each bundled series, natural holdout.
 
-    python -m bench.real_series                      # every bundled series; about ten minutes on two cores
+    python -m bench.real_series                      # every bundled series; about 20 s on two cores
     python -m bench.real_series --datasets airline_passengers --epochs 50
 
 For each bundled dataset it builds the real-series recipe (`forecast.recipe.real_series`, what `--preset real`
