@@ -471,7 +471,8 @@ def warm_up() -> float:
 
     A process's first training pays one-time costs on top of its own (TensorFlow's and Keras's lazy set-up of
     functions, gradients and kernels: measured 0.3–0.6 s here); a worker pays them when it starts instead of on
-    a visitor's first click. Nothing is cached: results still come only from real trainings.
+    a visitor's first click, and its compiled training loop is kept for the default network's trainings. No
+    result is kept: results still come only from real trainings.
     """
     from forecast.config import DEFAULT_CONFIG
     from forecast.data import make_dataset

@@ -75,10 +75,15 @@ def _follow(
     shown: tuple[str | None, int] = (None, 0)
     last_drawn = 0.0
     jobs = [subscription.job for subscription in subscriptions]
-    while not all(job.finished for job in jobs):
+    while True:
+        # One look at which jobs are still running per round: a job may finish at any moment (in the backend's
+        # thread), and asking again further down could find none left.
+        running = [job for job in jobs if not job.finished]
+        if not running:
+            break
         fraction, text = _progress_text(service, jobs)
         bar.progress(min(fraction, 1.0), text=text)
-        job = next(job for job in jobs if not job.finished)
+        job = running[0]
         reports = job.reports
         now = time.monotonic()
         if (job.key, len(reports)) != shown and reports and now - last_drawn >= LIVE_CHART_SECONDS:
