@@ -167,6 +167,11 @@ def build_model(config: Config) -> keras.Model:
     return model
 
 
+def _backing(variable: keras.Variable | tf.Variable) -> tf.Variable:
+    """The tf.Variable behind a Keras variable; a tf.Variable as it is."""
+    return variable.value if isinstance(variable, keras.Variable) else variable
+
+
 class FusedAdam:
     """Adam with Keras's defaults and formula, applied with TensorFlow's fused `ResourceApplyAdam` kernel.
 
@@ -180,7 +185,10 @@ class FusedAdam:
     EPSILON = 1e-7  # keras.optimizers.Adam's default
 
     def __init__(self, variables: list, learning_rate: float) -> None:
-        self.variables = [variable.value for variable in variables]  # the backing tf.Variables
+        # The backing tf.Variables of Keras variables; plain tf.Variables as they are.
+        self.variables = [
+            variable.value if isinstance(variable, keras.Variable) else variable for variable in variables
+        ]
         self.momentums = [tf.Variable(tf.zeros_like(variable), trainable=False) for variable in self.variables]
         self.velocities = [tf.Variable(tf.zeros_like(variable), trainable=False) for variable in self.variables]
         self.iterations = tf.Variable(0.0, trainable=False)
@@ -273,18 +281,29 @@ def _block_lstm(inputs: tf.Tensor, weights: tf.Tensor, bias: tf.Tensor, differen
     return lstm(inputs, weights, bias)
 
 
-def _forward(model: keras.Model, inputs: tf.Tensor, training: bool, differentiable: bool = True) -> tf.Tensor:
+def _forward(
+    model: keras.Model,
+    inputs: tf.Tensor,
+    training: bool,
+    differentiable: bool = True,
+    lstm_weights: list[tf.Variable] | None = None,
+) -> tf.Tensor:
     """The model's output for (batch, lookback, 1) inputs: the same layers and weights as `model(inputs)`.
 
     LSTMs run as one fused op each (`_block_lstm`) on time-major sequences; Dropout and Dense layers are Keras's
     own. Between LSTMs the dropout mask is drawn over (T, batch, units) rather than (batch, T, units): the same
-    independent per-element dropout, in another memory order.
+    independent per-element dropout, in another memory order. `lstm_weights`, one per LSTM layer, hold [W; U]
+    already stacked (the trainer's copies); without them each layer's kernels are stacked here.
     """
     outputs = tf.transpose(inputs, (1, 0, 2))  # (lookback, batch, 1)
+    stacked = iter(lstm_weights or [])
     for layer in model.layers:
         if isinstance(layer, keras.layers.LSTM):
             cell = layer.cell
-            weights = tf.concat([cell.kernel.value, cell.recurrent_kernel.value], axis=0)  # (in + units, 4·units)
+            if lstm_weights is None:
+                weights = tf.concat([cell.kernel.value, cell.recurrent_kernel.value], axis=0)  # (in + units, 4·units)
+            else:
+                weights = tf.convert_to_tensor(next(stacked))
             outputs = _block_lstm(outputs, weights, cell.bias.value, differentiable)
             if not layer.return_sequences:
                 outputs = outputs[-1]  # (batch, units)
@@ -305,14 +324,39 @@ class _Trainer:
 
     def __init__(self, config: Config) -> None:
         self.model = build_model(config)
-        self.optimizer = FusedAdam(self.model.trainable_variables, config.learning_rate)
+        self.lstms = [layer for layer in self.model.layers if isinstance(layer, keras.layers.LSTM)]
+        # Each LSTM's kernels trained as one variable [W; U], the fused op's weight: stacking them and splitting
+        # their gradient on every step were three ops per layer and step, and Adam is elementwise, so the updates
+        # are exactly those of the two kernels apart. The Keras kernels get the values back (`sync_model`).
+        self.lstm_weights = [tf.Variable(self._stacked(layer)) for layer in self.lstms]
+        stacked = dict(zip((id(layer) for layer in self.lstms), self.lstm_weights, strict=True))
+        self.variables: list = []
+        for layer in self.model.layers:
+            if id(layer) in stacked:
+                self.variables += [stacked[id(layer)], layer.cell.bias]
+            else:
+                self.variables += layer.trainable_variables
+        self.optimizer = FusedAdam(self.variables, config.learning_rate)
         self.run_epochs = self._compile()
+
+    @staticmethod
+    def _stacked(layer: keras.layers.LSTM) -> tf.Tensor:
+        return tf.concat([layer.cell.kernel.value, layer.cell.recurrent_kernel.value], axis=0)
 
     def start(self, initial: keras.Model) -> None:
         """Start a training from `initial`'s weights (and its dropout seeds) with a fresh optimizer."""
         for variable, value in zip(self.model.variables, initial.variables, strict=True):
             variable.assign(value)
+        for weights, layer in zip(self.lstm_weights, self.lstms, strict=True):
+            weights.assign(self._stacked(layer))
         self.optimizer.reset()
+
+    def sync_model(self) -> None:
+        """Put the trained [W; U] back into the Keras model's LSTM kernels."""
+        for weights, layer in zip(self.lstm_weights, self.lstms, strict=True):
+            inputs = layer.cell.kernel.shape[0]
+            layer.cell.kernel.assign(weights[:inputs])
+            layer.cell.recurrent_kernel.assign(weights[inputs:])
 
     def _compile(self) -> Callable[..., tuple[tf.Tensor, tf.Tensor]]:
         """A compiled function that trains whole epochs in one call and returns their train and validation losses.
@@ -321,8 +365,10 @@ class _Trainer:
         batches loop inside one `tf.function`. The semantics are `fit`'s: a fresh shuffle every epoch,
         mini-batches of `batch_size` with a smaller last batch, MSE, Adam. `rates[epoch]` is Adam's step size.
         """
-        model, optimizer = self.model, self.optimizer
-        variables = model.trainable_variables
+        model, optimizer, lstm_weights = self.model, self.optimizer, self.lstm_weights
+        variables = [
+            variable.value if isinstance(variable, keras.Variable) else variable for variable in self.variables
+        ]
         lookback = model.input_shape[1]
         windows = tf.TensorSpec((None, lookback, 1), tf.float32)
         values = tf.TensorSpec((None,), tf.float32)
@@ -349,7 +395,7 @@ class _Trainer:
                     # The batch's rows; the last batch is smaller when batch_size does not divide the windows.
                     rows = slice(step * batch, tf.minimum((step + 1) * batch, n_train))
                     with tf.GradientTape() as tape:
-                        predictions = _forward(model, shuffled_x[rows], True)[:, 0]  # (rows,)
+                        predictions = _forward(model, shuffled_x[rows], True, lstm_weights=lstm_weights)[:, 0]
                         squared_errors = tf.square(predictions - shuffled_y[rows])
                         loss = tf.reduce_mean(squared_errors)
                     optimizer.apply(tape.gradient(loss, variables), learning_rate)
@@ -358,7 +404,7 @@ class _Trainer:
                 _, squared_error_sum = tf.while_loop(
                     lambda step, _: step < steps, train_step, (tf.constant(0), tf.constant(0.0))
                 )
-                val_predictions = _forward(model, x_val, False, differentiable=False)[:, 0]
+                val_predictions = _forward(model, x_val, False, False, lstm_weights)[:, 0]
                 val_loss = tf.reduce_mean(tf.square(val_predictions - y_val))
                 train_loss = squared_error_sum / tf.cast(n_train, tf.float32)
                 return offset + 1, losses.write(offset, train_loss), val_losses.write(offset, val_loss)
@@ -455,13 +501,17 @@ def _train_epochs(
             val_losses.append(float(val_loss))
             if progress is not None:
                 progress(EpochReport(len(losses), config.epochs, losses[-1], val_losses[-1], elapsed))
-        if stopper is not None and stopper.update(len(losses), val_losses[-1]):
-            break
+        if stopper is not None:
+            trainer.sync_model()  # early stopping keeps the Keras model's weights
+            if stopper.update(len(losses), val_losses[-1]):
+                break
         if not math.isfinite(losses[-1]):
             # Training diverged (usually a learning rate that is too high): stop instead of burning epochs on NaN.
             break
     if stopper is not None:
         stopper.restore()
+    else:
+        trainer.sync_model()
     best_epoch = stopper.best_epoch if stopper is not None else 0
     return losses, val_losses, time.perf_counter() - started, best_epoch
 
