@@ -185,10 +185,7 @@ class FusedAdam:
     EPSILON = 1e-7  # keras.optimizers.Adam's default
 
     def __init__(self, variables: list, learning_rate: float) -> None:
-        # The backing tf.Variables of Keras variables; plain tf.Variables as they are.
-        self.variables = [
-            variable.value if isinstance(variable, keras.Variable) else variable for variable in variables
-        ]
+        self.variables = [_backing(variable) for variable in variables]
         self.momentums = [tf.Variable(tf.zeros_like(variable), trainable=False) for variable in self.variables]
         self.velocities = [tf.Variable(tf.zeros_like(variable), trainable=False) for variable in self.variables]
         self.iterations = tf.Variable(0.0, trainable=False)
@@ -281,6 +278,11 @@ def _block_lstm(inputs: tf.Tensor, weights: tf.Tensor, bias: tf.Tensor, differen
     return lstm(inputs, weights, bias)
 
 
+def _stacked_kernels(layer: keras.layers.LSTM) -> tf.Tensor:
+    """An LSTM layer's [W; U], (in + units, 4·units): the weight of the fused op."""
+    return tf.concat([layer.cell.kernel.value, layer.cell.recurrent_kernel.value], axis=0)
+
+
 def _forward(
     model: keras.Model,
     inputs: tf.Tensor,
@@ -300,10 +302,7 @@ def _forward(
     for layer in model.layers:
         if isinstance(layer, keras.layers.LSTM):
             cell = layer.cell
-            if lstm_weights is None:
-                weights = tf.concat([cell.kernel.value, cell.recurrent_kernel.value], axis=0)  # (in + units, 4·units)
-            else:
-                weights = tf.convert_to_tensor(next(stacked))
+            weights = _stacked_kernels(layer) if lstm_weights is None else tf.convert_to_tensor(next(stacked))
             outputs = _block_lstm(outputs, weights, cell.bias.value, differentiable)
             if not layer.return_sequences:
                 outputs = outputs[-1]  # (batch, units)
@@ -324,31 +323,28 @@ class _Trainer:
 
     def __init__(self, config: Config) -> None:
         self.model = build_model(config)
-        self.lstms = [layer for layer in self.model.layers if isinstance(layer, keras.layers.LSTM)]
         # Each LSTM's kernels trained as one variable [W; U], the fused op's weight: stacking them and splitting
         # their gradient on every step were three ops per layer and step, and Adam is elementwise, so the updates
         # are exactly those of the two kernels apart. The Keras kernels get the values back (`sync_model`).
-        self.lstm_weights = [tf.Variable(self._stacked(layer)) for layer in self.lstms]
-        stacked = dict(zip((id(layer) for layer in self.lstms), self.lstm_weights, strict=True))
-        self.variables: list = []
+        self.lstms: list[keras.layers.LSTM] = []
+        self.lstm_weights: list[tf.Variable] = []
+        variables: list = []
         for layer in self.model.layers:
-            if id(layer) in stacked:
-                self.variables += [stacked[id(layer)], layer.cell.bias]
+            if isinstance(layer, keras.layers.LSTM):
+                self.lstms.append(layer)
+                self.lstm_weights.append(tf.Variable(_stacked_kernels(layer)))
+                variables += [self.lstm_weights[-1], layer.cell.bias]
             else:
-                self.variables += layer.trainable_variables
-        self.optimizer = FusedAdam(self.variables, config.learning_rate)
+                variables += layer.trainable_variables
+        self.optimizer = FusedAdam(variables, config.learning_rate)
         self.run_epochs = self._compile()
-
-    @staticmethod
-    def _stacked(layer: keras.layers.LSTM) -> tf.Tensor:
-        return tf.concat([layer.cell.kernel.value, layer.cell.recurrent_kernel.value], axis=0)
 
     def start(self, initial: keras.Model) -> None:
         """Start a training from `initial`'s weights (and its dropout seeds) with a fresh optimizer."""
         for variable, value in zip(self.model.variables, initial.variables, strict=True):
             variable.assign(value)
         for weights, layer in zip(self.lstm_weights, self.lstms, strict=True):
-            weights.assign(self._stacked(layer))
+            weights.assign(_stacked_kernels(layer))
         self.optimizer.reset()
 
     def sync_model(self) -> None:
@@ -366,9 +362,7 @@ class _Trainer:
         mini-batches of `batch_size` with a smaller last batch, MSE, Adam. `rates[epoch]` is Adam's step size.
         """
         model, optimizer, lstm_weights = self.model, self.optimizer, self.lstm_weights
-        variables = [
-            variable.value if isinstance(variable, keras.Variable) else variable for variable in self.variables
-        ]
+        variables = optimizer.variables  # the same order as the gradients Adam is given
         lookback = model.input_shape[1]
         windows = tf.TensorSpec((None, lookback, 1), tf.float32)
         values = tf.TensorSpec((None,), tf.float32)
@@ -456,17 +450,19 @@ def train(config: Config, dataset: Dataset, progress: ProgressCallback | None = 
     model = build_model(config)
     with _trainer_for(config) as trainer:
         trainer.start(model)
-        losses, val_losses, fit_seconds, best_epoch = _train_epochs(trainer, config, dataset, progress)
+        rates = learning_rates(config.schedule, config.learning_rate, config.epochs)
+        losses, val_losses, fit_seconds, best_epoch = _train_epochs(trainer, config, dataset, rates, progress)
         for variable, value in zip(model.variables, trainer.model.variables, strict=True):
             variable.assign(value)
-    rates = learning_rates(config.schedule, config.learning_rate, config.epochs)
     return Training(model, np.array(losses), np.array(val_losses), rates[: len(losses)], fit_seconds, best_epoch)
 
 
 def _train_epochs(
-    trainer: _Trainer, config: Config, dataset: Dataset, progress: ProgressCallback | None
+    trainer: _Trainer, config: Config, dataset: Dataset, rates: np.ndarray, progress: ProgressCallback | None
 ) -> tuple[list[float], list[float], float, int]:
-    """Run the config's epochs on the trainer, chunk by chunk with progress; the losses, seconds and best epoch."""
+    """Run the config's epochs on the trainer, chunk by chunk with progress; the losses, seconds and best epoch.
+
+    `rates` is Adam's step size in each epoch."""
     started = time.perf_counter()
     scaler = dataset.scaler
     train_windows, train_targets = dataset.train_windows, dataset.train_targets
@@ -487,7 +483,7 @@ def _train_epochs(
     batch = min(config.batch_size, len(train_targets))
     # One epoch per call while early stopping watches, so that the best epoch's weights can be kept.
     epochs_per_call = 1 if stopper else max(1, STEPS_PER_CALL // math.ceil(len(train_targets) / batch))
-    rates = learning_rates(config.schedule, config.learning_rate, config.epochs).astype(np.float32)
+    rates = rates.astype(np.float32)
     losses: list[float] = []
     val_losses: list[float] = []
     for first_epoch in range(0, config.epochs, epochs_per_call):
