@@ -139,18 +139,19 @@ class LocalPool:
 
     def _start(self, number: int, config: Config, dataset: Dataset | None) -> None:
         arguments = (child.train, number, config.to_dict(), dataset)
+        # Counted before it is handed over, so that a worker beginning it at once never sees the count below zero.
+        with self._unstarted.get_lock():
+            self._unstarted.value += 1
         try:
             future = self._executor.submit(*arguments)
         except BrokenProcessPool:
             # A worker died (killed for memory, say); the executor cannot be reused, so start a fresh one.
             self._executor.shutdown(wait=False, cancel_futures=True)
             with self._unstarted.get_lock():
-                self._unstarted.value = 0  # the dead executor's trainings will never begin
+                self._unstarted.value = 1  # the dead executor's trainings will never begin; this one will
             self._executor = self._new_executor()
             self._pool_trainings = 0
             future = self._executor.submit(*arguments)
-        with self._unstarted.get_lock():
-            self._unstarted.value += 1
         self._futures[number] = future
         self._pool_trainings += 1
         # Runs in the executor's thread (or whichever thread cancels the future): it only posts the news, and the
