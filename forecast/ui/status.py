@@ -19,11 +19,27 @@ from forecast.ui import state as state_module
 from forecast.ui.messages import plain, show_problem
 from forecast.ui.page import Page
 
-__all__ = ["STOPPED_MESSAGE", "on_stop", "resolve"]
+__all__ = ["STOPPED_MESSAGE", "on_stop", "progress_box", "resolve"]
 
 STOPPED_MESSAGE = "Training stopped. Press **Train** to start it again."
 POLL_SECONDS = 0.15
 LIVE_CHART_SECONDS = 0.5
+
+
+def progress_box(
+    stop_key: str, stop: Callable[[], None], stop_help: str
+) -> tuple[DeltaGenerator, DeltaGenerator, DeltaGenerator]:
+    """A bordered box with a progress bar and a Stop button beside it: (its slot, the box, the bar).
+
+    The slot empties the whole box when the work is done; more can be drawn into the box below the bar.
+    """
+    slot = st.empty()
+    box = slot.container(border=True)
+    with box:
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        bar = left.progress(0.0, text="Starting…")
+        right.button("Stop", key=stop_key, on_click=stop, help=stop_help, width="stretch")
+    return slot, box, bar
 
 
 def on_stop() -> None:
@@ -113,12 +129,8 @@ def _train(
         service.subscribe(config, cache, dataset) for config, dataset in zip(configs, datasets, strict=True)
     ]
     state.subscriptions = subscriptions
-    slot = st.empty()
-    with slot.container(border=True):
-        top_left, top_right = st.columns([4, 1], vertical_alignment="center")
-        bar = top_left.progress(0.0, text="Starting…")
-        top_right.button("Stop", key="stop", on_click=on_stop, help="Stop this training.", width="stretch")
-        live_chart = st.empty()
+    slot, box, bar = progress_box("stop", on_stop, "Stop this training.")
+    live_chart = box.empty()
     try:
         if not _follow(service, subscriptions, bar, live_chart):
             return None

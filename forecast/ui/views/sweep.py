@@ -165,11 +165,7 @@ def _train(
         service.subscribe(cells[index], cache, make_dataset(cells[index], series=page.series)) for index in missing
     ]
     session.subscriptions = subscriptions
-    slot = st.empty()
-    with slot.container(border=True):
-        left, right = st.columns([4, 1], vertical_alignment="center")
-        bar = left.progress(0.0, text="Starting…")
-        right.button("Stop", key="sweep_stop", on_click=_on_stop, help="Stop the sweep.", width="stretch")
+    slot, _, bar = status.progress_box("sweep_stop", _on_stop, "Stop the sweep.")
     jobs = [subscription.job for subscription in subscriptions]
     cached = len(cells) - len(jobs)
     try:
