@@ -77,6 +77,13 @@ def _wait_for(predicate, timeout: float) -> bool:
     return True
 
 
+def _json_of(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 300) -> dict:
+    """Run `command` in a real process, require that it succeeds, and read the JSON of its last line."""
+    finished = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
 def _entries(folder: Path) -> list[str]:
     return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
 
@@ -166,17 +173,11 @@ DRIVER = textwrap.dedent(
 def test_a_sweep_on_ray_gives_the_local_numbers_and_the_driver_never_imports_tensorflow(cluster, tmp_path):
     # A separate driver process, so that nothing else in it (other tests) could have imported TensorFlow.
     cache_dir = tmp_path / "cache"
-    finished = subprocess.run(
+    report = _json_of(
         [sys.executable, "-c", DRIVER, cluster.address, str(cache_dir), json.dumps(TINY), "units=2,4"],
         cwd=tmp_path,  # not the checkout: the workers must get the package from the runtime env, not a path
         env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
     )
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    report = json.loads(finished.stdout)
     assert report["driver_modules"] == []
     assert report["states"] == [JobState.DONE, JobState.DONE], report["errors"]
     assert report["epochs"] == [[1, 2], [1, 2]]
@@ -253,42 +254,21 @@ def test_the_command_line_on_ray_gives_the_local_numbers(cluster, tmp_path):
     flags = [part for name, value in TINY.items() for part in (f"--{name.replace('_', '-')}", str(value))]
     environment = {**os.environ, "FORECAST_CACHE_DIR": str(tmp_path / "cache")}
     environment.pop(ray_backend.ADDRESS_VARIABLE, None)
-    finished = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "forecast",
-            "sweep",
-            "--vary",
-            "seed=1,2",
-            *flags,
-            "--json",
-            "--ray-address",
-            cluster.address,
-        ],
+    sweep_on_ray = ["--ray-address", cluster.address]
+    summary = _json_of(
+        [sys.executable, "-m", "forecast", "sweep", "--vary", "seed=1,2", *flags, "--json", *sweep_on_ray],
         cwd=ROOT,
         env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
     )
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    summary = json.loads(finished.stdout)
     for seed, cell in zip((1, 2), summary["cells"], strict=True):
         assert cell["cached"] is False
         assert cell["metrics"] == run(Config(**TINY).replace(seed=seed)).summary()["metrics"]
-    single = subprocess.run(
+    single = _json_of(
         [sys.executable, "-m", "forecast", *flags, "--seed", "3", "--json"],
         cwd=ROOT,
         env={**environment, ray_backend.ADDRESS_VARIABLE: cluster.address},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
     )
-    assert single.returncode == 0, single.stderr[-3000:]
-    assert json.loads(single.stdout)["metrics"] == run(Config(**TINY).replace(seed=3)).summary()["metrics"]
+    assert single["metrics"] == run(Config(**TINY).replace(seed=3)).summary()["metrics"]
 
 
 APP_DRIVER = textwrap.dedent(
@@ -326,17 +306,9 @@ def test_the_app_trains_its_sweep_on_ray_with_the_local_numbers(cluster, tmp_pat
         ray_backend.ADDRESS_VARIABLE: cluster.address,
         "PYTHONPATH": str(ROOT),
     }
-    finished = subprocess.run(
-        [sys.executable, "-c", APP_DRIVER, str(ROOT / "app.py"), json.dumps(TINY)],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    report = _json_of(
+        [sys.executable, "-c", APP_DRIVER, str(ROOT / "app.py"), json.dumps(TINY)], tmp_path, environment, timeout=600
     )
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    report = json.loads(finished.stdout.strip().splitlines()[-1])
     assert not report["exception"] and report["problems"] == []
     assert report["app_modules"] == []  # TensorFlow only in the Ray workers
     for seed, one_step, recursive in zip((4, 5), report["one_step"], report["recursive"], strict=True):
