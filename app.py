@@ -2,7 +2,8 @@
 
 Thin by design: the session's state, the sidebar, the training status and one module per tab live in
 `forecast.ui`; the `forecast` library does all the numerics (training happens in worker processes, so this
-process never imports TensorFlow).
+process never imports TensorFlow). The same file also defines the server's `st.App` (at the bottom), which
+starts the training workers when the server starts.
 """
 
 from __future__ import annotations
@@ -84,3 +85,13 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+elif __name__ != "__mp_main__":
+    # The server's side. `streamlit run app.py` finds this App (Streamlit's ASGI entry point) and serves this same
+    # file as the page, as it would without it; the App adds a lifespan hook, which starts the training workers
+    # with the server instead of at the first script run: their TensorFlow import then overlaps the first
+    # visitor's page load (first visit to the metrics table ~1.35x -> ~1.1x the CLI's time: bench/latency.py).
+    import streamlit as st
+
+    from forecast.ui.services import start_with_server
+
+    app = st.App(__file__, lifespan=start_with_server)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
+import logging
 import os
+from collections.abc import AsyncIterator
 
 import numpy as np
 import pandas as pd
@@ -28,8 +31,11 @@ __all__ = [
     "result_cache",
     "result_views",
     "show_backend_problem",
+    "start_with_server",
     "training_service",
 ]
+
+_LOGGER = logging.getLogger(__name__)
 
 
 @st.cache_resource(show_spinner=False)
@@ -76,6 +82,20 @@ def training_service() -> TrainingService:
     """One training service per server process, shared by every session: on the Ray cluster that
     `FORECAST_RAY_ADDRESS` names, or (unset, or unreachable when the server started) a local pool of workers."""
     return _training_service(choice.ray_address())[0]
+
+
+@contextlib.asynccontextmanager
+async def start_with_server(_app: object) -> AsyncIterator[None]:
+    """The server's lifespan (`st.App`): start the training service, and so its workers, as the server starts.
+
+    Their TensorFlow import then overlaps the first visitor's page load instead of following the first script run.
+    A problem here only loses that head start: the first page creates the service again and says what is wrong.
+    """
+    try:
+        training_service()
+    except Exception:  # Any problem at all: the server must start (see above).
+        _LOGGER.exception("Could not start the training service with the server; the first page will retry")
+    yield
 
 
 def show_backend_problem() -> None:

@@ -31,26 +31,27 @@ def wait_for_result(page, timeout: float = 180_000) -> None:
     )
 
 
-def traces(page, index: int = 0) -> dict[str, dict]:
-    """Name → {x, y} of the index-th Plotly chart, read from the chart Plotly actually drew."""
+def traces(page, index: int = 0, key: str | None = None) -> dict[str, dict]:
+    """Name → {x, y} of the index-th Plotly chart (or the one whose key is `key`), as Plotly actually drew it."""
+    charts = f'.st-key-{key} [data-testid="stPlotlyChart"]' if key else '[data-testid="stPlotlyChart"]'
+    selector = f"{charts} .js-plotly-plot"
     # Plotly draws after Streamlit has delivered the element: wait for the drawn chart, not just its container.
     page.wait_for_function(
-        """index => {
-            const plot = document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')[index];
+        """([selector, index]) => {
+            const plot = document.querySelectorAll(selector)[index];
             return plot && plot._fullData && plot._fullData.length > 0;
         }""",
-        arg=index,
+        arg=[selector, index],
         timeout=30_000,
     )
     data = page.evaluate(
-        """index => {
-            const plots = document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot');
-            const plot = plots[index];
+        """([selector, index]) => {
+            const plot = document.querySelectorAll(selector)[index];
             // _fullData holds the arrays Plotly drew, decoded from the typed-array JSON Streamlit sends.
             return plot ? plot._fullData.map(t => ({name: t.name, x: Array.from(t.x || []), y: Array.from(t.y || [])}))
                         : null;
         }""",
-        index,
+        [selector, index],
     )
     assert data is not None, "no Plotly chart on the page"
     return {trace["name"]: trace for trace in data}

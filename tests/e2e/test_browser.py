@@ -21,8 +21,9 @@ TINY = from_query_params(TINY_QUERY)[0]
 
 def test_first_visit_draws_the_curve_then_the_predictions(server, page):
     page.goto(server.url)
-    page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
-    assert TRACE_NAMES["actual"] in traces(page)
+    # Before the result, the Forecast tab shows the series alone (the live loss chart may be drawn above it).
+    page.wait_for_selector('.st-key-series_chart [data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
+    assert list(traces(page, key="series_chart")) == [TRACE_NAMES["actual"]]
     wait_for_result(page, timeout=300_000)
     drawn = traces(page)
     dataset = make_dataset(Config())
