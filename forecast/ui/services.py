@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import gc
@@ -92,7 +93,8 @@ async def start_with_server(_app: object) -> AsyncIterator[None]:
     A problem here only loses that head start: the first page creates the service again and says what is wrong.
     """
     try:
-        training_service()
+        # In a thread, as a script run would: connecting to a Ray cluster must not happen on the server's event loop.
+        await asyncio.to_thread(training_service)
     except Exception:  # Any problem at all: the server must start (see above).
         _LOGGER.exception("Could not start the training service with the server; the first page will retry")
     yield
