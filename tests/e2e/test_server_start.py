@@ -6,19 +6,7 @@ import time
 from pathlib import Path
 
 from tests.e2e.streamlit_server import StreamlitServer
-
-
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (Linux's /proc)."""
-    children = []
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
-        except OSError:  # the process ended while we looked
-            continue
-        if fields.get("PPid", "").strip() == str(pid):
-            children.append(int(status.parent.name))
-    return children
+from tests.ray_cluster import processes
 
 
 def _has_tensorflow(pid: int) -> bool:
@@ -33,7 +21,8 @@ def test_workers_import_tensorflow_before_the_first_visit(tmp_path):
     with StreamlitServer({"FORECAST_CACHE_DIR": str(tmp_path)}) as server:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            if any(_has_tensorflow(child) for child in _children(server.process.pid)):
+            children = [pid for pid, (parent, _, _) in processes().items() if parent == server.process.pid]
+            if any(_has_tensorflow(child) for child in children):
                 break
             time.sleep(0.2)
         else:
