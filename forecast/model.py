@@ -220,6 +220,24 @@ class FusedAdam:
             )
 
 
+def _block_lstm_arguments(inputs: tf.Tensor, weights: tf.Tensor, bias: tf.Tensor) -> dict[str, tf.Tensor | bool]:
+    """The arguments `BlockLSTMV2` and its gradient share for Keras's LSTM: zero initial state, no peepholes."""
+    units = bias.shape[0] // 4
+    zeros = tf.zeros(tf.stack([tf.shape(inputs)[1], units]))  # (batch, units)
+    return {
+        "seq_len_max": tf.shape(inputs, out_type=tf.int64)[0],
+        "x": inputs,
+        "cs_prev": zeros,
+        "h_prev": zeros,
+        "w": weights,
+        "wci": tf.zeros([units]),  # peephole weights, unused
+        "wcf": tf.zeros([units]),
+        "wco": tf.zeros([units]),
+        "b": bias,
+        "use_peephole": False,
+    }
+
+
 def _block_lstm(inputs: tf.Tensor, weights: tf.Tensor, bias: tf.Tensor, differentiable: bool = True) -> tf.Tensor:
     """A whole LSTM layer over a time-major sequence, (T, batch, in) → (T, batch, units), in one fused op.
 
@@ -229,32 +247,15 @@ def _block_lstm(inputs: tf.Tensor, weights: tf.Tensor, bias: tf.Tensor, differen
     kernel, whose gate order is i, c, f, o; so the V2 gradient kernel is wired here explicitly. Without
     `differentiable` the op is used bare (the training loop's validation pass): wrapping it costs tracing time.
     """
-    units = bias.shape[0] // 4
     if not differentiable:
-        zeros = tf.zeros(tf.stack([tf.shape(inputs)[1], units]))
-        return tf.raw_ops.BlockLSTMV2(
-            seq_len_max=tf.shape(inputs, out_type=tf.int64)[0], x=inputs, cs_prev=zeros, h_prev=zeros, w=weights,
-            wci=tf.zeros([units]), wcf=tf.zeros([units]), wco=tf.zeros([units]), b=bias, cell_clip=0.0,
-            use_peephole=False,
-        ).h  # fmt: skip
+        return tf.raw_ops.BlockLSTMV2(**_block_lstm_arguments(inputs, weights, bias), cell_clip=0.0).h
 
     @tf.custom_gradient
     def lstm(inputs: tf.Tensor, weights: tf.Tensor, bias: tf.Tensor):
-        arguments = {
-            "seq_len_max": tf.shape(inputs, out_type=tf.int64)[0],
-            "x": inputs,
-            "cs_prev": tf.zeros(tf.stack([tf.shape(inputs)[1], units])),
-            "h_prev": tf.zeros(tf.stack([tf.shape(inputs)[1], units])),
-            "w": weights,
-            "wci": tf.zeros([units]),  # peephole weights, unused
-            "wcf": tf.zeros([units]),
-            "wco": tf.zeros([units]),
-            "b": bias,
-        }
+        arguments = _block_lstm_arguments(inputs, weights, bias)
         gates, carry, forget, output, candidate, carry_tanh, hidden = tf.raw_ops.BlockLSTMV2(
             **arguments,
-            cell_clip=0.0,
-            use_peephole=False,  # cell_clip 0: no clipping, as in Keras
+            cell_clip=0.0,  # no clipping, as in Keras
         )
 
         def gradient(hidden_gradient: tf.Tensor):
@@ -269,7 +270,6 @@ def _block_lstm(inputs: tf.Tensor, weights: tf.Tensor, bias: tf.Tensor, differen
                 h=hidden,
                 cs_grad=tf.zeros_like(carry),
                 h_grad=hidden_gradient,
-                use_peephole=False,
             )
             return inputs_gradient, weights_gradient, bias_gradient
 
