@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["LocalRayCluster", "free_port", "processes"]
+__all__ = ["LocalRayCluster", "free_port"]
 
 RAY = str(Path(sys.executable).with_name("ray"))
 
@@ -29,7 +29,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def processes() -> dict[int, tuple[int, str, str]]:
+def _processes() -> dict[int, tuple[int, str, str]]:
     """Every process: pid → (parent pid, state, command line), read from /proc (Linux)."""
     table = {}
     for entry in Path("/proc").iterdir():
@@ -78,7 +78,7 @@ class LocalRayCluster:
 
     def pids(self) -> list[int]:
         """The cluster's live processes (zombies excluded: they hold nothing and only wait to be reaped)."""
-        table = processes()
+        table = _processes()
         # Every process `ray start` leaves names the temporary folder, except the Ray Client server, which names
         # the GCS address; the workers are children of the raylet.
         roots = {
@@ -100,7 +100,7 @@ class LocalRayCluster:
 
     def core_pids(self) -> list[int]:
         """The cluster's GCS server and raylet processes."""
-        table = processes()
+        table = _processes()
         return [pid for pid in self.pids() if any(name in table[pid][2] for name in ("gcs_server", "raylet"))]
 
     def kill(self) -> None:

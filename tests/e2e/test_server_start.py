@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from bench.processes import worker_pids
 from tests.e2e.streamlit_server import StreamlitServer
-from tests.ray_cluster import processes
 
 
 def _has_tensorflow(pid: int) -> bool:
@@ -21,8 +21,7 @@ def test_workers_import_tensorflow_before_the_first_visit(tmp_path):
     with StreamlitServer({"FORECAST_CACHE_DIR": str(tmp_path)}) as server:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            children = [pid for pid, (parent, _, _) in processes().items() if parent == server.process.pid]
-            if any(_has_tensorflow(child) for child in children):
+            if any(_has_tensorflow(worker) for worker in worker_pids(server.process.pid)):
                 break
             time.sleep(0.2)
         else:
