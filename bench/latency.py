@@ -172,15 +172,15 @@ def measure() -> dict[str, object]:
         )  # fmt: skip
         with floor, settings, app:
             first = visit(page, app.url + link, timeout_ms=600_000)
+            urls = {"app": app.url + link, "minimal": floor.url, "minimal with settings": settings.url}
             # Their first loads warm the browser's cache, as the app's first visit did.
             visit(page, floor.url)
             visit(page, settings.url)
             # Reloads alternate between the pages, so all meet the same state of the machine.
-            app_reloads, floor_reloads, settings_reloads = [], [], []
+            reloads: dict[str, list[float]] = {name: [] for name in urls}
             for _ in range(RELOADS):
-                app_reloads.append(visit(page, app.url + link)["ready"])
-                floor_reloads.append(visit(page, floor.url)["ready"])
-                settings_reloads.append(visit(page, settings.url)["ready"])
+                for name, url in urls.items():
+                    reloads[name].append(visit(page, url)["ready"])
         browser.close()
         log = app.log()
     return {
@@ -188,9 +188,7 @@ def measure() -> dict[str, object]:
         "curve": first.get("curve", math.nan),
         "progress": first.get("progress", math.nan),
         "first_visit": first["result"],
-        "app_reloads": app_reloads,
-        "floor_reloads": floor_reloads,
-        "settings_reloads": settings_reloads,
+        "reloads": reloads,
         "inotify_lines": [line for line in log.splitlines() if "Inotify" in line],
     }
 
@@ -201,7 +199,10 @@ def main() -> None:
         raise SystemExit(f"{CHROMIUM} not found: apt-get install -y chromium")
     figures = measure()
     headless, first = figures["headless"], figures["first_visit"]
-    app_reload, floor_reload = statistics.median(figures["app_reloads"]), statistics.median(figures["floor_reloads"])
+    reloads = figures["reloads"]
+    app_reload, floor_reload, settings_reload = (
+        statistics.median(reloads[name]) for name in ("app", "minimal", "minimal with settings")
+    )
     print("first visit, empty cache, default config, headless Chromium (page opened → …):")
     print(f"  actual curve drawn        {figures['curve']:6.2f} s")
     print(f"  progress bar shown        {figures['progress']:6.2f} s")
@@ -211,13 +212,10 @@ def main() -> None:
     print(f"cached reload of the same link, median of {RELOADS}: {app_reload:.2f} s")
     print(f"  minimal page (one Plotly chart, one small table), median of {RELOADS}: {floor_reload:.2f} s")
     print(f"  ratio {app_reload / floor_reload:.2f}× (target ≤ 1.2×)")
-    settings_reload = statistics.median(figures["settings_reloads"])
     print(f"  the minimal page with the app's settings panel in its sidebar, median of {RELOADS}: "
           f"{settings_reload:.2f} s = {settings_reload / floor_reload:.2f}× the minimal page; "
           f"the app {app_reload / settings_reload:.2f}× this page")  # fmt: skip
-    print(f"  all reloads: app {[round(t, 2) for t in figures['app_reloads']]}, "
-          f"minimal {[round(t, 2) for t in figures['floor_reloads']]}, "
-          f"minimal with settings {[round(t, 2) for t in figures['settings_reloads']]}")  # fmt: skip
+    print("  all reloads: " + ", ".join(f"{name} {[round(t, 2) for t in times]}" for name, times in reloads.items()))
     lines = figures["inotify_lines"]
     print(f'"Inotify" lines in the app server\'s log: {len(lines)}' + (f" (first: {lines[0]})" if lines else ""))
     print("command: python -m bench.latency")
