@@ -288,10 +288,13 @@ def parse_variation(text: str) -> Variation:
 
 
 def sweep_cost(cells: Sequence[Config], n_points: int) -> tuple[float, int]:
-    """Multiply-adds and optimizer steps of training every cell, summed (as `data.training_cost` counts them)."""
+    """Multiply-adds and optimizer steps of training every cell, summed (as `data.training_cost` counts them).
+
+    Each cell's training windows are counted by the same split the training uses (test size, differencing).
+    """
     total_cost, total_steps = 0.0, 0
     for cell in cells:
-        n_train, _ = data.split_sizes(n_points, cell.lookback, cell.train_ratio)
+        n_train, _ = data.window_counts(cell, n_points)
         cost, steps = data.training_cost(cell, n_train)
         total_cost += cost * cell.ensemble
         total_steps += steps * cell.ensemble

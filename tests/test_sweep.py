@@ -128,6 +128,22 @@ def test_the_sweep_budget_is_summed_over_cells():
     assert len(sweep.expand(Config(epochs=math.floor(200 / over)), definition)) == 18
 
 
+def test_the_sweep_budget_counts_the_windows_a_test_size_leaves():
+    # With a test size, the split ignores the train ratio: a ratio of 0.1 still trains on all but the last 20
+    # steps. Counting by the ratio said 10x less work than the cell really costs.
+    base = Config(x_start=0.0, x_end=200.0, x_step=0.1, train_ratio=0.1, test_size=20)
+    n_train, n_test = data.window_counts(base, 2000)
+    assert (n_train, n_test) == (1975, 20)
+    cost, steps = sweep.sweep_cost([base], 2000)
+    assert (cost, steps) == data.training_cost(base, n_train)
+    assert steps == 200 * 40  # 200 epochs of ceil(1975 / 50) batches
+    # Differencing consumes values too: the same count the training itself uses.
+    differenced = base.replace(difference=2)
+    assert sweep.sweep_cost([differenced], 2000) == data.training_cost(
+        differenced, data.window_counts(differenced, 2000)[0]
+    )
+
+
 def test_the_step_budget_is_summed_over_cells():
     definition = sweep.Sweep.from_options(["seed=0:9:1"])
     base = Config(layers=1, units=2, epochs=1000, batch_size=5)  # 64,000 steps each: 640,000 in all
