@@ -14,7 +14,7 @@ from __future__ import annotations
 if __name__ == "__main__":
     import streamlit as st
 
-    from forecast.ensemble import summarize
+    from forecast.run.ensemble import summarize
     from forecast.ui import page as page_module
     from forecast.ui import services, sidebar, status
     from forecast.ui import state as state_module

@@ -22,7 +22,8 @@ import time
 
 import numpy as np
 
-from forecast import baselines, datasets
+from forecast.data import datasets
+from forecast.models import baselines
 
 IMPORTS = {
     "statsforecast": "from statsforecast.models import AutoARIMA, AutoETS",

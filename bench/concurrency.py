@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from forecast.config import Config
-from forecast.fields import to_query_params
-from forecast.metrics import rmse
+from forecast.config.fields import to_query_params
+from forecast.evaluation.metrics import rmse
 from tests.e2e.streamlit_server import CHROMIUM, CHROMIUM_ARGS, IDLE, ROOT, StreamlitServer
 
 CONFIGS = [

@@ -142,7 +142,7 @@ def measure() -> dict[str, object]:
     from playwright.sync_api import sync_playwright
 
     from forecast.config import DEFAULT_CONFIG
-    from forecast.fields import to_query_params
+    from forecast.config.fields import to_query_params
 
     link = "?" + "&".join(f"{name}={value}" for name, value in to_query_params(DEFAULT_CONFIG).items())
     with tempfile.TemporaryDirectory() as temporary, sync_playwright() as playwright:

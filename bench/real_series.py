@@ -17,9 +17,10 @@ import json
 import statistics
 import time
 
-from forecast import baselines, datasets, ensemble, pipeline, recipe
 from forecast.config import Config
-from forecast.data import load_series
+from forecast.data import datasets, load_series
+from forecast.models import baselines
+from forecast.run import ensemble, pipeline, recipe
 
 BASELINES = ("naive", "seasonal_naive", "linear_ar", "arima", "ets")
 LABELS = {

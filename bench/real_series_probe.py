@@ -30,9 +30,10 @@ import time
 
 import numpy as np
 
-from forecast import baselines, datasets, forecasting, metrics, transforms
 from forecast.config import Config
-from forecast.data import Dataset, StandardScaler
+from forecast.data import Dataset, StandardScaler, datasets, transform
+from forecast.evaluation import metrics
+from forecast.models import baselines, forecasting
 
 # The natural holdout of each bundled series and its season (0: none), as the catalogue carries them.
 HOLDOUTS = {name: info.holdout for name, info in datasets.CATALOGUE.items()}
@@ -58,9 +59,9 @@ class Recipe:
     patience: int = 0  # > 0: early stopping on the last validation_ratio of the training windows
     validation_ratio: float = 0.1
 
-    def chain(self, values: np.ndarray, season_length: int) -> transforms.TransformChain:
+    def chain(self, values: np.ndarray, season_length: int) -> transform.TransformChain:
         positive = bool(np.all(values > 0))
-        return transforms.TransformChain(
+        return transform.TransformChain(
             transform="log" if self.log and positive else "none",
             difference=self.difference,
             seasonal_difference=self.seasonal_difference if season_length >= 2 else 0,
@@ -85,13 +86,13 @@ class Recipe:
 
 def lstm_forecasts(values: np.ndarray, holdout: int, season_length: int, recipe: Recipe, seed: int):
     """One member: (one-step, recursive) forecasts of the holdout in original units, and fit seconds."""
-    from forecast import model as lstm_model
+    from forecast.models.lstm import network, trainer
 
     recipe = recipe.resolved(len(values) - holdout, season_length)
     chain = recipe.chain(values[:-holdout], season_length)
     lookback = recipe.lookback_for(season_length)
-    transforms.check_chain(chain, len(values), lookback, test_size=holdout)
-    changes = transforms.apply(values, chain)  # (n - lost,)
+    transform.check_chain(chain, len(values), lookback, test_size=holdout)
+    changes = transform.apply(values, chain)  # (n - lost,)
     windows = np.lib.stride_tricks.sliding_window_view(changes, lookback)[:-1]
     targets = changes[lookback:]
     n_train = len(targets) - holdout
@@ -116,14 +117,14 @@ def lstm_forecasts(values: np.ndarray, holdout: int, season_length: int, recipe:
         watched = Dataset(
             xs, changes, windows[:n_fit], targets[:n_fit], windows[n_fit:n_train], targets[n_fit:n_train], scaler
         )
-        probe = lstm_model.train(config, watched)
+        probe = trainer.train(config, watched)
         best_epoch, best_loss = 1, float("inf")
         for epoch, loss in enumerate(probe.val_loss, start=1):
             if loss < best_loss:
                 best_epoch, best_loss = epoch, loss
             elif epoch - best_epoch >= recipe.patience:
                 break
-        training = lstm_model.train(config.replace(epochs=best_epoch), watched)
+        training = trainer.train(config.replace(epochs=best_epoch), watched)
         training.fit_seconds += probe.fit_seconds
         if os.environ.get("PROBE_VERBOSE"):
             print(f"seed {seed}: best epoch {best_epoch} of {len(probe.val_loss)} run", file=sys.stderr)
@@ -131,14 +132,14 @@ def lstm_forecasts(values: np.ndarray, holdout: int, season_length: int, recipe:
         dataset = Dataset(
             xs, changes, windows[:n_train], targets[:n_train], windows[n_train:], targets[n_train:], scaler
         )
-        training = lstm_model.train(config, dataset)
-    predict = lstm_model.predictor(training.model, scaler)
+        training = trainer.train(config, dataset)
+    predict = network.predictor(training.model, scaler)
     test_windows = windows[n_train:]  # (holdout, lookback)
     one_step_changes = forecasting.one_step(predict, test_windows)
     recursive_changes = forecasting.recursive(predict, test_windows[0], holdout)
     origin = len(values) - holdout
-    one_step = transforms.invert_one_step(values, one_step_changes, origin, chain)
-    recursive = transforms.invert_recursive(values[:origin], recursive_changes, chain)
+    one_step = transform.invert_one_step(values, one_step_changes, origin, chain)
+    recursive = transform.invert_recursive(values[:origin], recursive_changes, chain)
     return one_step, recursive, training.fit_seconds
 
 

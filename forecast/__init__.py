@@ -1,16 +1,17 @@
 """LSTM Forecast Playground: train a stacked LSTM on a series and compare it with honest baselines.
 
-Importing the package is cheap: TensorFlow is imported only when a model is trained (`forecast.model`), and
+Importing the package is cheap: TensorFlow is imported only when a model is trained (`forecast.models.lstm`), and
 Streamlit only by the app's own package, `forecast.ui`.
 """
 
-from forecast.cache import ResultCache, default_cache_dir
 from forecast.config import DEFAULT_CONFIG, ORIGINAL_RECIPE, Config
+from forecast.config.expressions import PRESETS, ExpressionError
+from forecast.config.fields import from_query_params, to_query_params
 from forecast.data import Dataset, make_dataset
-from forecast.expressions import PRESETS, ExpressionError
-from forecast.fields import from_query_params, to_query_params
-from forecast.pipeline import compute, resolve_members, result_key, run
-from forecast.result import EpochReport, Result
+from forecast.run.cache import ResultCache, default_cache_dir
+from forecast.run.keys import result_key
+from forecast.run.pipeline import compute, resolve_members, run
+from forecast.run.result import EpochReport, Result
 
 __all__ = [
     "DEFAULT_CONFIG",

@@ -7,10 +7,9 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from forecast import sources
 from forecast.config import Config
-from forecast.data import split_sizes
-from forecast.result import MODEL_NAMES, Result
+from forecast.data import sources, window_counts
+from forecast.run.result import MODEL_NAMES, Result
 
 # Few points, one small layer, two epochs: enough to exercise every code path in seconds.
 TINY = {
@@ -61,7 +60,7 @@ def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 def make_fake_result(config: Config, size: int = 0) -> Result:
     """Plain data shaped like a real result of an expression config, with `size` bytes of model: no training."""
     n = sources.ExpressionSource().n_points(config)
-    n_train, n_test = split_sizes(n, config.lookback, config.train_ratio)
+    n_train, n_test = window_counts(config, n)
     n_windows = n_train + n_test
     predictions = {
         m: {"one_step": np.arange(n_windows, dtype=float), "recursive": np.ones(n_test)} for m in MODEL_NAMES

@@ -14,12 +14,11 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from forecast import datasets, sources
 from forecast.config import DEFAULT_CONFIG, FIELD_NAMES, ORIGINAL_RECIPE, Config
-from forecast.data import make_dataset
-from forecast.fields import from_query_params, to_query_params
-from forecast.plots import TRACE_NAMES
-from forecast.schedule import learning_rates
+from forecast.config.fields import from_query_params, to_query_params
+from forecast.data import datasets, make_dataset, sources
+from forecast.models.schedule import learning_rates
+from forecast.report.plots import TRACE_NAMES
 from forecast.ui import services
 from forecast.ui import state as state_module
 from tests.conftest import BAD_INPUTS
@@ -406,7 +405,7 @@ def test_a_link_to_an_upload_with_a_lookback_too_long_for_it_explains_and_does_n
 
 
 def test_cache_warnings_are_shown_to_the_session_that_caused_them(tiny, tmp_path, monkeypatch):
-    from forecast.pipeline import result_key
+    from forecast.run.keys import result_key
 
     monkeypatch.setenv("FORECAST_CACHE_DIR", str(tmp_path))  # a cache (shared by sessions) of this test only
     damaged = tiny.replace(seed=91)

@@ -8,8 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from forecast import sweep
-from forecast.cache import ResultCache
-from forecast.pipeline import result_key
+from forecast.run.cache import ResultCache
+from forecast.run.keys import result_key
 from forecast.ui import services
 from forecast.ui.views import sweep as sweep_view
 from tests.ray_cluster import free_port

@@ -3,10 +3,10 @@ import functools
 import numpy as np
 import pytest
 
-from forecast import baselines, datasets, forecasting
 from forecast.config import DEFAULT_CONFIG, Config
-from forecast.data import make_dataset
-from forecast.metrics import mae
+from forecast.data import datasets, make_dataset
+from forecast.evaluation.metrics import mae
+from forecast.models import baselines, forecasting
 
 
 def airline():

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forecast.cache import ResultCache, default_cache_dir
 from forecast.config import Config
-from forecast.pipeline import result_key
+from forecast.run.cache import ResultCache, default_cache_dir
+from forecast.run.keys import result_key
 from tests.conftest import make_fake_result as fake_result
 
 
@@ -190,9 +190,9 @@ def test_file_size_limit_degrades_to_memory_in_any_environment(tmp_path):
         sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
         from tests.conftest import TINY
         from tests.conftest import make_fake_result as fake_result
-        from forecast.cache import ResultCache
+        from forecast.run.cache import ResultCache
         from forecast.config import Config
-        from forecast.pipeline import result_key
+        from forecast.run.keys import result_key
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (10_000, 10_000))
         config = Config(**TINY)

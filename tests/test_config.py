@@ -151,7 +151,8 @@ def test_an_ensemble_refuses_noise_its_members_would_draw_differently():
 
 def test_config_reads_no_data_and_evaluates_nothing(monkeypatch):
     """Building a Config never reads a CSV or evaluates the expression: those happen once, in forecast.data."""
-    from forecast import datasets, expressions
+    from forecast.config import expressions
+    from forecast.data import datasets
 
     def refuse(*args, **kwargs):
         raise AssertionError("Config must not read or compute the series")

@@ -4,11 +4,12 @@ import math
 import numpy as np
 import pytest
 
-from forecast import datasets
 from forecast.config import DEFAULT_CONFIG, Config
+from forecast.config.expressions import ExpressionError
 from forecast.data import (
     MissingUpload,
     StandardScaler,
+    datasets,
     load_series,
     make_dataset,
     make_grid,
@@ -16,10 +17,10 @@ from forecast.data import (
     make_windows,
     raw_series,
     series_fields,
-    split,
-    split_sizes,
+    window_counts,
 )
-from forecast.expressions import ExpressionError
+from forecast.data.split import split_counts
+from forecast.data.transform import TransformChain
 
 
 def original_split_train_test_set(ys, lookback=5, train_ratio=0.8):
@@ -74,7 +75,10 @@ def test_windows_and_split_match_the_original_loop_for_other_sizes(n, lookback, 
     expected = original_split_train_test_set(list(values), lookback=lookback, train_ratio=ratio)
     windows, targets = make_windows(values, lookback)
     assert windows.shape == (n - lookback, lookback)
-    for got, want in zip(split(windows, targets, ratio), expected, strict=True):
+    n_train, n_test = split_counts(n, lookback, TransformChain(), train_ratio=ratio)
+    assert n_train + n_test == len(windows)
+    parts = (windows[:n_train], targets[:n_train], windows[n_train:], targets[n_train:])
+    for got, want in zip(parts, expected, strict=True):
         np.testing.assert_array_equal(got, np.array(want).reshape(got.shape))
 
 
@@ -165,8 +169,8 @@ def test_noise_is_added_after_reading_and_raw_series_is_without_it():
 # --- facts that need the series: the split and the training budget ------------------------------------------
 
 
-def test_split_sizes_match_the_original():
-    assert split_sizes(400, 5, 0.8) == (316, 79)
+def test_window_counts_match_the_original():
+    assert window_counts(DEFAULT_CONFIG, 400) == (316, 79)
 
 
 def test_lookback_that_leaves_no_test_window_says_the_largest_that_works():

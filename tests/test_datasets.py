@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from forecast import datasets
-from forecast.datasets import CATALOGUE, content_hash, inspect_csv, load, read_csv
+from forecast.data import datasets
+from forecast.data.datasets import CATALOGUE, content_hash, inspect_csv, load, read_csv
 
 # Published means of R's copies of these series (datasets::AirPassengers, LakeHuron, USAccDeaths).
 PUBLISHED = {

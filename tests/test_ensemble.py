@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from forecast.config import DEFAULT_CONFIG
-from forecast.ensemble import BAND_KINDS, summarize
-from forecast.metrics import rmse
+from forecast.evaluation.metrics import rmse
+from forecast.run.ensemble import BAND_KINDS, summarize
 from tests.conftest import make_fake_result as fake_result
 
 

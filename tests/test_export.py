@@ -6,9 +6,10 @@ import sys
 import numpy as np
 import pytest
 
-from forecast import datasets, export
 from forecast.config import Config
-from forecast.pipeline import run
+from forecast.data import datasets
+from forecast.report import export
+from forecast.run.pipeline import run
 from tests.conftest import TINY
 
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forecast import expressions
-from forecast.expressions import ExpressionError, evaluate, parse
+from forecast.config import expressions
+from forecast.config.expressions import ExpressionError, evaluate, parse
 
 GRID = np.linspace(-3.0, 3.0, 61)
 

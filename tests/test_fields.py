@@ -4,9 +4,8 @@ import dataclasses
 
 import pytest
 
-from forecast import fields
-from forecast.config import DEFAULT_CONFIG, ORIGINAL_RECIPE, Config
-from forecast.fields import from_query_params, to_query_params
+from forecast.config import DEFAULT_CONFIG, ORIGINAL_RECIPE, Config, fields
+from forecast.config.fields import from_query_params, to_query_params
 
 
 def test_field_specs_cover_every_field_with_the_configs_bounds():

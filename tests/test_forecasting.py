@@ -3,8 +3,8 @@ import pytest
 
 from forecast.config import DEFAULT_CONFIG
 from forecast.data import make_dataset
-from forecast.forecasting import LinearAutoregression, horizon_rmse, naive_predictor, one_step, recursive
-from forecast.metrics import rmse
+from forecast.evaluation.metrics import rmse
+from forecast.models.forecasting import LinearAutoregression, horizon_rmse, naive_predictor, one_step, recursive
 
 
 def reference_recursive(predict, window, horizon):

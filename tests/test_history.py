@@ -1,8 +1,8 @@
 import pytest
 
 from forecast.config import DEFAULT_CONFIG, ORIGINAL_RECIPE
-from forecast.history import History, describe
-from forecast.plots import TRACE_NAMES, comparison_figure
+from forecast.report.history import History, describe
+from forecast.report.plots import TRACE_NAMES, comparison_figure
 from tests.conftest import make_fake_result as fake_result
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from forecast.__main__ import build_parser, main
+from forecast.cli import main
+from forecast.cli.parser import build_parser
 from forecast.config import FIELD_NAMES
 from tests.conftest import BAD_INPUTS, TINY
 

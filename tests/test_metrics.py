@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from forecast.metrics import evaluate, mae, r2, rmse
+from forecast.evaluation.metrics import evaluate, mae, r2, rmse
 
 
 def test_against_hand_computed_values():

@@ -3,10 +3,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from forecast import model as lstm_model
 from forecast.data import make_dataset
-from forecast.model import EpochReport, TrainingCancelled, build_model, train
-from forecast.schedule import learning_rates
+from forecast.models.lstm import fused, network, trainer
+from forecast.models.lstm.network import build_model
+from forecast.models.lstm.trainer import train
+from forecast.models.progress import EpochReport, TrainingCancelled
+from forecast.models.schedule import learning_rates
 
 
 def test_build_model_stacks_layers_as_configured(tiny_config):
@@ -74,7 +76,7 @@ def test_chunking_does_not_change_the_numbers(tiny_config, monkeypatch):
     config = tiny_config.replace(epochs=4)
     dataset = make_dataset(config)
     whole = train(config, dataset)
-    monkeypatch.setattr(lstm_model, "STEPS_PER_CALL", 1)  # one epoch per compiled call
+    monkeypatch.setattr(trainer, "STEPS_PER_CALL", 1)  # one epoch per compiled call
     chunked = train(config, dataset)
     np.testing.assert_allclose(whole.loss, chunked.loss, rtol=1e-6)
 
@@ -118,14 +120,14 @@ def test_matches_a_plain_keras_loop_with_a_partial_last_batch(tiny_config, sched
 def test_predictor_and_model_bytes_round_trip(tiny_config):
     dataset = make_dataset(tiny_config)
     training = train(tiny_config, dataset)
-    predict = lstm_model.predictor(training.model, dataset.scaler)
+    predict = network.predictor(training.model, dataset.scaler)
     predictions = predict(dataset.test_windows)
     assert predictions.shape == (dataset.n_test,)
-    data = lstm_model.model_to_bytes(training.model)
+    data = network.model_to_bytes(training.model)
     assert data[:2] == b"PK"  # a .keras file is a zip archive
-    restored = lstm_model.model_from_bytes(data)
+    restored = network.model_from_bytes(data)
     np.testing.assert_allclose(
-        lstm_model.predictor(restored, dataset.scaler)(dataset.test_windows), predictions, rtol=1e-6
+        network.predictor(restored, dataset.scaler)(dataset.test_windows), predictions, rtol=1e-6
     )
 
 
@@ -133,12 +135,12 @@ def test_fused_adam_matches_keras_adam():
     initial = np.array([[0.5, -1.0], [2.0, 0.25]], dtype=np.float32)
     ours = keras.Variable(initial.copy())
     theirs = keras.Variable(initial.copy())
-    fused = lstm_model.FusedAdam([ours], learning_rate=0.01)
+    optimizer = fused.FusedAdam([ours], learning_rate=0.01)
     reference = keras.optimizers.Adam(learning_rate=0.01)
     rng = np.random.default_rng(0)
     for _ in range(20):
         gradient = tf.constant(rng.normal(size=initial.shape).astype(np.float32))
-        fused.apply([gradient])
+        optimizer.apply([gradient])
         reference.apply_gradients([(gradient, theirs)])
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
     assert not np.allclose(ours.numpy(), initial)
@@ -159,7 +161,7 @@ def test_fused_forward_matches_keras_outputs_and_gradients(tiny_config, changes)
     model = build_model(config)
     inputs = tf.constant(np.random.default_rng(0).normal(size=(7, config.lookback, 1)).astype(np.float32))
     with tf.GradientTape(persistent=True) as tape:
-        ours = lstm_model._forward(model, inputs, False)
+        ours = fused.forward(model, inputs, False)
         theirs = model(inputs, training=False)
         our_loss, their_loss = tf.reduce_sum(tf.square(ours)), tf.reduce_sum(tf.square(theirs))
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
@@ -181,14 +183,14 @@ def test_cosine_schedule_decays_from_the_learning_rate():
 def test_warm_up_leaves_later_trainings_unchanged(tiny_config):
     dataset = make_dataset(tiny_config)
     before = train(tiny_config, dataset)
-    assert lstm_model.warm_up() > 0
+    assert trainer.warm_up() > 0
     after = train(tiny_config, dataset)
     np.testing.assert_array_equal(before.loss, after.loss)
     np.testing.assert_array_equal(before.learning_rate, after.learning_rate)
 
 
 def _fresh_trainers(monkeypatch) -> None:
-    monkeypatch.setattr(lstm_model, "_TRAINERS", type(lstm_model._TRAINERS)())
+    monkeypatch.setattr(trainer, "_TRAINERS", type(trainer._TRAINERS)())
 
 
 def test_a_reused_trainer_gives_the_numbers_of_a_new_one(tiny_config, monkeypatch):
@@ -205,7 +207,7 @@ def test_a_reused_trainer_gives_the_numbers_of_a_new_one(tiny_config, monkeypatc
 
     with pytest.raises(TrainingCancelled):
         train(other, make_dataset(other), progress=stop)
-    assert len(lstm_model._TRAINERS) == 1
+    assert len(trainer._TRAINERS) == 1
     reused = train(config, make_dataset(config))
     np.testing.assert_array_equal(new.loss, reused.loss)
     np.testing.assert_array_equal(new.val_loss, reused.val_loss)
@@ -228,5 +230,5 @@ def test_trainers_are_kept_per_structure_and_bounded(tiny_config, monkeypatch):
     for units in (2, 3, 4, 5, 6, 7):
         config = tiny_config.replace(epochs=1, units=units)
         train(config, make_dataset(config))
-    assert len(lstm_model._TRAINERS) == lstm_model._TRAINERS_KEPT
-    assert [key[2] for key in lstm_model._TRAINERS] == [4, 5, 6, 7]  # the most recent structures
+    assert len(trainer._TRAINERS) == trainer._TRAINERS_KEPT
+    assert [key[2] for key in trainer._TRAINERS] == [4, 5, 6, 7]  # the most recent structures

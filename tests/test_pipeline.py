@@ -1,11 +1,13 @@
 import numpy as np
 import pytest
 
-from forecast import pipeline
-from forecast.cache import ResultCache
 from forecast.config import DEFAULT_CONFIG
-from forecast.expressions import ExpressionError
-from forecast.pipeline import MODEL_NAMES, Result, result_key, run
+from forecast.config.expressions import ExpressionError
+from forecast.run import keys, pipeline
+from forecast.run.cache import ResultCache
+from forecast.run.keys import result_key
+from forecast.run.pipeline import MODEL_NAMES, run
+from forecast.run.result import Result
 from tests.conftest import make_fake_result
 
 
@@ -89,7 +91,7 @@ def test_result_key_depends_on_config_and_code_version(monkeypatch):
     key = result_key(DEFAULT_CONFIG)
     assert key == result_key(DEFAULT_CONFIG.replace())
     assert key != result_key(DEFAULT_CONFIG.replace(seed=3))
-    monkeypatch.setattr(pipeline, "TRAINING_CODE_VERSION", "changed")
+    monkeypatch.setattr(keys, "TRAINING_CODE_VERSION", "changed")
     assert key != result_key(DEFAULT_CONFIG)
 
 
@@ -127,7 +129,7 @@ def test_resolve_members_reports_cache_problems_to_its_caller(tiny_config, tmp_p
 
 
 def test_an_ensemble_reads_its_series_once(monkeypatch):
-    from forecast import datasets
+    from forecast.data import datasets
 
     calls = []
     original = datasets.read_csv

@@ -1,8 +1,8 @@
 import numpy as np
 import plotly.graph_objects as go
 
-from forecast import plots
 from forecast.config import DEFAULT_CONFIG
+from forecast.report import plots
 from tests.conftest import make_fake_result as fake_result
 
 
@@ -91,7 +91,7 @@ def test_loss_figure_draws_the_learning_rate_on_a_second_axis():
 
 
 def test_comparison_draws_one_actual_curve_per_series():
-    from forecast.history import History
+    from forecast.report.history import History
 
     history = History()
     for changes in ({}, {"lookback": 8}, {"noise": 0.3}):

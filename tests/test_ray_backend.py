@@ -26,10 +26,11 @@ except ImportError:  # Installed by requirements-dev.txt; CI must run these test
     pytest.skip("ray is not installed (pip install -r requirements-ray.txt)", allow_module_level=True)
 
 from forecast import sweep
-from forecast.cache import ResultCache
 from forecast.config import Config
-from forecast.pipeline import result_key, run
-from forecast.result import Result
+from forecast.run.cache import ResultCache
+from forecast.run.keys import result_key
+from forecast.run.pipeline import run
+from forecast.run.result import Result
 from forecast.training import JobState, TrainingService, ray_backend
 from forecast.training.backend import Backend
 from tests.conftest import TINY
@@ -147,7 +148,7 @@ DRIVER = textwrap.dedent(
     """
     import json, sys
     from forecast import sweep
-    from forecast.cache import ResultCache
+    from forecast.run.cache import ResultCache
     from forecast.config import Config
     from forecast.training import TrainingService, ray_backend
 
@@ -276,7 +277,7 @@ APP_DRIVER = textwrap.dedent(
     import json, sys
     from streamlit.testing.v1 import AppTest
     from forecast.config import Config
-    from forecast.fields import to_query_params
+    from forecast.config.fields import to_query_params
 
     app, config = sys.argv[1], Config(**json.loads(sys.argv[2]))
     at = AppTest.from_file(app, default_timeout=300)

@@ -9,12 +9,15 @@ import keras
 import numpy as np
 import pytest
 
-from forecast import datasets, forecasting, pipeline, recipe, report
-from forecast.__main__ import main
+from forecast.cli import main
 from forecast.config import Config
-from forecast.data import load_series, make_dataset, make_windows
-from forecast.model import EarlyStopping, build_model, train
-from forecast.result import Result
+from forecast.data import datasets, load_series, make_dataset, make_windows
+from forecast.models import forecasting
+from forecast.models.lstm.network import build_model
+from forecast.models.lstm.trainer import EarlyStopping, train
+from forecast.report import tables
+from forecast.run import pipeline, recipe
+from forecast.run.result import Result
 from tests.conftest import make_fake_result
 
 # A tiny network on the smallest bundled monthly series, with the whole real-series chain.
@@ -242,10 +245,10 @@ def test_the_reading_names_the_best_model_by_recursive_error(tiny_config):
     }
     predictions = {model: fake.predictions["lstm"] for model in scores}
     result = dataclasses.replace(fake, metrics=metrics, predictions=predictions)
-    assert "the best recursive forecast is the AutoARIMA's (MAE 2), ahead of the AutoETS's (2.5)" in report.reading(
+    assert "the best recursive forecast is the AutoARIMA's (MAE 2), ahead of the AutoETS's (2.5)" in tables.reading(
         result
     )
     # Names in the sentence carry no brackets of their own: "the linear AR's (MAE 1.5)", not "(least squares)'s".
     metrics["linear_ar"] = {kind: {"rmse": 1.5, "mae": 1.5, "r2": 0.0} for kind in ("one_step", "recursive")}
-    sentence = report.best_recursive(dataclasses.replace(result, metrics=metrics))
+    sentence = tables.best_recursive(dataclasses.replace(result, metrics=metrics))
     assert sentence.endswith("the best recursive forecast is the linear AR's (MAE 1.5), ahead of the AutoARIMA's (2).")

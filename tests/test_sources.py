@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forecast import datasets, sources
 from forecast.config import Config
+from forecast.data import datasets, sources
 
 FORECAST = Path(__file__).resolve().parents[1] / "forecast"
 UPLOAD = ("t,level\n" + "".join(f"{index},{np.cos(index / 4):.5f}\n" for index in range(30))).encode()

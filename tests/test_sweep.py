@@ -11,7 +11,7 @@ import pytest
 
 from forecast import data, sweep
 from forecast.config import Config
-from forecast.pipeline import run
+from forecast.run.pipeline import run
 
 
 @pytest.mark.parametrize(
@@ -116,7 +116,7 @@ def test_the_sweep_budget_is_summed_over_cells():
     cells = [Config().replace(**changes) for changes in definition.changes()]
     cost, _ = sweep.sweep_cost(cells, 400)
     # The same sum, cell by cell, as the config module counts one training.
-    expected = sum(data.training_cost(cell, data.split_sizes(400, cell.lookback, 0.8)[0])[0] for cell in cells)
+    expected = sum(data.training_cost(cell, data.window_counts(cell, 400)[0])[0] for cell in cells)
     assert cost == pytest.approx(expected)
     assert cost > sweep.MAX_SWEEP_COST  # each cell alone is within the single-training budget
     with pytest.raises(ValueError, match=r"over the sweep budget of 5e\+11 .*use fewer values \(about \d+ cells"):

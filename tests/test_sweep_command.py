@@ -5,9 +5,9 @@ import json
 import pytest
 
 from forecast import sweep
-from forecast.__main__ import main
+from forecast.cli import main
 from forecast.config import Config
-from forecast.pipeline import run
+from forecast.run.pipeline import run
 from tests.conftest import TINY
 from tests.ray_cluster import free_port
 from tests.test_main import TINY_FLAGS, run_cli
@@ -98,7 +98,7 @@ def test_an_unreachable_cluster_exits_2_for_a_sweep_and_a_single_run(monkeypatch
         main(["sweep", "--vary", "seed=0,1", *TINY_FLAGS, "--json", "--no-cache", "--ray-address", address])
     assert caught.value.code == 2
     error = capsys.readouterr().err
-    assert error.startswith(f"python -m forecast: error: Cannot reach the Ray cluster at {address}; ")
+    assert error.startswith(f"python -m forecast sweep: error: Cannot reach the Ray cluster at {address}; ")
     assert len(error.strip().splitlines()) == 1
     # A single run reads the address from the environment too.
     monkeypatch.setenv("FORECAST_RAY_ADDRESS", address)

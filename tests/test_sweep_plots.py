@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from forecast import sweep_plots
+from forecast.report import sweep_plots
 from forecast.sweep import Sweep
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from forecast.cache import ResultCache
-from forecast.pipeline import result_key, run
+from forecast.run.cache import ResultCache
+from forecast.run.keys import result_key
+from forecast.run.pipeline import run
 from forecast.training import JobState, TrainingService
 
 

@@ -5,8 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecast import transforms
-from forecast.transforms import TransformChain, apply, check_chain, invert_one_step, invert_recursive, split_counts
+from forecast.data import transform
+from forecast.data.split import check_chain, split_counts
+from forecast.data.transform import TransformChain, apply, invert_one_step, invert_recursive
 
 EVERY_CHAIN = [
     TransformChain(transform, difference, seasonal, season)
@@ -110,7 +111,7 @@ def test_log_refuses_values_at_or_below_zero_naming_the_row():
     with pytest.raises(ValueError, match=r"row 3 \(x = 2020-03-01\) is 0"):
         apply(values, TransformChain(transform="log"), xs=xs)
     with pytest.raises(ValueError, match="row 1 is nan"):
-        transforms.check_values(np.array([np.nan, 1.0]), TransformChain(transform="log"))
+        transform.check_values(np.array([np.nan, 1.0]), TransformChain(transform="log"))
     apply(values, TransformChain(difference=1))  # Without log, zeros and negatives are fine.
 
 
@@ -128,12 +129,11 @@ def test_chain_fields_are_checked():
 
 
 def test_split_counts_keep_the_original_split_without_transforms():
-    from forecast.data import split_sizes
-
     for n_points, lookback, ratio in [(400, 5, 0.8), (144, 12, 0.9129), (72, 3, 0.5), (20, 1, 0.95)]:
-        assert split_counts(n_points, lookback, TransformChain(), train_ratio=ratio) == split_sizes(
-            n_points, lookback, ratio
-        )
+        # The original: windows = points − lookback, split at int(windows · ratio).
+        n_windows = n_points - lookback
+        expected = (int(n_windows * ratio), n_windows - int(n_windows * ratio))
+        assert split_counts(n_points, lookback, TransformChain(), train_ratio=ratio) == expected
     airline = TransformChain("log", 1, 1, 12)
     assert split_counts(144, 12, airline, test_size=12) == (144 - 13 - 12 - 12, 12)
 

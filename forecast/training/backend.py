@@ -6,7 +6,7 @@ from typing import Protocol, runtime_checkable
 
 from forecast.config import Config
 from forecast.data import Dataset
-from forecast.result import EpochReport, Result
+from forecast.run.result import EpochReport, Result
 
 __all__ = ["Backend", "JobEvents"]
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from forecast.config import Config
 from forecast.data import Dataset
-from forecast.result import EpochReport
+from forecast.models.progress import EpochReport, TrainingCancelled
 
 __all__ = [
     "CANCEL_SLOTS",
@@ -102,7 +102,7 @@ def initialise(progress_queue: Any, cancel_flags: Any, unstarted: Any) -> None:
     # would only report a crash): each training then says what is wrong.
     global _import_problem
     try:
-        import forecast.model
+        from forecast.models.lstm import trainer
     except ImportError as error:
         _import_problem = tensorflow_problem(error)
         return
@@ -111,7 +111,7 @@ def initialise(progress_queue: Any, cancel_flags: Any, unstarted: Any) -> None:
     # and would otherwise wait for the warm-up too (measured: its result 0.45 s later).
     if unstarted.value == 0:
         with contextlib.suppress(Exception):
-            forecast.model.warm_up()
+            trainer.warm_up()
 
 
 def warm_up() -> int:
@@ -135,7 +135,7 @@ def train(number: int, config_fields: dict[str, Any], dataset: Dataset | None) -
             _unstarted.value -= 1
     if _import_problem is not None:
         raise TensorFlowUnavailable(_import_problem)
-    from forecast import model, pipeline
+    from forecast.run import pipeline
 
     if is_cancelled(number):
         return False
@@ -143,12 +143,12 @@ def train(number: int, config_fields: dict[str, Any], dataset: Dataset | None) -
 
     def report(epoch_report: EpochReport) -> None:
         if is_cancelled(number):
-            raise model.TrainingCancelled
+            raise TrainingCancelled
         _progress_queue.put((number, "epoch", epoch_report))
 
     try:
         result = pipeline.compute(Config(**config_fields), dataset, progress=report)
-    except model.TrainingCancelled:
+    except TrainingCancelled:
         return False
     _progress_queue.put((number, "result", result))
     return True

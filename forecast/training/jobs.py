@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from forecast.config import Config
 from forecast.data import Dataset
-from forecast.result import EpochReport, Result
+from forecast.run.result import EpochReport, Result
 
 __all__ = ["Job", "JobRegistry", "JobState", "Subscription"]
 

@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from forecast.config import Config
 from forecast.data import Dataset
-from forecast.result import Result
+from forecast.run.result import Result
 from forecast.training import child
 from forecast.training.backend import JobEvents
 

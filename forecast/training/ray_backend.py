@@ -41,8 +41,8 @@ import ray.exceptions
 
 from forecast.config import Config
 from forecast.data import Dataset
-from forecast.pipeline import result_key
-from forecast.result import EpochReport, Result
+from forecast.run.keys import result_key
+from forecast.run.result import EpochReport, Result
 from forecast.training.backend import JobEvents
 from forecast.training.pool import DEFAULT_TRAININGS_PER_WORKER
 
@@ -154,7 +154,8 @@ def _train_in_ray_worker(config_fields: dict[str, Any], dataset: Dataset | None)
     callback checks: training stops at its next chunk of epochs, as it does in a local worker.
     """
     # Imported here, in the Ray worker: this is where TensorFlow is imported, never in the driver.
-    from forecast import model, pipeline
+    from forecast.models.progress import TrainingCancelled
+    from forecast.run import keys, pipeline
 
     config = Config(**config_fields)
     messages: queue.Queue[tuple[str, Any]] = queue.Queue()
@@ -162,13 +163,13 @@ def _train_in_ray_worker(config_fields: dict[str, Any], dataset: Dataset | None)
 
     def report(epoch_report: EpochReport) -> None:
         if cancelled.is_set():
-            raise model.TrainingCancelled
+            raise TrainingCancelled
         messages.put(("epoch", epoch_report))
 
     def train() -> None:
         try:
             messages.put(("result", pipeline.compute(config, dataset, progress=report)))
-        except model.TrainingCancelled:
+        except TrainingCancelled:
             messages.put(("cancelled", None))
         except BaseException as error:  # Handed to the task's thread, which raises it to Ray.
             messages.put(("error", error))
@@ -177,7 +178,7 @@ def _train_in_ray_worker(config_fields: dict[str, Any], dataset: Dataset | None)
     yield ("started", os.getpid())
     trainer.start()
     try:
-        yield from _relay(messages, pipeline.result_key(config))
+        yield from _relay(messages, keys.result_key(config))
     finally:
         # Cancelled, or the driver stopped reading: stop the training too, and wait for it, so that the worker
         # is idle (and TensorFlow not mid-step) before Ray gives it another task.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from forecast.config import Config
 from forecast.data import Dataset
-from forecast.pipeline import ResultStore, result_key
+from forecast.run.keys import ResultStore, result_key
 from forecast.training.backend import Backend
 from forecast.training.jobs import Job, JobRegistry, Subscription
 from forecast.training.pool import DEFAULT_TRAININGS_PER_WORKER, LocalPool

@@ -6,11 +6,11 @@ import dataclasses
 
 import streamlit as st
 
-from forecast import datasets, recipe
 from forecast.config import DEFAULT_CONFIG, Config
-from forecast.data import Dataset, MissingUpload, load_series, make_dataset
-from forecast.fields import to_query_params
-from forecast.pipeline import result_key
+from forecast.config.fields import to_query_params
+from forecast.data import Dataset, MissingUpload, datasets, load_series, make_dataset
+from forecast.run import recipe
+from forecast.run.keys import result_key
 from forecast.sweep import QUERY_PARAMETER
 from forecast.ui.messages import plain, show_problem
 from forecast.ui.state import Pause, SessionState

@@ -16,12 +16,12 @@ import plotly.graph_objects as go
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from forecast import export, plots, report
-from forecast.cache import ResultCache, default_cache_dir
 from forecast.config import Config
-from forecast.ensemble import Ensemble
+from forecast.report import export, plots, tables
 from forecast.resources import default_concurrency
-from forecast.result import Result
+from forecast.run.cache import ResultCache, default_cache_dir
+from forecast.run.ensemble import Ensemble
+from forecast.run.result import Result
 from forecast.training import TrainingService, choice
 from forecast.training.pool import DEFAULT_TRAININGS_PER_WORKER
 
@@ -142,11 +142,11 @@ def result_views(key: str, band: str, _result: Result, _ensemble: Ensemble | Non
             learning_rate=_result.learning_rate,
             validation=_result.config.patience > 0,
         ),
-        metrics_table=_styled(report.metrics_table(_result)),
-        ensemble_table=_styled(report.ensemble_table(_ensemble)) if _ensemble is not None else None,
-        reading=report.reading(_result, _ensemble),
-        predictions_csv=report.predictions_table(_result).to_csv(index=False),
-        config_json=report.config_json(_result),
+        metrics_table=_styled(tables.metrics_table(_result)),
+        ensemble_table=_styled(tables.ensemble_table(_ensemble)) if _ensemble is not None else None,
+        reading=tables.reading(_result, _ensemble),
+        predictions_csv=tables.predictions_table(_result).to_csv(index=False),
+        config_json=tables.config_json(_result),
     )
 
 

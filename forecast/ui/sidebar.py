@@ -6,12 +6,12 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from forecast import datasets, recipe, sources
 from forecast.config import DEFAULT_CONFIG, ORIGINAL_RECIPE, Config
-from forecast.data import load_series
-from forecast.expressions import PRESETS
-from forecast.fields import FIELD_SPECS
-from forecast.pipeline import result_key
+from forecast.config.expressions import PRESETS
+from forecast.config.fields import FIELD_SPECS
+from forecast.data import datasets, load_series, sources
+from forecast.run import recipe
+from forecast.run.keys import result_key
 from forecast.ui import state as state_module
 from forecast.ui.messages import show_problem
 from forecast.ui.state import CUSTOM_PRESET, SessionState, SessionUpload, preset_for

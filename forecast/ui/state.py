@@ -12,12 +12,12 @@ from typing import Any
 
 import streamlit as st
 
-from forecast import datasets
 from forecast.config import FIELD_NAMES, Config
-from forecast.ensemble import BAND_KINDS
-from forecast.expressions import PRESETS
-from forecast.fields import from_query_params
-from forecast.history import History
+from forecast.config.expressions import PRESETS
+from forecast.config.fields import from_query_params
+from forecast.data import datasets
+from forecast.report.history import History
+from forecast.run.ensemble import BAND_KINDS
 from forecast.training import Subscription
 
 __all__ = ["CUSTOM_PRESET", "KEY", "Pause", "SessionState", "SessionUpload", "get", "get_existing", "preset_for"]

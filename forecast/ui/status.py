@@ -8,12 +8,12 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from forecast import plots
-from forecast.cache import ResultCache
 from forecast.config import Config
 from forecast.data import Dataset, make_dataset
-from forecast.pipeline import resolve_members
-from forecast.result import Result
+from forecast.report import plots
+from forecast.run.cache import ResultCache
+from forecast.run.pipeline import resolve_members
+from forecast.run.result import Result
 from forecast.training import Job, JobState, Subscription, TrainingService
 from forecast.ui import state as state_module
 from forecast.ui.messages import plain, show_problem

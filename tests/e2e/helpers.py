@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from forecast.config import Config
-from forecast.fields import to_query_params
+from forecast.config.fields import to_query_params
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 # Small enough to train in about a second once the worker is warm.

@@ -12,9 +12,9 @@ import pytest
 from playwright.sync_api import expect
 
 from forecast.config import Config
+from forecast.config.fields import from_query_params
 from forecast.data import make_dataset
-from forecast.fields import from_query_params
-from forecast.plots import TRACE_NAMES
+from forecast.report.plots import TRACE_NAMES
 from tests.e2e.helpers import IDLE, TINY_QUERY, no_exception, query, reading, traces, wait_for_result
 
 TINY = from_query_params(TINY_QUERY)[0]

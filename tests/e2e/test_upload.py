@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 import pytest
 
-from forecast import datasets
-from forecast.plots import TRACE_NAMES
+from forecast.data import datasets
+from forecast.report.plots import TRACE_NAMES
 from tests.e2e.helpers import (
     IDLE,
     TINY_QUERY,

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from forecast.ensemble import Ensemble
-from forecast.result import Result
+from forecast.run.ensemble import Ensemble
+from forecast.run.result import Result
 from forecast.ui.page import Page
 from forecast.ui.services import ResultViews
 from forecast.ui.state import SessionState

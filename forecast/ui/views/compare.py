@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from forecast import plots
+from forecast.report import plots
 from forecast.ui.state import SessionState
 from forecast.ui.views import Shown
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from forecast import plots
-from forecast.ensemble import BAND_KINDS, Ensemble
-from forecast.pipeline import result_key
-from forecast.result import Result
+from forecast.report import plots
+from forecast.run.ensemble import BAND_KINDS, Ensemble
+from forecast.run.keys import result_key
+from forecast.run.result import Result
 from forecast.ui.page import Page
 from forecast.ui.services import ResultViews
 from forecast.ui.state import SessionState

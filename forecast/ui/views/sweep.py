@@ -14,11 +14,11 @@ import pandas as pd
 import streamlit as st
 
 from forecast import sweep as sweep_module
-from forecast import sweep_plots
 from forecast.config import Config
 from forecast.data import make_dataset
-from forecast.pipeline import result_key
-from forecast.result import Result
+from forecast.report import sweep_plots
+from forecast.run.keys import result_key
+from forecast.run.result import Result
 from forecast.sweep import Sweep
 from forecast.training import JobState, Subscription
 from forecast.ui import services, status

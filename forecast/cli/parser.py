@@ -1,0 +1,168 @@
+"""What both commands share: a flag per Config field, the config the flags describe, and the one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn
+
+from forecast.config import DEFAULT_CONFIG, FIELD_NAMES, FIELD_TYPES, Config
+from forecast.config.fields import FIELD_SPECS
+from forecast.data import load_series
+from forecast.data.datasets import MAX_UPLOAD_BYTES, content_hash
+from forecast.models.progress import EpochReport, ProgressCallback
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_INVALID",
+    "RUN_PROGRAM",
+    "SWEEP_PROGRAM",
+    "build_parser",
+    "config_from",
+    "fail",
+    "progress_printer",
+]
+
+EXIT_INVALID = 2  # bad input: one line on standard error, nothing trained
+EXIT_FAILED = 1  # a training failed (not bad input): the message says why
+RUN_PROGRAM = "python -m forecast"
+SWEEP_PROGRAM = "python -m forecast sweep"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, no usage block: the contract is "exit 2 and a one-line message on standard error".
+        self.exit(EXIT_INVALID, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def fail(program: str, message: str, status: int = EXIT_INVALID) -> NoReturn:
+    """Print `program: error: message` on standard error and exit (status 2: invalid input)."""
+    print(f"{program}: error: {message}", file=sys.stderr)
+    raise SystemExit(status)
+
+
+def _field_flags(parser: argparse.ArgumentParser) -> None:
+    for name in FIELD_NAMES:
+        spec = FIELD_SPECS[name]
+        bounds = ""
+        if spec.choices:
+            bounds = f" One of {', '.join(spec.choices)}."
+        elif spec.minimum is not None and spec.maximum is not None:
+            bounds = f" {spec.minimum:g}–{spec.maximum:g}."
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            dest=name,
+            type=FIELD_TYPES[name],
+            default=getattr(DEFAULT_CONFIG, name),
+            metavar=name.upper(),
+            # argparse formats help texts with %, so a literal % in a field's help (or default) must be doubled.
+            help=f"{spec.help}{bounds} Default: {getattr(DEFAULT_CONFIG, name)}.".replace("%", "%%"),
+        )
+
+
+def _run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--csv",
+        metavar="FILE.csv",
+        help="Use this CSV file as the series (sets --source upload and --upload to the file's sha256); "
+        "choose columns with --value-column and --x-column.",
+    )
+    parser.add_argument(
+        "--preset",
+        choices=("real",),
+        help="real: the real-series recipe, adapted to the series (log when positive, seasonal and first "
+        "differencing, a season's lookback, 2×32 LSTM, ensemble of 5; see forecast/run/recipe.py). It sets those "
+        "fields; the data source, seed, and an explicit --test-size or --season-length are kept.",
+    )
+    parser.add_argument("--json", action="store_true", help="Print one JSON object with the config and metrics.")
+    parser.add_argument("--no-cache", action="store_true", help="Train even if a cached result exists; store nothing.")
+    parser.add_argument(
+        "--ray-address",
+        metavar="HOST:PORT",
+        help="Train on the Ray cluster whose head is at HOST:PORT (default: $FORECAST_RAY_ADDRESS; unset: train "
+        "here). Needs requirements-ray.txt.",
+    )
+    parser.add_argument(
+        "--progress-every",
+        type=int,
+        default=10,
+        metavar="N",
+        help="Print a progress line every N epochs (default 10).",
+    )
+
+
+def build_parser(*, sweep: bool = False) -> argparse.ArgumentParser:
+    """A flag per Config field (`x_start` → `--x-start`), plus the run options (or, for `sweep`, its options)."""
+    if sweep:
+        parser = _Parser(
+            prog=SWEEP_PROGRAM,
+            description="Train a grid of configs, varying one or two fields, and compare their test errors.",
+        )
+        parser.add_argument(
+            "--vary",
+            action="append",
+            required=True,
+            metavar="FIELD=VALUES",
+            help="A field and its values: a list (lookback=4,8,12), a range (lookback=4:16:4) or a geometric range "
+            "(units=8:64:*2). Once or twice (a grid); at most 64 cells.",
+        )
+    else:
+        parser = _Parser(
+            prog=RUN_PROGRAM,
+            description="Train a stacked LSTM on f(x) and compare it with naive and linear-AR baselines. "
+            "`python -m forecast sweep --help`: train a grid of configs.",
+        )
+    _field_flags(parser)
+    _run_options(parser)
+    if not sweep:
+        parser.add_argument("--plot", metavar="FILE.html", help="Write an interactive Plotly chart to this HTML file.")
+    return parser
+
+
+def _read_upload(program: str, path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_UPLOAD_BYTES + 1)
+    except OSError as error:
+        fail(program, f"cannot read {path}: {error.strerror}")
+    if len(data) > MAX_UPLOAD_BYTES:
+        fail(
+            program,
+            f"{path} is larger than {MAX_UPLOAD_BYTES // 1024 // 1024} MB: keep the part of the series you need",
+        )
+    return data
+
+
+def config_from(program: str, arguments: argparse.Namespace) -> tuple[Config, bytes | None]:
+    """The Config the flags describe, and the CSV file's bytes for --csv (exit 2 on invalid input)."""
+    if arguments.progress_every < 1:
+        fail(program, f"--progress-every must be at least 1, got {arguments.progress_every}")
+    fields = {name: getattr(arguments, name) for name in FIELD_NAMES}
+    upload = None
+    if arguments.csv:
+        upload = _read_upload(program, arguments.csv)
+        fields |= {"source": "upload", "upload": content_hash(upload)}
+    try:
+        config = Config(**fields)
+        if arguments.preset == "real":
+            from forecast.run import recipe
+
+            config = recipe.real_series(config, load_series(config, upload))
+        return config, upload
+    except ValueError as error:
+        fail(program, str(error))
+
+
+def progress_printer(every: int) -> ProgressCallback:
+    """A progress callback that prints a line on standard error every `every` epochs (and the last one)."""
+
+    def progress(report: EpochReport) -> None:
+        if report.epoch % every == 0 or report.epoch == report.epochs:
+            print(
+                f"epoch {report.epoch}/{report.epochs}  loss {report.loss:.6g}  test loss {report.val_loss:.6g}"
+                f"  {report.elapsed:.1f}s",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    return progress

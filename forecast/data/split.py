@@ -1,0 +1,175 @@
+"""The one split of a series into training and test windows, and the checks that need the series' length.
+
+Windows are cut from the transformed series (`forecast.data.transform`), which has `chain.lost` fewer values than
+the series. `split_counts` is the only place the split is computed: the windows, the training budget, the
+sweep's budget and the recipe all ask it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from forecast.config import Config, bounds
+from forecast.data import sources
+from forecast.data.transform import TransformChain, chain_of
+
+__all__ = [
+    "MAX_OPTIMIZER_STEPS",
+    "MAX_TRAINING_COST",
+    "check_chain",
+    "check_fits",
+    "holdout",
+    "split_counts",
+    "training_cost",
+    "validation_split",
+    "window_counts",
+]
+
+
+def split_counts(
+    n_points: int, lookback: int, chain: TransformChain, *, train_ratio: float = 0.8, test_size: int = 0
+) -> tuple[int, int]:
+    """(train windows, test windows) left once the chain has consumed its first `chain.lost` values.
+
+    Windows are cut from the transformed series (n_points − lost values). `test_size` > 0 holds out that many
+    final targets; 0 splits at int(windows · train_ratio), exactly as without transforms. Counts may be ≤ 0:
+    `check_chain` turns those into a message.
+    """
+    n_windows = n_points - chain.lost - lookback
+    if test_size > 0:
+        return n_windows - test_size, test_size
+    n_train = int(n_windows * train_ratio) if n_windows > 0 else 0
+    return n_train, max(n_windows, 0) - n_train
+
+
+def check_chain(
+    chain: TransformChain, n_points: int, lookback: int, *, train_ratio: float = 0.8, test_size: int = 0
+) -> None:
+    """Raise ValueError, in one sentence a person can act on, if the chain does not fit the series and split."""
+    n_train, n_test = split_counts(n_points, lookback, chain, train_ratio=train_ratio, test_size=test_size)
+    n_train_points = n_points - max(n_test, 0)  # the values before the first test target
+    if chain.season_length and chain.season_length >= n_train_points:
+        raise ValueError(
+            f"season length {chain.season_length} does not fit in the training part ({n_train_points} points): "
+            "use a shorter season, a smaller holdout or a longer series"
+        )
+    if n_train >= 2 and n_test >= 1:
+        return
+    n_windows = n_points - chain.lost - lookback
+    problem = "no test window" if n_test < 1 else f"only {max(n_train, 0)} training windows (2 are needed)"
+    dropped = f"{chain.describe()} drops the first {chain.lost} values, so " if chain.lost else ""
+    fixes = []
+    if chain.lost:
+        fixes.append("less differencing")
+    if lookback > 1:
+        fixes.append("a shorter lookback")
+    fixes.append("a smaller holdout" if test_size > 0 else "another train ratio")
+    fixes.append("a longer series")
+    raise ValueError(
+        f"{dropped}lookback {lookback} leaves {problem} of {max(n_windows, 0)} windows ({n_points} points): "
+        "use " + ", or ".join(fixes)
+    )
+
+
+# The ceiling on the work one visitor can ask for. A training costs about
+#   epochs × train windows × lookback × (layers × 4·units·(units + 2) + dense_layers × units²)
+# multiply-adds forward; 1e11 of them take about a minute on a 2-core machine. Per-step overhead dominates
+# tiny models, so the number of optimizer steps (epochs × batches per epoch) has a ceiling of its own.
+MAX_TRAINING_COST = 1e11
+MAX_OPTIMIZER_STEPS = 100_000
+
+
+def training_cost(config: Config, n_train: int) -> tuple[float, int]:
+    """Multiply-adds of one forward pass over all epochs, and the number of optimizer steps."""
+    per_window = config.lookback * (
+        config.layers * 4 * config.units * (config.units + 2) + config.dense_layers * config.units**2
+    )
+    steps = config.epochs * math.ceil(n_train / min(config.batch_size, n_train))
+    return float(config.epochs) * n_train * per_window, steps
+
+
+def validation_split(n_train: int, validation_ratio: float) -> int:
+    """How many of the first training windows are trained on when early stopping keeps the rest to watch.
+
+    At least one window is watched; with at least 2 training windows and a ratio of at most 0.5, at least one is
+    trained on.
+    """
+    return n_train - max(1, round(n_train * validation_ratio))
+
+
+def window_counts(config: Config, n_points: int) -> tuple[int, int]:
+    """Train and test window counts for the config (`split_counts` with the config's chain, ratio and test size).
+
+    Without transforms or a test size this is the original's split: 400 points, lookback 5 → (316, 79)."""
+    return split_counts(
+        n_points, config.lookback, chain_of(config), train_ratio=config.train_ratio, test_size=config.test_size
+    )
+
+
+def check_fits(config: Config, n_points: int) -> None:
+    """Check what depends on the series' length: the split and the training budget (ValueError if not).
+
+    The budget counts every network of the config's ensemble.
+    """
+    n_train, n_test = window_counts(config, n_points)
+    if chain_of(config).is_identity and config.test_size == 0 and config.season_length == 0:
+        if n_train < 2 or n_test < 1:
+            raise ValueError(_split_advice(config, n_points, n_train, n_test))
+    else:
+        # One sentence for a season longer than the training part, or differencing that leaves too few windows.
+        check_chain(
+            chain_of(config), n_points, config.lookback, train_ratio=config.train_ratio, test_size=config.test_size
+        )
+    cost, steps = training_cost(config, n_train)
+    cost *= config.ensemble
+    if cost > MAX_TRAINING_COST:
+        most_epochs = max(1, int(config.epochs * MAX_TRAINING_COST / cost))
+        raise ValueError(
+            f"this training would cost {cost:.2g} multiply-adds, over the budget of {MAX_TRAINING_COST:.0e}: "
+            f"lower epochs (at most {most_epochs} with these settings), units, layers, lookback or ensemble size"
+        )
+    steps *= config.ensemble
+    if steps > MAX_OPTIMIZER_STEPS:
+        most_epochs = max(1, int(config.epochs * MAX_OPTIMIZER_STEPS / steps))
+        raise ValueError(
+            f"this training would take {steps} optimizer steps, over the budget of {MAX_OPTIMIZER_STEPS}: "
+            f"raise batch_size or lower epochs (at most {most_epochs} with this batch size) or ensemble size"
+        )
+
+
+def _largest_lookback(n_points: int, train_ratio: float) -> int:
+    upper = int(bounds("lookback").maximum or 1)
+    for lookback in range(min(upper, n_points - 1), 0, -1):
+        n_train, n_test = split_counts(n_points, lookback, TransformChain(), train_ratio=train_ratio)
+        if n_train >= 2 and n_test >= 1:
+            return lookback
+    return 0
+
+
+def _split_advice(config: Config, n_points: int, n_train: int, n_test: int) -> str:
+    """Why the split fails and the changes that would fix it, with numbers."""
+    lookback, train_ratio = config.lookback, config.train_ratio
+    n_windows = n_points - lookback
+    problem = "no test window" if n_test < 1 else f"fewer than 2 training windows ({max(n_train, 0)})"
+    fixes = []
+    largest = _largest_lookback(n_points, train_ratio)
+    if largest:
+        fixes.append(f"a lookback of at most {largest}")
+    if n_windows >= 3 and n_train < 2:
+        fixes.append(f"a train ratio of at least {math.ceil(200 / n_windows) / 100:g}")
+    if n_windows >= 3 and n_test < 1:
+        fixes.append(f"a train ratio of at most {math.floor(100 * (n_windows - 1) / n_windows) / 100:g}")
+    fixes.append(sources.get(config.source).lengthen_advice)
+    return (
+        f"lookback {lookback} with train ratio {train_ratio!r} leaves {problem} of {max(n_windows, 0)} windows "
+        f"({n_points} points): use " + ", or ".join(fixes)
+    )
+
+
+def holdout(values: np.ndarray, n_test: int) -> np.ndarray:
+    """The last `n_test` entries: the test part of a series or of a forecast over every window (n_test ≥ 1)."""
+    if n_test < 1:
+        raise ValueError(f"n_test must be at least 1, got {n_test}")
+    return np.asarray(values)[-n_test:]

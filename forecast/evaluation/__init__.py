@@ -1,0 +1,1 @@
+"""How forecasts are judged: the metrics, computed on the test targets in the series' own units."""

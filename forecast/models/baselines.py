@@ -1,0 +1,454 @@
+"""Baselines every LSTM is compared with, as small classes sharing fit / predict / one_step (darts-style).
+
+Each baseline is fitted on the training part of a series only. `predict(horizon)` is the recursive forecast from
+the end of the training part (the forecast origin), built on its own predictions; `one_step(test)` predicts
+each test value from the TRUE values before it, with the fitted model — never refitted on the test part.
+
+Naive, SeasonalNaive and LinearAR are plain numpy. AutoARIMA and AutoETS select and fit their model with
+statsmodels (imported when they are fitted, since it costs most of a second and about 80 MB): statsforecast is
+what practitioners use, but it pins pandas < 3, and the measured accuracy of the selection below matches its
+AutoARIMA on airline passengers (bench/classical_libraries.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import math
+import warnings
+from collections.abc import Iterator
+from typing import ClassVar
+
+import numpy as np
+
+from forecast.data import transform
+from forecast.models import forecasting
+
+__all__ = ["AutoARIMA", "AutoETS", "Baseline", "LinearAR", "Naive", "SeasonalNaive", "horizon_rmse"]
+
+
+def _as_series(values: np.ndarray, name: str) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1:
+        raise ValueError(f"{name} must be one series of shape (n,), got {values.shape}")
+    bad = np.flatnonzero(~np.isfinite(values))
+    if len(bad):
+        raise ValueError(f"{name} has a NaN or infinite value at position {int(bad[0])}: fill or remove it first")
+    return values
+
+
+@contextlib.contextmanager
+def _statsmodels_quietly() -> Iterator[None]:
+    """Import the statsmodels parts used here, then ignore its warnings for the duration.
+
+    statsmodels warns about start parameters, convergence and KPSS table bounds on many candidate models; the
+    AICc comparison is what decides, so those warnings say nothing actionable. It installs "always" filters for
+    its own warning classes when first imported, so the imports must come before the "ignore".
+    """
+    import statsmodels.tsa.exponential_smoothing.ets
+    import statsmodels.tsa.seasonal
+    import statsmodels.tsa.statespace.sarimax
+    import statsmodels.tsa.stattools  # noqa: F401
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+class Baseline:
+    """The shared shape: `fit(train)`, then `predict(horizon)` and `one_step(test)`; the checks are done here."""
+
+    name: ClassVar[str] = "baseline"
+
+    def __init__(self) -> None:
+        self._train: np.ndarray | None = None
+
+    @property
+    def min_train_length(self) -> int:
+        """The fewest training values this baseline can be fitted on."""
+        return 1
+
+    @property
+    def train(self) -> np.ndarray:
+        if self._train is None:
+            raise ValueError(f"{type(self).__name__} is not fitted yet: call fit(train) first")
+        return self._train
+
+    def fit(self, train: np.ndarray) -> Baseline:
+        """Fit on the training part of the series (shape (n,)); returns the baseline itself."""
+        train = _as_series(train, "train")
+        if len(train) < self.min_train_length:
+            raise ValueError(
+                f"{type(self).__name__} needs at least {self.min_train_length} training values, got {len(train)}"
+            )
+        self._train = train
+        self._fit(train)
+        return self
+
+    def predict(self, horizon: int, observed: np.ndarray | None = None) -> np.ndarray:
+        """The recursive forecast of the `horizon` values after the training part: shape (horizon,).
+
+        `observed`: true values that followed the training part (a prefix of the test part); the forecast then
+        starts after them, with the model as fitted (never refitted): how the horizon chart rolls every origin.
+        """
+        train = self.train
+        if horizon < 1:
+            raise ValueError(f"horizon must be at least 1, got {horizon}")
+        history = train if observed is None else np.concatenate([train, _as_series(observed, "observed")])
+        return np.asarray(self._predict(history, int(horizon)), dtype=np.float64).reshape(horizon)
+
+    def one_step(self, test: np.ndarray) -> np.ndarray:
+        """Each value of `test` (the values right after the training part) predicted from the true ones before it."""
+        train = self.train
+        test = _as_series(test, "test")
+        if len(test) == 0:
+            raise ValueError("test must hold at least one value")
+        return np.asarray(self._one_step(train, test), dtype=np.float64).reshape(len(test))
+
+    def _fit(self, train: np.ndarray) -> None:
+        pass
+
+    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        """The forecast after `history`: the training part, then any observed true values."""
+        raise NotImplementedError
+
+    def _one_step(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class Naive(Baseline):
+    """The next value is the last one seen."""
+
+    name = "naive"
+
+    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        return np.full(horizon, history[-1])
+
+    def _one_step(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
+        return np.concatenate([train[-1:], test[:-1]])
+
+
+class SeasonalNaive(Baseline):
+    """The next value is the one a season earlier: the last observed season repeated."""
+
+    name = "seasonal_naive"
+
+    def __init__(self, season_length: int) -> None:
+        super().__init__()
+        if season_length < 1:
+            raise ValueError(f"season_length must be at least 1, got {season_length}")
+        self.season_length = int(season_length)
+
+    @property
+    def min_train_length(self) -> int:
+        return self.season_length
+
+    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        last_season = history[-self.season_length :]
+        return last_season[np.arange(horizon) % self.season_length]
+
+    def _one_step(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
+        series = np.concatenate([train, test])
+        start = len(train) - self.season_length
+        return series[start : start + len(test)]
+
+
+class LinearAR(Baseline):
+    """Least squares with intercept on exactly the windows the LSTM sees (`lookback` values → the next one)."""
+
+    name = "linear_ar"
+
+    def __init__(self, lookback: int) -> None:
+        super().__init__()
+        if lookback < 1:
+            raise ValueError(f"lookback must be at least 1, got {lookback}")
+        self.lookback = int(lookback)
+        self.model: forecasting.LinearAutoregression | None = None
+
+    @property
+    def min_train_length(self) -> int:
+        return self.lookback + 1
+
+    def _fit(self, train: np.ndarray) -> None:
+        # The same windows as forecast.data.make_windows cuts from the training part, so the same least squares.
+        windows = np.lib.stride_tricks.sliding_window_view(train, self.lookback)[:-1]  # (n - lookback, lookback)
+        self.model = forecasting.LinearAutoregression(windows, train[self.lookback :])
+
+    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        return forecasting.recursive(self.model, history[-self.lookback :], horizon)
+
+    def _one_step(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
+        # Over every window, train and test, in a contiguous copy, then the test part: a matrix product's rows can
+        # round differently with the matrix's size and layout, and this is the product the pipeline computes.
+        series = np.concatenate([train, test])
+        windows = np.lib.stride_tricks.sliding_window_view(series, self.lookback)[
+            :-1
+        ].copy()  # (n - lookback, lookback)
+        return forecasting.one_step(self.model, windows)[-len(test) :]
+
+
+# Hyndman & Khandakar's stepwise search (R's forecast::auto.arima, statsforecast's AutoARIMA), with their bounds.
+MAX_P, MAX_Q, MAX_SEASONAL_P, MAX_SEASONAL_Q, MAX_ORDER = 5, 5, 2, 2, 5
+MAX_MODELS = 94
+SEASONAL_STRENGTH_THRESHOLD = 0.64  # seasonal difference when STL's seasonal strength is above this
+KPSS_ALPHA = 0.05
+
+
+def _seasonal_strength(values: np.ndarray, season_length: int) -> float:
+    from statsmodels.tsa.seasonal import STL
+
+    decomposition = STL(values, period=season_length).fit()
+    remainder, seasonal = np.asarray(decomposition.resid), np.asarray(decomposition.seasonal)
+    spread = np.var(remainder + seasonal)
+    return 0.0 if spread == 0 else max(0.0, 1.0 - float(np.var(remainder)) / float(spread))
+
+
+def _first_differences_needed(values: np.ndarray, max_difference: int = 2) -> int:
+    """KPSS tests at 5 %: difference while the series does not look level-stationary (as auto.arima does)."""
+    from statsmodels.tsa.stattools import kpss
+
+    difference = 0
+    while difference < max_difference and len(values) > 3 and np.ptp(values) > 0:
+        lags = max(1, int(3 * math.sqrt(len(values)) / 13))
+        _, p_value, *_ = kpss(values, regression="c", nlags=lags)
+        if p_value >= KPSS_ALPHA:
+            break
+        values = np.diff(values)
+        difference += 1
+    return difference
+
+
+def _neighbours(order: tuple[int, int, int, int, bool]) -> list[tuple[int, int, int, int, bool]]:
+    """The orders one step from `order` in the stepwise search (as in Hyndman & Khandakar's auto.arima)."""
+    p, q, seasonal_p, seasonal_q, constant = order
+    neighbours = [(p + step, q, seasonal_p, seasonal_q, constant) for step in (-1, 1)]
+    neighbours += [(p, q + step, seasonal_p, seasonal_q, constant) for step in (-1, 1)]
+    neighbours += [(p, q, seasonal_p + step, seasonal_q, constant) for step in (-1, 1)]
+    neighbours += [(p, q, seasonal_p, seasonal_q + step, constant) for step in (-1, 1)]
+    neighbours += [(p + step, q + step, seasonal_p, seasonal_q, constant) for step in (-1, 1)]
+    neighbours += [(p, q, seasonal_p + step, seasonal_q + step, constant) for step in (-1, 1)]
+    neighbours.append((p, q, seasonal_p, seasonal_q, not constant))
+    return neighbours
+
+
+class _StatsmodelsModel(Baseline):
+    """What the automatic statsmodels baselines share: an optional season, the fitted results, a minimum length."""
+
+    def __init__(self, season_length: int = 0) -> None:
+        super().__init__()
+        if season_length < 0:
+            raise ValueError(f"season_length must be 0 (none) or at least 2, got {season_length}")
+        self.season_length = int(season_length) if season_length >= 2 else 0
+        self.results = None
+
+    @property
+    def min_train_length(self) -> int:
+        return 8
+
+
+class AutoARIMA(_StatsmodelsModel):
+    """Automatic seasonal ARIMA: differencing chosen by tests, (p, q)(P, Q) by a stepwise AICc search.
+
+    The differencing is done with forecast.transforms and an ARMA is fitted to the differenced series by
+    statsmodels' SARIMAX (the likelihood conditional on the first values, as `simple_differencing=True` does:
+    many times faster than the diffuse initialisation of the differences). A constant is allowed when at most
+    one difference is taken (a mean, or a drift). One-step forecasts run the fitted model's filter over the true
+    test values without refitting.
+    """
+
+    name = "arima"
+
+    def __init__(self, season_length: int = 0) -> None:
+        super().__init__(season_length)
+        self.chain = transform.TransformChain()
+        self.order: tuple[int, int, int, int, bool] | None = None  # (p, q, P, Q, constant)
+
+    @property
+    def description(self) -> str:
+        """The selected model in the usual notation, e.g. "ARIMA(1,1,0)(0,1,0)[12]"."""
+        if self.order is None:
+            return "ARIMA (not fitted)"
+        p, q, seasonal_p, seasonal_q, constant = self.order
+        text = f"ARIMA({p},{self.chain.difference},{q})"
+        if self.season_length:
+            text += f"({seasonal_p},{self.chain.seasonal_difference},{seasonal_q})[{self.season_length}]"
+        if not constant:
+            return text
+        # A constant in the differenced series is a drift of the levels.
+        return text + (" with drift" if self.chain.lost else " with non-zero mean")
+
+    def _arma(self, values: np.ndarray, order: tuple[int, int, int, int, bool]):
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        p, q, seasonal_p, seasonal_q, constant = order
+        seasonal = (seasonal_p, 0, seasonal_q, self.season_length) if self.season_length else (0, 0, 0, 0)
+        return SARIMAX(values, order=(p, 0, q), seasonal_order=seasonal, trend="c" if constant else None)
+
+    def _fit(self, train: np.ndarray) -> None:
+        with _statsmodels_quietly():
+            seasonal_difference = 0
+            if self.season_length and len(train) >= 2 * self.season_length + 2:
+                strength = _seasonal_strength(train, self.season_length)
+                seasonal_difference = int(strength > SEASONAL_STRENGTH_THRESHOLD)
+            seasonal = transform.TransformChain(
+                seasonal_difference=seasonal_difference, season_length=self.season_length
+            )
+            difference = _first_differences_needed(transform.apply(train, seasonal))
+            self.chain = transform.TransformChain(
+                difference=difference, seasonal_difference=seasonal_difference, season_length=self.season_length
+            )
+            differenced = transform.apply(train, self.chain)
+            self.order, self.results = self._search(differenced, allow_constant=difference + seasonal_difference <= 1)
+
+    def _allowed(self, order: tuple[int, int, int, int, bool], start: bool, allow_constant: bool) -> bool:
+        """Whether the search may fit this order: within the bounds, seasonal only with a season."""
+        p, q, seasonal_p, seasonal_q, constant = order
+        if min(p, q, seasonal_p, seasonal_q) < 0 or p > MAX_P or q > MAX_Q:
+            return False
+        if seasonal_p > MAX_SEASONAL_P or seasonal_q > MAX_SEASONAL_Q:
+            return False
+        if (seasonal_p or seasonal_q) and not self.season_length:
+            return False
+        if constant and not allow_constant:
+            return False
+        return start or p + q + seasonal_p + seasonal_q <= MAX_ORDER
+
+    def _search(self, values: np.ndarray, allow_constant: bool):
+        fitted: dict[tuple[int, int, int, int, bool], tuple[float, object]] = {}
+
+        def score(order: tuple[int, int, int, int, bool], start: bool = False) -> float:
+            if order in fitted:
+                return fitted[order][0]
+            if not self._allowed(order, start, allow_constant):
+                return math.inf
+            try:
+                results = self._arma(values, order).fit(disp=False)
+                aicc = float(results.aicc)
+            except (ValueError, np.linalg.LinAlgError):
+                results, aicc = None, math.inf
+            fitted[order] = (aicc if math.isfinite(aicc) else math.inf, results)
+            return fitted[order][0]
+
+        seasonal = 1 if self.season_length else 0
+        starts = [(2, 2, seasonal, seasonal), (0, 0, 0, 0), (1, 0, seasonal, 0), (0, 1, 0, seasonal)]
+        best = min(((*start, allow_constant) for start in starts), key=lambda order: score(order, start=True))
+        improved = True
+        while improved and len(fitted) < MAX_MODELS:
+            improved = False
+            for order in _neighbours(best):
+                if score(order) < score(best):
+                    best, improved = order, True
+                    break
+        if fitted.get(best, (math.inf, None))[1] is None:
+            # Nothing could be fitted: fall back to white noise on the differenced series, which always fits.
+            best = (0, 0, 0, 0, False)
+            fitted[best] = (math.inf, self._arma(values, best).fit(disp=False))
+        return best, fitted[best][1]
+
+    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        results = self.results
+        observed = len(history) - len(self.train)
+        if observed:
+            # The fitted model's filter run on over the observed values, then forecasting: no refit.
+            with _statsmodels_quietly():
+                results = results.append(transform.apply(history, self.chain)[-observed:], refit=False)
+        changes = np.asarray(results.forecast(horizon))
+        return transform.invert_recursive(history, changes, self.chain)
+
+    def _one_step(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
+        series = np.concatenate([train, test])
+        differenced = transform.apply(series, self.chain)
+        n_train = len(differenced) - len(test)
+        with _statsmodels_quietly():
+            # append(refit=False): the same parameters, the filter run on over the true test values.
+            extended = self.results.append(differenced[n_train:], refit=False)
+            changes = np.asarray(extended.predict(start=n_train, end=len(differenced) - 1))
+        return transform.invert_one_step(series, changes, len(train), self.chain)
+
+
+class AutoETS(_StatsmodelsModel):
+    """Automatic exponential smoothing: every error / trend / season form fitted, the lowest AICc kept.
+
+    The forms are those of R's forecast::ets with its default restrictions: additive or multiplicative error,
+    no, additive or damped trend, no, additive or multiplicative season (multiplicative forms only for positive
+    series; no additive error with a multiplicative season). One-step forecasts smooth the whole series with the
+    fitted parameters, never refitted.
+    """
+
+    name = "ets"
+
+    def __init__(self, season_length: int = 0) -> None:
+        super().__init__(season_length)
+        self.form: dict | None = None
+
+    @property
+    def description(self) -> str:
+        """The selected model in the usual notation, e.g. "ETS(M,A,M)"."""
+        if self.form is None:
+            return "ETS (not fitted)"
+        letter = {None: "N", "add": "A", "mul": "M"}
+        trend = letter[self.form["trend"]] + ("d" if self.form["damped_trend"] else "")
+        return f"ETS({letter[self.form['error']]},{trend},{letter[self.form['seasonal']]})"
+
+    def _model(self, values: np.ndarray, form: dict):
+        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+        return ETSModel(values, **form, seasonal_periods=self.season_length if form["seasonal"] else None)
+
+    def _fit(self, train: np.ndarray) -> None:
+        positive = bool(np.all(train > 0))
+        errors = ["add", "mul"] if positive else ["add"]
+        trends = [(None, False), ("add", False), ("add", True)]
+        seasonals: list[str | None] = [None]
+        # A season needs two whole cycles to be estimated at all.
+        if self.season_length and len(train) >= 2 * self.season_length + 2:
+            seasonals += ["add", "mul"] if positive else ["add"]
+        best = (math.inf, None, None)
+        with _statsmodels_quietly():
+            for error, (trend, damped), seasonal in itertools.product(errors, trends, seasonals):
+                if error == "add" and seasonal == "mul":
+                    continue
+                form = {"error": error, "trend": trend, "damped_trend": damped, "seasonal": seasonal}
+                try:
+                    results = self._model(train, form).fit(disp=False)
+                    aicc = float(results.aicc)
+                except (ValueError, np.linalg.LinAlgError):
+                    continue
+                if math.isfinite(aicc) and aicc < best[0]:
+                    best = (aicc, form, results)
+        if best[2] is None:
+            raise ValueError("no exponential smoothing model could be fitted to this training part")
+        _, self.form, self.results = best
+
+    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        if len(history) == len(self.train):
+            return np.asarray(self.results.forecast(horizon))
+        # Smoothing the longer history with the fitted parameters moves the states on, without refitting.
+        with _statsmodels_quietly():
+            return np.asarray(self._model(history, self.form).smooth(self.results.params).forecast(horizon))
+
+    def _one_step(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
+        series = np.concatenate([train, test])
+        with _statsmodels_quietly():
+            smoothed = self._model(series, self.form).smooth(self.results.params)
+        return np.asarray(smoothed.fittedvalues)[len(train) :]
+
+
+def horizon_rmse(baseline: Baseline, test: np.ndarray) -> np.ndarray:
+    """RMSE by steps ahead of the fitted baseline's recursive forecasts from every origin in the test part.
+
+    The same measure as forecast.forecasting.horizon_rmse: from each origin (the true values up to it) the
+    baseline forecasts on; horizons go up to half the test length. Returns shape (ceil(len(test) / 2),).
+    """
+    test = _as_series(test, "test")
+    n_origins = len(test)
+    if n_origins == 0:
+        raise ValueError("test must hold at least one value")
+    max_horizon = max(1, -(-n_origins // 2))
+    squared: list[list[float]] = [[] for _ in range(max_horizon)]
+    for origin in range(n_origins):
+        steps = min(max_horizon, n_origins - origin)
+        forecast = baseline.predict(steps, observed=test[:origin])
+        for step in range(steps):
+            squared[step].append(float(forecast[step] - test[origin + step]) ** 2)
+    return np.sqrt([np.mean(values) for values in squared])

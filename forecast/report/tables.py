@@ -1,0 +1,158 @@
+"""Tables, exports and a plain-language reading of a result (pure functions; no Streamlit)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from forecast.run.ensemble import Ensemble
+from forecast.run.result import Result
+
+__all__ = [
+    "MODEL_LABELS",
+    "best_recursive",
+    "config_json",
+    "ensemble_table",
+    "metrics_table",
+    "predictions_table",
+    "reading",
+]
+
+MODEL_LABELS = {
+    "lstm": "LSTM",
+    "naive": "Naive (repeat last value)",
+    "linear_ar": "Linear AR (least squares)",
+    "seasonal_naive": "Seasonal naive (repeat last season)",
+    "arima": "AutoARIMA",
+    "ets": "AutoETS",
+}
+KIND_LABELS = {"one_step": "one-step", "recursive": "recursive"}
+# The models' names inside a sentence: the table's labels without their explanation in brackets, which would read
+# "the Linear AR (least squares)'s (MAE 0.57)".
+SENTENCE_NAMES = {
+    "lstm": "LSTM",
+    "naive": "naive forecast",
+    "linear_ar": "linear AR",
+    "seasonal_naive": "seasonal naive forecast",
+    "arima": "AutoARIMA",
+    "ets": "AutoETS",
+}
+# A baseline this close to perfect (relative to the series' spread) is exact up to floating-point rounding.
+EXACT_TOLERANCE = 1e-6
+
+
+def metrics_table(result: Result) -> pd.DataFrame:
+    """One row per model and forecast kind, with rmse, mae and r2 on the test targets."""
+    rows = []
+    for model in result.models:
+        for kind, label in KIND_LABELS.items():
+            values = result.metrics[model][kind]
+            rows.append({"model": MODEL_LABELS[model], "forecast": label, **values})
+    return pd.DataFrame(rows, columns=["model", "forecast", "rmse", "mae", "r2"])
+
+
+def ensemble_table(ensemble: Ensemble) -> pd.DataFrame:
+    """The metrics of an ensemble's mean forecast, one row per kind, shaped like `metrics_table`."""
+    rows = [
+        {"model": f"LSTM ensemble mean ({ensemble.size} seeds)", "forecast": label, **ensemble.metrics[kind]}
+        for kind, label in KIND_LABELS.items()
+    ]
+    return pd.DataFrame(rows, columns=["model", "forecast", "rmse", "mae", "r2"])
+
+
+def predictions_table(result: Result) -> pd.DataFrame:
+    """Every target the chart shows: x, actual, and each model's one-step and (test only) recursive prediction.
+
+    The `part` column says whether a row is a training or a test target; recursive forecasts exist only on the
+    test part and are empty elsewhere.
+    """
+    first = result.first_target
+    n_targets = result.n_train + result.n_test
+    xs = result.xs[first : first + n_targets]
+    table = pd.DataFrame(
+        {
+            "x": xs,
+            "part": ["train"] * result.n_train + ["test"] * result.n_test,
+            "actual": result.ys[first : first + n_targets],
+        }
+    )
+    for model in result.models:
+        table[f"{model}_one_step"] = result.predictions[model]["one_step"]
+        recursive = np.full(n_targets, np.nan)
+        recursive[result.n_train :] = result.predictions[model]["recursive"]
+        table[f"{model}_recursive"] = recursive
+    return table
+
+
+def config_json(result: Result) -> str:
+    """The config as indented JSON, ready to share or to pass back as query parameters."""
+    return json.dumps(result.config.to_dict(), indent=2)
+
+
+def _format(value: float) -> str:
+    return f"{value:.3g}" if np.isfinite(value) else "not finite"
+
+
+def reading(result: Result, ensemble: Ensemble | None = None) -> str:
+    """One or two sentences a newcomer can act on: who wins, by how much, and what the recursive forecast says."""
+    metrics = result.metrics
+    lstm = metrics["lstm"]["one_step"]["rmse"]
+    naive = metrics["naive"]["one_step"]["rmse"]
+    linear = metrics["linear_ar"]["one_step"]["rmse"]
+    lstm_recursive = metrics["lstm"]["recursive"]["rmse"]
+    spread = float(np.std(result.test_targets)) or 1.0
+    sentences = []
+    if not np.isfinite(lstm):
+        sentences.append("The LSTM's predictions are not finite: training diverged, so lower the learning rate.")
+    elif lstm < naive:
+        sentences.append(
+            f"One step ahead, the LSTM (RMSE {_format(lstm)}) is {naive / max(lstm, 1e-300):.1f}× better than "
+            f"repeating the last value ({_format(naive)})."
+        )
+    else:
+        sentences.append(
+            f"One step ahead, the LSTM (RMSE {_format(lstm)}) does not beat simply repeating the last value "
+            f"({_format(naive)}): train longer, scale the data or change the network."
+        )
+    if linear <= EXACT_TOLERANCE * spread:
+        sentences.append(
+            "A linear autoregression on the same windows is exact here (RMSE "
+            f"{linear:.1g}): this function, sampled on a uniform grid, obeys a linear recurrence, so no network "
+            "can do better."
+        )
+    elif np.isfinite(lstm) and linear < lstm:
+        sentences.append(f"A linear autoregression on the same windows does better still (RMSE {_format(linear)}).")
+    if np.isfinite(lstm_recursive):
+        sentences.append(
+            f"Fed its own predictions for all {result.n_test} test steps (the honest forecast), the LSTM's RMSE is "
+            f"{_format(lstm_recursive)}."
+        )
+    if len(result.models) > 3 or (ensemble is not None and ensemble.size > 1):
+        sentences.append(best_recursive(result, ensemble))
+    return " ".join(sentences)
+
+
+def best_recursive(result: Result, ensemble: Ensemble | None = None) -> str:
+    """One sentence naming the model with the lowest recursive MAE, whichever it is, and the runner-up.
+
+    With an ensemble, its mean forecast competes too (the first seed's LSTM stays in as "LSTM").
+    """
+    labels = {model: SENTENCE_NAMES[model] for model in result.models}
+    scores = {model: result.metrics[model]["recursive"]["mae"] for model in result.models}
+    if ensemble is not None and ensemble.size > 1:
+        labels["ensemble"] = f"{ensemble.size}-seed LSTM ensemble mean"
+        scores["ensemble"] = ensemble.metrics["recursive"]["mae"]
+    finite = {model: value for model, value in scores.items() if np.isfinite(value)}
+    if not finite:
+        return "No model's recursive forecast is finite."
+    ranked = sorted(finite, key=finite.__getitem__)
+    best = ranked[0]
+    sentence = (
+        f"Over the whole {result.n_test}-step horizon, the best recursive forecast is the "
+        f"{labels[best]}'s (MAE {_format(finite[best])})"
+    )
+    if len(ranked) > 1:
+        sentence += f", ahead of the {labels[ranked[1]]}'s ({_format(finite[ranked[1]])})"
+    return sentence + "."

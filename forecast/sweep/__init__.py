@@ -1,0 +1,37 @@
+"""Sweeps: one or two Config fields varied over lists or ranges of values, as a bounded grid of runs."""
+
+from forecast.sweep.grid import (
+    MAX_CELLS,
+    MAX_SWEEP_COST,
+    MAX_SWEEP_STEPS,
+    MAX_VARIED_FIELDS,
+    QUERY_PARAMETER,
+    SWEEPABLE_FIELDS,
+    CellResult,
+    Sweep,
+    Variation,
+    best_index,
+    expand,
+    parse_values,
+    parse_variation,
+    summary,
+    sweep_cost,
+)
+
+__all__ = [
+    "MAX_CELLS",
+    "MAX_SWEEP_COST",
+    "MAX_SWEEP_STEPS",
+    "MAX_VARIED_FIELDS",
+    "QUERY_PARAMETER",
+    "SWEEPABLE_FIELDS",
+    "CellResult",
+    "Sweep",
+    "Variation",
+    "best_index",
+    "expand",
+    "parse_values",
+    "parse_variation",
+    "summary",
+    "sweep_cost",
+]
