@@ -6,7 +6,7 @@
 For each library found: the import of what the baselines use, in a fresh process (seconds and resident memory
 over a process that has imported numpy and pandas, median of 3), then on every bundled series with its natural
 holdout the fit time (median of 3) and the 12-month (10-year) MAE of the one-step and recursive forecasts of
-AutoARIMA and AutoETS. statsmodels is used through forecast.baselines (its own model selection on statsmodels'
+AutoARIMA and AutoETS. statsmodels is used through forecast.models.classical (its own model selection on statsmodels'
 SARIMAX and ETSModel); statsforecast through its AutoARIMA / AutoETS, one-step by `forward` on the true history.
 """
 
@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 from forecast.data import datasets
-from forecast.models import baselines
+from forecast.models import classical
 
 IMPORTS = {
     "statsforecast": "from statsforecast.models import AutoARIMA, AutoETS",
@@ -61,9 +61,9 @@ def import_cost(library: str, repeats: int) -> dict[str, float]:
 
 def statsmodels_forecasts(kind: str, train: np.ndarray, test: np.ndarray, season_length: int):
     started = time.perf_counter()
-    model = (baselines.AutoARIMA if kind == "arima" else baselines.AutoETS)(season_length).fit(train)
+    model = (classical.AutoARIMA if kind == "arima" else classical.AutoETS)(season_length).fit(train)
     seconds = time.perf_counter() - started
-    return model.description, model.one_step(test), model.predict(len(test)), seconds
+    return model.description, model.one_step(test), model.forecast(len(test)), seconds
 
 
 def statsforecast_forecasts(kind: str, train: np.ndarray, test: np.ndarray, season_length: int):

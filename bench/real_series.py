@@ -19,7 +19,8 @@ import time
 
 from forecast.config import Config
 from forecast.data import datasets, load_series
-from forecast.models import baselines
+from forecast.models.classical import AutoARIMA, AutoETS
+from forecast.models.naive import Naive, SeasonalNaive
 from forecast.run import ensemble, pipeline, recipe
 
 BASELINES = ("naive", "seasonal_naive", "linear_ar", "arima", "ets")
@@ -36,10 +37,10 @@ def _baseline_fit_seconds(config: Config, train) -> dict[str, float]:
     """Each baseline fitted alone on the training part, timed (the linear AR on the recipe's own windows)."""
     season = config.season_length
     fitted = {
-        "naive": baselines.Naive(),
-        "seasonal_naive": baselines.SeasonalNaive(season) if season >= 2 else None,
-        "arima": baselines.AutoARIMA(season),
-        "ets": baselines.AutoETS(season),
+        "naive": Naive(),
+        "seasonal_naive": SeasonalNaive(season) if season >= 2 else None,
+        "arima": AutoARIMA(season),
+        "ets": AutoETS(season),
     }
     seconds = {}
     for name, baseline in fitted.items():

@@ -8,10 +8,11 @@ from forecast.config import DEFAULT_CONFIG, ORIGINAL_RECIPE, Config
 from forecast.config.expressions import PRESETS, ExpressionError
 from forecast.config.fields import from_query_params, to_query_params
 from forecast.data import Dataset, make_dataset
+from forecast.models.progress import EpochReport
 from forecast.run.cache import ResultCache, default_cache_dir
 from forecast.run.keys import result_key
 from forecast.run.pipeline import compute, resolve_members, run
-from forecast.run.result import EpochReport, Result
+from forecast.run.result import Result
 
 __all__ = [
     "DEFAULT_CONFIG",

@@ -9,7 +9,9 @@ import pytest
 
 from forecast.config import Config
 from forecast.data import sources, window_counts
-from forecast.run.result import MODEL_NAMES, Result
+from forecast.evaluation import backtest
+from forecast.models.registry import MODEL_NAMES
+from forecast.run.result import Result
 
 # Few points, one small layer, two epochs: enough to exercise every code path in seconds.
 TINY = {
@@ -57,25 +59,29 @@ def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     return folder
 
 
-def make_fake_result(config: Config, size: int = 0) -> Result:
-    """Plain data shaped like a real result of an expression config, with `size` bytes of model: no training."""
+def make_fake_result(config: Config, size: int = 0, misses: dict[str, float] | None = None) -> Result:
+    """Plain data shaped like a real result of an expression config, with `size` bytes of model: no training.
+
+    Every model's test forecasts miss the actual values by exactly 1 (RMSE and MAE 1.0), or by `misses[model]`
+    for the models named there (which are then the result's models); the training fit misses by 0.5.
+    """
+    misses = misses if misses is not None else dict.fromkeys(MODEL_NAMES, 1.0)
     n = sources.ExpressionSource().n_points(config)
     n_train, n_test = window_counts(config, n)
-    n_windows = n_train + n_test
-    predictions = {
-        m: {"one_step": np.arange(n_windows, dtype=float), "recursive": np.ones(n_test)} for m in MODEL_NAMES
-    }
-    metrics = {m: {k: {"rmse": 1.0, "mae": 1.0, "r2": 0.5} for k in ("one_step", "recursive")} for m in MODEL_NAMES}
-    horizon = {m: np.linspace(1.0, 2.0, max(1, -(-n_test // 2))) for m in MODEL_NAMES}
+    first_target = n - n_train - n_test
+    ys = np.sin(np.arange(n, dtype=float))
+    kind, origins, steps, _ = backtest._index(first_target, n - n_test, n_test, backtest.rolling_steps(n_test))
+    targets = origins + steps - 1
+    is_fit = kind == backtest.KINDS.index("fit")
     return Result(
         config=config,
         xs=np.arange(n, dtype=float),
-        ys=np.zeros(n),
+        ys=ys,
         n_train=n_train,
         n_test=n_test,
-        predictions=predictions,
-        metrics=metrics,
-        horizon=horizon,
+        forecasts=backtest.Forecasts(
+            kind, origins, steps, {m: ys[targets] + np.where(is_fit, 0.5, miss) for m, miss in misses.items()}
+        ),
         loss=np.array([1.0, 0.5]),
         val_loss=np.array([1.5, 0.7]),
         learning_rate=np.array([0.01, 0.005]),

@@ -8,10 +8,8 @@ from tests.conftest import make_fake_result as fake_result
 
 
 def member(seed: int, offset: float):
-    result = fake_result(DEFAULT_CONFIG.replace(seed=seed))
-    result.predictions["lstm"]["recursive"] = result.predictions["lstm"]["recursive"] + offset
-    result.metrics["lstm"]["recursive"]["rmse"] = 1.0 + offset
-    return result
+    # The LSTM's forecasts miss by 1 + offset; the baselines' by 1.
+    return fake_result(DEFAULT_CONFIG.replace(seed=seed), misses={"lstm": 1.0 + offset, "naive": 1.0, "linear_ar": 1.0})
 
 
 def test_summary_mean_bands_and_metrics():
@@ -19,7 +17,7 @@ def test_summary_mean_bands_and_metrics():
     ensemble = summarize(members)
     assert ensemble.size == 3 and ensemble.seeds == (0, 1, 2)
     assert ensemble.recursive.shape == (3, members[0].n_test)
-    np.testing.assert_allclose(ensemble.mean("recursive"), members[0].predictions["lstm"]["recursive"] + 1.0)
+    np.testing.assert_allclose(ensemble.mean("recursive"), members[0].test_forecast("lstm", "recursive") + 1.0)
     low, high = ensemble.band("recursive", BAND_KINDS[0])
     np.testing.assert_allclose(high - low, 2.0)
     low, high = ensemble.band("recursive", BAND_KINDS[1])

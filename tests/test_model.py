@@ -32,7 +32,7 @@ def test_original_architecture_parameter_count():
 def test_train_reports_every_epoch_and_returns_history(tiny_config):
     config = tiny_config.replace(epochs=5)
     reports: list[EpochReport] = []
-    training = train(config, make_dataset(config), progress=reports.append)
+    training = train(config, make_dataset(config).window_data(), progress=reports.append)
     assert [report.epoch for report in reports] == [1, 2, 3, 4, 5]
     assert all(report.epochs == 5 for report in reports)
     assert training.epochs_run == 5
@@ -45,7 +45,7 @@ def test_train_reports_every_epoch_and_returns_history(tiny_config):
 
 def test_training_reduces_the_loss(tiny_config):
     config = tiny_config.replace(epochs=30, units=8, learning_rate=0.01)
-    training = train(config, make_dataset(config))
+    training = train(config, make_dataset(config).window_data())
     assert training.loss[-1] < 0.5 * training.loss[0]
 
 
@@ -57,27 +57,27 @@ def test_progress_callback_can_cancel(tiny_config):
             raise TrainingCancelled
 
     with pytest.raises(TrainingCancelled):
-        train(config, make_dataset(config), progress=stop_after_two)
+        train(config, make_dataset(config).window_data(), progress=stop_after_two)
 
 
 def test_training_is_deterministic(tiny_config):
     config = tiny_config.replace(epochs=3, dropout=0.3, layers=2)
     dataset = make_dataset(config)
-    first = train(config, dataset)
-    second = train(config, dataset)
+    first = train(config, dataset.window_data())
+    second = train(config, dataset.window_data())
     np.testing.assert_array_equal(first.loss, second.loss)
     for a, b in zip(first.model.get_weights(), second.model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
-    other = train(config.replace(seed=1), dataset)
+    other = train(config.replace(seed=1), dataset.window_data())
     assert not np.array_equal(first.loss, other.loss)
 
 
 def test_chunking_does_not_change_the_numbers(tiny_config, monkeypatch):
     config = tiny_config.replace(epochs=4)
     dataset = make_dataset(config)
-    whole = train(config, dataset)
+    whole = train(config, dataset.window_data())
     monkeypatch.setattr(trainer, "STEPS_PER_CALL", 1)  # one epoch per compiled call
-    chunked = train(config, dataset)
+    chunked = train(config, dataset.window_data())
     np.testing.assert_allclose(whole.loss, chunked.loss, rtol=1e-6)
 
 
@@ -91,7 +91,7 @@ def test_matches_a_plain_keras_loop_with_a_partial_last_batch(tiny_config, sched
     config = tiny_config.replace(epochs=3, batch_size=16, layers=2, schedule=schedule, learning_rate=0.01)
     dataset = make_dataset(config)
     assert dataset.n_train % config.batch_size != 0  # the case under test
-    training = train(config, dataset)
+    training = train(config, dataset.window_data())
     rates = learning_rates(config.schedule, config.learning_rate, config.epochs)
     np.testing.assert_array_equal(training.learning_rate, rates)
 
@@ -119,16 +119,14 @@ def test_matches_a_plain_keras_loop_with_a_partial_last_batch(tiny_config, sched
 
 def test_predictor_and_model_bytes_round_trip(tiny_config):
     dataset = make_dataset(tiny_config)
-    training = train(tiny_config, dataset)
-    predict = network.predictor(training.model, dataset.scaler)
-    predictions = predict(dataset.test_windows)
+    training = train(tiny_config, dataset.window_data())
+    windows = dataset.window_data().watch_windows
+    predictions = network.predictor(training.model)(windows)
     assert predictions.shape == (dataset.n_test,)
     data = network.model_to_bytes(training.model)
     assert data[:2] == b"PK"  # a .keras file is a zip archive
     restored = network.model_from_bytes(data)
-    np.testing.assert_allclose(
-        network.predictor(restored, dataset.scaler)(dataset.test_windows), predictions, rtol=1e-6
-    )
+    np.testing.assert_allclose(network.predictor(restored)(windows), predictions, rtol=1e-6)
 
 
 def test_fused_adam_matches_keras_adam():
@@ -182,9 +180,9 @@ def test_cosine_schedule_decays_from_the_learning_rate():
 
 def test_warm_up_leaves_later_trainings_unchanged(tiny_config):
     dataset = make_dataset(tiny_config)
-    before = train(tiny_config, dataset)
+    before = train(tiny_config, dataset.window_data())
     assert trainer.warm_up() > 0
-    after = train(tiny_config, dataset)
+    after = train(tiny_config, dataset.window_data())
     np.testing.assert_array_equal(before.loss, after.loss)
     np.testing.assert_array_equal(before.learning_rate, after.learning_rate)
 
@@ -198,17 +196,17 @@ def test_a_reused_trainer_gives_the_numbers_of_a_new_one(tiny_config, monkeypatc
     # start the next training exactly where a new process would.
     config = tiny_config.replace(epochs=4, dropout=0.3, layers=2)
     _fresh_trainers(monkeypatch)
-    new = train(config, make_dataset(config))
+    new = train(config, make_dataset(config).window_data())
     other = config.replace(seed=5, batch_size=7, expression="sin(x)", schedule="cosine", epochs=3)
-    train(other, make_dataset(other))
+    train(other, make_dataset(other).window_data())
 
     def stop(report: EpochReport) -> None:
         raise TrainingCancelled
 
     with pytest.raises(TrainingCancelled):
-        train(other, make_dataset(other), progress=stop)
+        train(other, make_dataset(other).window_data(), progress=stop)
     assert len(trainer._TRAINERS) == 1
-    reused = train(config, make_dataset(config))
+    reused = train(config, make_dataset(config).window_data())
     np.testing.assert_array_equal(new.loss, reused.loss)
     np.testing.assert_array_equal(new.val_loss, reused.val_loss)
     for a, b in zip(new.model.get_weights(), reused.model.get_weights(), strict=True):
@@ -218,9 +216,9 @@ def test_a_reused_trainer_gives_the_numbers_of_a_new_one(tiny_config, monkeypatc
 def test_a_returned_model_is_not_changed_by_later_trainings(tiny_config, monkeypatch):
     _fresh_trainers(monkeypatch)
     config = tiny_config.replace(epochs=3)
-    first = train(config, make_dataset(config))
+    first = train(config, make_dataset(config).window_data())
     weights = first.model.get_weights()
-    train(config.replace(seed=9), make_dataset(config))
+    train(config.replace(seed=9), make_dataset(config).window_data())
     for a, b in zip(weights, first.model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -229,6 +227,6 @@ def test_trainers_are_kept_per_structure_and_bounded(tiny_config, monkeypatch):
     _fresh_trainers(monkeypatch)
     for units in (2, 3, 4, 5, 6, 7):
         config = tiny_config.replace(epochs=1, units=units)
-        train(config, make_dataset(config))
+        train(config, make_dataset(config).window_data())
     assert len(trainer._TRAINERS) == trainer._TRAINERS_KEPT
     assert [key[2] for key in trainer._TRAINERS] == [4, 5, 6, 7]  # the most recent structures

@@ -1,12 +1,14 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from forecast.config import DEFAULT_CONFIG
 from forecast.config.expressions import ExpressionError
+from forecast.models.registry import MODEL_NAMES
 from forecast.run import keys, pipeline
 from forecast.run.cache import ResultCache
 from forecast.run.keys import result_key
-from forecast.run.pipeline import MODEL_NAMES, run
+from forecast.run.pipeline import run
 from forecast.run.result import Result
 from tests.conftest import make_fake_result
 
@@ -17,16 +19,15 @@ def test_tiny_run_end_to_end(tiny_config):
     assert result.n_points == 80 and result.n_train + result.n_test == n_windows
     assert result.epochs_run == 2 and not result.cached
     for model in MODEL_NAMES:
-        assert result.predictions[model]["one_step"].shape == (n_windows,)
-        assert result.predictions[model]["recursive"].shape == (result.n_test,)
+        assert result.fitted(model).shape == (result.n_train,)
+        assert result.test_forecast(model, "one_step").shape == (result.n_test,)
+        assert result.test_forecast(model, "recursive").shape == (result.n_test,)
         for kind in ("one_step", "recursive"):
             assert set(result.metrics[model][kind]) == {"rmse", "mae", "r2"}
     assert result.metrics["linear_ar"]["one_step"]["rmse"] < 1e-6
     np.testing.assert_allclose(result.test_xs, result.xs[-result.n_test :])
     # Naive one-step on the test windows is the last true value of each window.
-    np.testing.assert_array_equal(
-        result.predictions["naive"]["one_step"][-result.n_test :], result.ys[-result.n_test - 1 : -1]
-    )
+    np.testing.assert_array_equal(result.test_forecast("naive", "one_step"), result.ys[-result.n_test - 1 : -1])
     assert result.model_bytes[:2] == b"PK"
 
 
@@ -34,7 +35,7 @@ def test_same_config_gives_the_same_numbers(tiny_config):
     first = run(tiny_config)
     second = run(tiny_config)
     assert first.metrics == second.metrics
-    np.testing.assert_array_equal(first.predictions["lstm"]["recursive"], second.predictions["lstm"]["recursive"])
+    np.testing.assert_array_equal(first.test_forecast("lstm", "recursive"), second.test_forecast("lstm", "recursive"))
 
 
 def test_result_bytes_round_trip(tiny_config):
@@ -43,9 +44,7 @@ def test_result_bytes_round_trip(tiny_config):
     assert restored.config == result.config
     assert restored.metrics == result.metrics
     assert restored.model_bytes == result.model_bytes
-    for model in MODEL_NAMES:
-        for kind in ("one_step", "recursive"):
-            np.testing.assert_array_equal(restored.predictions[model][kind], result.predictions[model][kind])
+    pd.testing.assert_frame_equal(restored.table(), result.table())
     np.testing.assert_array_equal(restored.loss, result.loss)
     np.testing.assert_array_equal(restored.learning_rate, result.learning_rate)
     assert result.learning_rate[0] == result.config.learning_rate > result.learning_rate[-1] > 0

@@ -20,7 +20,7 @@ def test_forecast_figure_places_test_predictions_like_the_original():
     assert one_step.mode == "markers"
     assert len(one_step.x) == result.n_test == 79
     np.testing.assert_array_equal(one_step.x, result.xs[-79:])
-    np.testing.assert_array_equal(one_step.y, result.predictions["lstm"]["one_step"][-79:])
+    np.testing.assert_array_equal(one_step.y, result.test_forecast("lstm", "one_step"))
     recursive = traces[plots.TRACE_NAMES["recursive"]]
     assert recursive.mode == "lines" and len(recursive.y) == 79
     train_fit = traces[plots.TRACE_NAMES["train_fit"]]
@@ -34,7 +34,7 @@ def test_hover_shows_actual_and_error():
     assert "actual" in one_step.hovertemplate and "error" in one_step.hovertemplate
     actual, error = np.asarray(one_step.customdata).T
     np.testing.assert_array_equal(actual, result.ys[-79:])
-    np.testing.assert_allclose(error, result.predictions["lstm"]["one_step"][-79:] - result.ys[-79:])
+    np.testing.assert_allclose(error, result.test_forecast("lstm", "one_step") - result.ys[-79:])
 
 
 def test_baselines_are_one_click_away_and_boundary_is_drawn():

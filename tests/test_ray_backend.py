@@ -191,11 +191,7 @@ def test_a_sweep_on_ray_gives_the_local_numbers_and_the_driver_never_imports_ten
         # The driver stored it under the same content-addressed key a local training uses.
         stored = ResultCache(cache_dir).get(result_key(cell))
         assert stored is not None and stored.metrics == local.metrics
-        assert all(
-            (stored.predictions[model][kind] == local.predictions[model][kind]).all()
-            for model in local.predictions
-            for kind in local.predictions[model]
-        )
+        assert stored.table().equals(local.table())
 
 
 def test_progress_and_result_in_process(service, tiny_config, tmp_path):

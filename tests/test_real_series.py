@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 
 from forecast.cli import main
 from forecast.config import Config
 from forecast.data import datasets, load_series, make_dataset, make_windows
-from forecast.models import forecasting
 from forecast.models.lstm.network import build_model
 from forecast.models.lstm.trainer import EarlyStopping, train
 from forecast.report import tables
@@ -61,8 +60,7 @@ def test_windows_are_cut_from_the_transformed_series_and_the_holdout_is_the_last
     windows, targets = make_windows(changes, 6)
     np.testing.assert_allclose(dataset.train_windows, windows[: dataset.n_train], rtol=0, atol=1e-12)
     np.testing.assert_allclose(dataset.test_targets, targets[-12:], rtol=0, atol=1e-12)
-    assert dataset.first_target == 13 + 6
-    np.testing.assert_array_equal(dataset.original_windows[-1], ys[-7:-1])
+    assert dataset.first_target == 13 + 6 and dataset.origin == 60
 
 
 def test_bad_combinations_get_one_sentence_and_nothing_trains():
@@ -83,8 +81,9 @@ def test_pipeline_inverts_every_forecast_to_the_original_units():
     assert result.models == ("lstm", "naive", "linear_ar", "seasonal_naive", "arima", "ets")
     np.testing.assert_array_equal(result.test_targets, ys[-12:])
     # The linear AR on the transformed windows, inverted by hand: log ŷ[t] = ẑ[t] + log y[t−1] + log y[t−12] − …
-    linear = forecasting.LinearAutoregression(dataset.train_windows, dataset.train_targets)
-    changes = linear(dataset.windows)
+    design = np.column_stack([dataset.train_windows, np.ones(dataset.n_train)])
+    coefficients = np.linalg.lstsq(design, dataset.train_targets, rcond=None)[0]
+    changes = dataset.windows @ coefficients[:-1] + coefficients[-1]
     logs = np.log(ys)
     expected = np.array(
         [
@@ -92,15 +91,16 @@ def test_pipeline_inverts_every_forecast_to_the_original_units():
             for change, t in zip(changes, range(dataset.first_target, 72), strict=True)
         ]
     )
-    np.testing.assert_allclose(result.predictions["linear_ar"]["one_step"], expected, rtol=1e-12)
+    one_step = np.concatenate([result.fitted("linear_ar"), result.test_forecast("linear_ar", "one_step")])
+    np.testing.assert_allclose(one_step, expected, rtol=1e-12)
     # Recursive: the first step is the one-step forecast; later steps build on the forecast's own values.
-    recursive = result.predictions["linear_ar"]["recursive"]
+    recursive = result.test_forecast("linear_ar", "recursive")
     assert recursive[0] == pytest.approx(expected[-12], rel=1e-12)
     # Naive and seasonal naive, in original units whatever the transform.
-    np.testing.assert_array_equal(result.predictions["naive"]["recursive"], np.full(12, ys[-13]))
-    np.testing.assert_array_equal(result.predictions["seasonal_naive"]["recursive"], ys[-24:-12])
+    np.testing.assert_array_equal(result.test_forecast("naive", "recursive"), np.full(12, ys[-13]))
+    np.testing.assert_array_equal(result.test_forecast("seasonal_naive", "recursive"), ys[-24:-12])
     np.testing.assert_array_equal(result.test_forecast("seasonal_naive", "one_step"), ys[-24:-12])
-    assert np.isnan(result.predictions["arima"]["one_step"][: result.n_train]).all()
+    assert np.isnan(result.fitted("arima")).all()
     for model in result.models:
         assert result.metrics[model]["recursive"]["mae"] == pytest.approx(
             float(np.mean(np.abs(result.test_forecast(model, "recursive") - ys[-12:])))
@@ -109,7 +109,8 @@ def test_pipeline_inverts_every_forecast_to_the_original_units():
     # The extra models survive the cache's round trip.
     restored = Result.from_bytes(result.to_bytes())
     assert restored.models == result.models
-    np.testing.assert_array_equal(restored.predictions["ets"]["one_step"], result.predictions["ets"]["one_step"])
+    np.testing.assert_array_equal(restored.test_forecast("ets"), result.test_forecast("ets"))
+    pd.testing.assert_frame_equal(restored.table(), result.table())
     # The horizon chart's first step is the one-step error, for transformed models too.
     one_step_rmse = result.metrics["lstm"]["one_step"]["rmse"]
     assert result.horizon["lstm"][0] == pytest.approx(one_step_rmse, rel=1e-9)
@@ -139,7 +140,7 @@ def test_early_stopping_keeps_the_best_epochs_weights():
 def test_training_with_patience_stops_and_restores_the_best_epoch(tiny_config):
     config = tiny_config.replace(epochs=200, learning_rate=0.05, patience=3, validation_ratio=0.2)
     dataset = make_dataset(config)
-    training = train(config, dataset)
+    training = train(config, dataset.window_data())
     assert training.epochs_run < config.epochs
     assert training.best_epoch == training.epochs_run - config.patience
     assert training.val_loss[training.best_epoch - 1] == training.val_loss.min()
@@ -237,18 +238,11 @@ def test_cli_preset_real_applies_the_recipe(capsys, monkeypatch):
 
 
 def test_the_reading_names_the_best_model_by_recursive_error(tiny_config):
-    fake = make_fake_result(tiny_config)
     scores = {"lstm": 3.0, "naive": 9.0, "linear_ar": 4.0, "seasonal_naive": 5.0, "arima": 2.0, "ets": 2.5}
-    metrics = {
-        model: {kind: {"rmse": mae, "mae": mae, "r2": 0.0} for kind in ("one_step", "recursive")}
-        for model, mae in scores.items()
-    }
-    predictions = {model: fake.predictions["lstm"] for model in scores}
-    result = dataclasses.replace(fake, metrics=metrics, predictions=predictions)
+    result = make_fake_result(tiny_config, misses=scores)
     assert "the best recursive forecast is the AutoARIMA's (MAE 2), ahead of the AutoETS's (2.5)" in tables.reading(
         result
     )
     # Names in the sentence carry no brackets of their own: "the linear AR's (MAE 1.5)", not "(least squares)'s".
-    metrics["linear_ar"] = {kind: {"rmse": 1.5, "mae": 1.5, "r2": 0.0} for kind in ("one_step", "recursive")}
-    sentence = tables.best_recursive(dataclasses.replace(result, metrics=metrics))
+    sentence = tables.best_recursive(make_fake_result(tiny_config, misses=scores | {"linear_ar": 1.5}))
     assert sentence.endswith("the best recursive forecast is the linear AR's (MAE 1.5), ahead of the AutoARIMA's (2).")

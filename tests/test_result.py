@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from forecast.config import DEFAULT_CONFIG
-from forecast.run.result import EpochReport, Result, holdout
+from forecast.data import holdout
+from forecast.models.progress import EpochReport
+from forecast.run.result import Result
 from tests.conftest import make_fake_result
 
 
@@ -22,8 +24,11 @@ def test_holdout_is_the_last_n_values():
 def test_test_forecast_is_the_test_part_of_either_kind():
     result = make_fake_result(DEFAULT_CONFIG)
     one_step = result.test_forecast("naive", "one_step")
-    assert one_step.shape == (79,) and one_step[0] == 316  # predictions over every window, train first
-    np.testing.assert_array_equal(result.test_forecast("lstm", "recursive"), result.predictions["lstm"]["recursive"])
+    assert one_step.shape == (79,) and one_step[0] == result.ys[-79] + 1.0  # the fake misses by 1
+    table = result.table()
+    recursive = table[(table["model"] == "lstm") & (table["kind"] == "recursive")]
+    np.testing.assert_array_equal(result.test_forecast("lstm", "recursive"), recursive["forecast"])
+    assert recursive["step"].tolist() == list(range(1, 80)) and (recursive["origin"] == result.xs[-80]).all()
     np.testing.assert_array_equal(result.test_xs, result.xs[-79:])
     np.testing.assert_array_equal(result.train_target_xs, result.xs[5 : 5 + 316])
     with pytest.raises(ValueError, match="kind must be one of"):
@@ -66,7 +71,10 @@ def test_result_imports_neither_tensorflow_nor_the_pipeline():
         "collections.abc",
         "typing",
         "numpy",
+        "functools",
+        "pandas",
         "forecast.config",
         "forecast.data",
-        "forecast.models.progress",
+        "forecast.evaluation",
+        "forecast.evaluation.backtest",
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from forecast.run.result import EpochReport
+from forecast.models.progress import EpochReport
 from forecast.training.jobs import Job, JobRegistry, JobState, Subscription
 from tests.conftest import make_fake_result
 

@@ -5,6 +5,7 @@ Above `forecast.config`, below the models: nothing here trains or forecasts.
 
 from forecast.data.dataset import (
     Dataset,
+    WindowData,
     load_series,
     make_dataset,
     make_grid,
@@ -26,7 +27,7 @@ from forecast.data.split import (
     validation_split,
     window_counts,
 )
-from forecast.data.transform import StandardScaler, TransformChain, chain_of
+from forecast.data.transform import StandardScaler, Transform, TransformChain, chain_of
 
 __all__ = [
     "MAX_OPTIMIZER_STEPS",
@@ -35,7 +36,9 @@ __all__ = [
     "MissingUpload",
     "Series",
     "StandardScaler",
+    "Transform",
     "TransformChain",
+    "WindowData",
     "chain_of",
     "check_chain",
     "check_fits",

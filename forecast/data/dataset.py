@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
 import numpy as np
@@ -10,10 +11,11 @@ import numpy as np
 from forecast.config import Config
 from forecast.data import datasets, sources, transform
 from forecast.data.split import check_fits, holdout, window_counts
-from forecast.data.transform import StandardScaler
+from forecast.data.transform import StandardScaler, Transform
 
 __all__ = [
     "Dataset",
+    "WindowData",
     "load_series",
     "make_dataset",
     "make_grid",
@@ -82,20 +84,36 @@ def make_windows(values: np.ndarray, lookback: int) -> tuple[np.ndarray, np.ndar
 
 
 @dataclasses.dataclass(frozen=True)
+class WindowData:
+    """What a window model trains on, in the model's units (transformed, scaled): training windows and targets,
+    and the windows and targets it watches (their loss is reported every epoch, never used to steer training)."""
+
+    train_windows: np.ndarray  # (n_train, lookback)
+    train_targets: np.ndarray  # (n_train,)
+    watch_windows: np.ndarray  # (n_watch, lookback)
+    watch_targets: np.ndarray  # (n_watch,)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
 class Dataset:
-    """Everything derived from a config before training, in original units."""
+    """A series split at one forecast origin: everything derived from a config before training, in original units.
+
+    The training part is `ys[:origin]`, the test part the `n_test` values after it. `transform` was fitted on the
+    training part; windows are cut from the transformed series, before scaling.
+    """
 
     xs: np.ndarray  # (n_points,) float64, or datetime64 for a dataset or file with dates
     ys: np.ndarray  # (n_points,)
-    train_windows: np.ndarray  # (n_train, lookback)
-    train_targets: np.ndarray  # (n_train,)
-    test_windows: np.ndarray  # (n_test, lookback)
-    test_targets: np.ndarray  # (n_test,)
-    scaler: StandardScaler
+    lookback: int
+    n_train: int  # training windows (targets)
+    n_test: int  # test windows (targets)
+    transform: Transform
     raw_ys: np.ndarray | None = None  # (n_points,) the values before noise: what an exported script embeds
-    # What was done to the values before the windows were cut: the windows and targets above are in its units
-    # (the identity chain leaves them in the series' units, as in the original).
-    chain: transform.TransformChain = dataclasses.field(default_factory=transform.TransformChain)
+
+    @property
+    def origin(self) -> int:
+        """Index in `ys` of the first test target: the training part is everything before it."""
+        return len(self.ys) - self.n_test
 
     @property
     def first_target(self) -> int:
@@ -103,49 +121,58 @@ class Dataset:
         return len(self.ys) - self.n_train - self.n_test
 
     @property
-    def original_windows(self) -> np.ndarray:
-        """The windows of original values before every target, train then test: (n_train + n_test, lookback)."""
-        lookback = self.train_windows.shape[1]
-        windows, _ = make_windows(self.ys, lookback)
-        return windows[self.first_target - lookback :]
+    def chain(self) -> transform.TransformChain:
+        return self.transform.chain
 
     @property
-    def n_train(self) -> int:
-        return len(self.train_targets)
+    def scaler(self) -> StandardScaler:
+        return self.transform.scaler
 
-    @property
-    def n_test(self) -> int:
-        return len(self.test_targets)
+    @functools.cached_property
+    def _windows(self) -> tuple[np.ndarray, np.ndarray]:
+        # Cut from the transformed series (the values themselves for the identity chain), before scaling.
+        return make_windows(transform.apply(self.ys, self.chain, self.xs), self.lookback)
 
     @property
     def windows(self) -> np.ndarray:
-        """All windows, train then test: (n_train + n_test, lookback)."""
-        return np.concatenate([self.train_windows, self.test_windows])
+        """All windows, train then test: (n_train + n_test, lookback), transformed but not scaled."""
+        return self._windows[0]
+
+    @property
+    def train_windows(self) -> np.ndarray:
+        return self._windows[0][: self.n_train]
+
+    @property
+    def train_targets(self) -> np.ndarray:
+        return self._windows[1][: self.n_train]
+
+    @property
+    def test_windows(self) -> np.ndarray:
+        return self._windows[0][self.n_train :]
+
+    @property
+    def test_targets(self) -> np.ndarray:
+        """The test targets in the transform's units (the series' own units for the identity chain)."""
+        return self._windows[1][self.n_train :]
 
     @property
     def test_xs(self) -> np.ndarray:
         """The x of each test target: the last n_test grid points, as the original plots them."""
         return holdout(self.xs, self.n_test)
 
+    def window_data(self) -> WindowData:
+        """The windows a network trains on (the training part) and watches (the test part), scaled."""
+        scale = self.scaler.transform
+        return WindowData(
+            scale(self.train_windows), scale(self.train_targets), scale(self.test_windows), scale(self.test_targets)
+        )
+
 
 def make_dataset(config: Config, upload: bytes | None = None, *, series: datasets.Series | None = None) -> Dataset:
-    """Series, windows, split and scaler for a config (see `make_series` for `upload`, `series` and errors)."""
+    """Series, split and fitted transform for a config (see `make_series` for `upload`, `series` and errors)."""
     series = series if series is not None else load_series(config, upload)
     xs, ys = make_series(config, series=series)
-    chain = transform.chain_of(config)
-    # The windows are cut from the transformed series (the values themselves for the identity chain).
-    values = transform.apply(ys, chain, xs)
-    windows, targets = make_windows(values, config.lookback)
-    n_train, _ = window_counts(config, len(ys))
-    train_windows, train_targets, test_windows, test_targets = (
-        windows[:n_train],
-        targets[:n_train],
-        windows[n_train:],
-        targets[n_train:],
-    )
-    if config.scaling == "standard":
-        # Only values the training windows and targets contain: the test part must not leak into the scaling.
-        scaler = StandardScaler.fit(values[: len(train_targets) + config.lookback])
-    else:
-        scaler = StandardScaler.identity()
-    return Dataset(xs, ys, train_windows, train_targets, test_windows, test_targets, scaler, series.ys, chain)
+    n_train, n_test = window_counts(config, len(ys))
+    origin = len(ys) - n_test
+    fitted = Transform.fit(ys[:origin], transform.chain_of(config), config.scaling, xs[:origin])
+    return Dataset(xs, ys, config.lookback, n_train, n_test, fitted, series.ys)

@@ -1,4 +1,5 @@
-"""Target transforms for real series: log, first and seasonal differencing, and their exact inverses.
+"""The one place a series is transformed for a model and a forecast is brought back: log, first and seasonal
+differencing, standard scaling, and their exact inverses, held together by `Transform`.
 
 The chain is applied in this order: log (optional), then the differencing operator
 (1 − B)^difference · (1 − B^season_length)^seasonal_difference, where B shifts the series back one step. The two
@@ -10,6 +11,10 @@ Inverting needs the values before each target. One-step: each predicted change i
 values, w[t] = ẑ[t] − Σₖ≥₁ cₖ·w[t − k]. Recursive: from the forecast origin on, the previous values are the
 forecast's own, so the errors accumulate as they would in a real forecast. The identity chain returns its input
 unchanged, bit for bit.
+
+`Transform` is the fitted whole: the chain, then a scaler fitted on the transformed training part only. Every
+forecaster that works on transformed windows (the LSTM, the linear AR) fits one on its own training part and
+inverts every forecast with it.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from forecast.config.catalogue import DIFFERENCES, MAX_SEASON_LENGTH, SEASONAL_D
 
 __all__ = [
     "StandardScaler",
+    "Transform",
     "TransformChain",
     "apply",
     "chain_of",
@@ -223,3 +229,56 @@ def invert_recursive(history: np.ndarray, predicted: np.ndarray, chain: Transfor
         position = lost + step
         path[position] = change - float(np.dot(coefficients[lags], path[position - lags]))
     return _original(path[lost:], chain)
+
+
+@dataclasses.dataclass(frozen=True)
+class Transform:
+    """A fitted, invertible transform: the chain (log, differencing), then a scaler fitted on the training part.
+
+    `apply` transforms a series (the windows are cut from it); `scale` and `unscale` take transformed values to
+    the network's units and back; `invert_one_step` and `invert_recursive` take forecasts of transformed values
+    back to the series' own units. The scaler is applied around the network only: the linear AR works on the
+    transformed values themselves.
+    """
+
+    chain: TransformChain = dataclasses.field(default_factory=TransformChain)
+    scaler: StandardScaler = dataclasses.field(default_factory=StandardScaler.identity)
+
+    @classmethod
+    def fit(
+        cls, train: np.ndarray, chain: TransformChain, scaling: str = "none", xs: np.ndarray | None = None
+    ) -> Transform:
+        """Fit on the training part of a series: `scaling` "standard" standardises with its transformed values'
+        mean and std (the test part never leaks into the scaling), "none" leaves them as they are."""
+        if scaling not in ("standard", "none"):
+            raise ValueError(f"scaling must be standard or none, got {scaling!r}")
+        transformed = apply(train, chain, xs)
+        scaler = StandardScaler.fit(transformed) if scaling == "standard" else StandardScaler.identity()
+        return cls(chain, scaler)
+
+    @property
+    def lost(self) -> int:
+        """How many leading values have no transformed value (the differencing consumes them)."""
+        return self.chain.lost
+
+    def apply(self, values: np.ndarray, xs: np.ndarray | None = None) -> np.ndarray:
+        """The transformed series, (n − lost,): entry i belongs to values[i + lost]."""
+        return apply(values, self.chain, xs)
+
+    def scale(self, transformed: np.ndarray) -> np.ndarray:
+        """Transformed values in the network's units."""
+        return self.scaler.transform(transformed)
+
+    def unscale(self, scaled: np.ndarray) -> np.ndarray:
+        """The network's outputs as transformed values."""
+        return self.scaler.inverse(scaled)
+
+    def invert_one_step(self, values: np.ndarray, predicted: np.ndarray, start: int) -> np.ndarray:
+        """Transformed predictions of values[start:start + len(predicted)] in the series' units, each from the
+        TRUE previous values (see `invert_one_step`)."""
+        return invert_one_step(values, predicted, start, self.chain)
+
+    def invert_recursive(self, history: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+        """A transformed forecast of the values after `history` in the series' units, accumulating its own
+        predictions (see `invert_recursive`)."""
+        return invert_recursive(history, predicted, self.chain)

@@ -185,7 +185,7 @@ def _lstm_traces(figure: go.Figure, result: Result) -> None:
         _prediction_trace(
             result.train_target_xs,
             result.train_targets,
-            result.predictions["lstm"]["one_step"][: result.n_train],
+            result.fitted("lstm"),
             TRACE_NAMES["train_fit"],
             mode="lines",
             opacity=0.7,

@@ -79,9 +79,9 @@ def predictions_table(result: Result) -> pd.DataFrame:
         }
     )
     for model in result.models:
-        table[f"{model}_one_step"] = result.predictions[model]["one_step"]
+        table[f"{model}_one_step"] = np.concatenate([result.fitted(model), result.test_forecast(model, "one_step")])
         recursive = np.full(n_targets, np.nan)
-        recursive[result.n_train :] = result.predictions[model]["recursive"]
+        recursive[result.n_train :] = result.test_forecast(model, "recursive")
         table[f"{model}_recursive"] = recursive
     return table
 

@@ -44,7 +44,7 @@ def default_cache_dir() -> Path:
 
 def _size(result: Result) -> int:
     arrays = [result.xs, result.ys, result.loss, result.val_loss, result.learning_rate]
-    arrays += [values for kinds in result.predictions.values() for values in kinds.values()]
+    arrays += list(result.forecasts.to_arrays().values())
     return len(result.model_bytes) + sum(array.nbytes for array in arrays)
 
 

@@ -8,135 +8,67 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from forecast.config import Config
-from forecast.data import Dataset, load_series, make_dataset, sources, transform
-from forecast.evaluation import metrics
-from forecast.models import baselines, forecasting
+from forecast.data import Dataset, load_series, make_dataset
+from forecast.evaluation import backtest
+from forecast.models import registry
+from forecast.models.base import Forecaster
+from forecast.models.progress import ProgressCallback
 from forecast.run.keys import ResultStore, library_versions, result_key
-from forecast.run.result import MODEL_NAMES, ProgressCallback, Result, holdout
+from forecast.run.result import Result
 
 __all__ = [
-    "MODEL_NAMES",
     "Trainer",
-    "classical_baselines",
     "compute",
+    "forecasters",
     "resolve_members",
     "run",
     "run_ensemble",
 ]
 
-# AutoARIMA and AutoETS are fitted for real series (a bundled dataset or an uploaded file) whose training part
-# holds at most this many values; a season longer than MAX_CLASSICAL_SEASON is left out of them (a seasonal
-# state-space model with hundreds of seasonal states takes minutes to fit).
-MAX_CLASSICAL_POINTS = 2000
-MAX_CLASSICAL_SEASON = 52
-
 # Trains the given member configs, in order; None when the training was stopped or failed (already reported).
 Trainer = Callable[[list[Config]], Sequence[Result] | None]
 
 
-def classical_baselines(config: Config, n_train_points: int) -> dict[str, baselines.Baseline]:
-    """The baselines beyond naive and linear AR that apply to a config, unfitted.
-
-    Seasonal naive when the config has a season; AutoARIMA and AutoETS for a bundled dataset or an uploaded
-    file (not for a function of x, where a linear AR is exact or close) with a training part of at most
-    MAX_CLASSICAL_POINTS values.
-    """
-    chosen: dict[str, baselines.Baseline] = {}
-    if config.season_length >= 2:
-        chosen["seasonal_naive"] = baselines.SeasonalNaive(config.season_length)
-    if sources.get(config.source).classical_baselines and n_train_points <= MAX_CLASSICAL_POINTS:
-        season = config.season_length if config.season_length <= MAX_CLASSICAL_SEASON else 0
-        chosen["arima"] = baselines.AutoARIMA(season)
-        chosen["ets"] = baselines.AutoETS(season)
-    return chosen
-
-
 @functools.lru_cache(maxsize=8)
-def _fitted(name: str, season_length: int, train: bytes) -> baselines.Baseline:
+def _fitted(kind: type[Forecaster], season_length: int, train: bytes) -> Forecaster:
     # The members of an ensemble share the series, so a worker fits ARIMA and ETS once for all of them.
-    kind = {"seasonal_naive": baselines.SeasonalNaive, "arima": baselines.AutoARIMA, "ets": baselines.AutoETS}[name]
     return kind(season_length).fit(np.frombuffer(train, dtype=np.float64))
 
 
-def _transformed_forecasts(
-    predict: forecasting.Predictor, dataset: Dataset
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One-step (every window), recursive and horizon forecasts of a model on the dataset's transformed windows,
-    in original units: one-step on the true previous values, recursive accumulating its own."""
-    chain, ys = dataset.chain, dataset.ys
-    origin = len(ys) - dataset.n_test  # index of the first test target
-    one_step = forecasting.one_step(predict, dataset.windows)
-    recursive = forecasting.recursive(predict, dataset.test_windows[0], dataset.n_test)
-    if chain.is_identity:
-        horizon = forecasting.horizon_rmse(predict, dataset.test_windows, dataset.test_targets)
-        return one_step, recursive, horizon
-    horizon = forecasting.horizon_rmse_transformed(predict, dataset.test_windows, ys, origin, chain)
-    one_step = transform.invert_one_step(ys, one_step, dataset.first_target, chain)
-    recursive = transform.invert_recursive(ys[:origin], recursive, chain)
-    return one_step, recursive, horizon
+def forecasters(config: Config, dataset: Dataset, progress: ProgressCallback | None = None) -> dict[str, Forecaster]:
+    """The config's LSTM and every baseline that applies, in the order they are shown (classical ones fitted)."""
+    # Imported here because it imports TensorFlow: everything before training stays fast to start.
+    from forecast.models.lstm.forecaster import LSTMForecaster
 
-
-def _original_forecasts(predict: forecasting.Predictor, dataset: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The same three for a model that reads windows of original values (the naive baseline)."""
-    windows = dataset.original_windows
-    test_windows = windows[dataset.n_train :]
-    one_step = forecasting.one_step(predict, windows)
-    recursive = forecasting.recursive(predict, test_windows[0], dataset.n_test)
-    horizon = forecasting.horizon_rmse(predict, test_windows, holdout(dataset.ys, dataset.n_test))
-    return one_step, recursive, horizon
-
-
-def _baseline_forecasts(baseline: baselines.Baseline, dataset: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The same three for a baseline fitted on the whole training part (NaN one-step on the training windows)."""
-    origin = len(dataset.ys) - dataset.n_test
-    test = dataset.ys[origin:]
-    one_step = np.concatenate([np.full(dataset.n_train, np.nan), baseline.one_step(test)])
-    return one_step, baseline.predict(dataset.n_test), baselines.horizon_rmse(baseline, test)
+    train = np.ascontiguousarray(dataset.ys[: dataset.origin], dtype=np.float64)
+    chosen: dict[str, Forecaster] = {
+        "lstm": LSTMForecaster(config, watch=dataset.ys[dataset.origin :], progress=progress),
+        **registry.baselines_for(config, len(train)),
+    }
+    for name, forecaster in registry.classical_for(config, len(train)).items():
+        chosen[name] = _fitted(type(forecaster), getattr(forecaster, "season_length", 0), train.tobytes())
+    return chosen
 
 
 def compute(config: Config, dataset: Dataset | None = None, progress: ProgressCallback | None = None) -> Result:
-    """Train the config's LSTM and evaluate it beside the baselines; no caching.
+    """Train the config's LSTM and evaluate it beside the baselines on the dataset's test part; no caching.
 
-    `progress` is called after every epoch (see `forecast.model.train`). The LSTM and the linear AR work on the
-    transformed windows; every forecast is inverted to the original units before it is scored.
+    `progress` is called after every epoch (see `forecast.models.lstm.trainer.train`). Every forecast is in the
+    series' own units (each forecaster inverts its own transform).
     """
-    # Imported here because it imports TensorFlow: everything before training stays fast to start.
-    from forecast.models.lstm import network, trainer
+    from forecast.models.lstm import network
 
     dataset = dataset if dataset is not None else make_dataset(config)
-    training = trainer.train(config, dataset, progress=progress)
-    forecasts = {
-        "lstm": _transformed_forecasts(network.predictor(training.model, dataset.scaler), dataset),
-        "naive": _original_forecasts(forecasting.naive_predictor, dataset),
-        "linear_ar": _transformed_forecasts(
-            forecasting.LinearAutoregression(dataset.train_windows, dataset.train_targets), dataset
-        ),
-    }
-    origin = len(dataset.ys) - dataset.n_test
-    train_part = np.ascontiguousarray(dataset.ys[:origin], dtype=np.float64)
-    for name, baseline in classical_baselines(config, origin).items():
-        season = getattr(baseline, "season_length", 0)
-        forecasts[name] = _baseline_forecasts(_fitted(name, season, train_part.tobytes()), dataset)
-    test_targets = holdout(dataset.ys, dataset.n_test)
-    predictions: dict[str, dict[str, np.ndarray]] = {}
-    scores: dict[str, dict[str, dict[str, float]]] = {}
-    horizon: dict[str, np.ndarray] = {}
-    for name, (one_step, recursive, errors) in forecasts.items():
-        predictions[name] = {"one_step": one_step, "recursive": recursive}
-        horizon[name] = errors
-        scores[name] = {
-            "one_step": metrics.evaluate(test_targets, holdout(one_step, dataset.n_test)),
-            "recursive": metrics.evaluate(test_targets, recursive),
-        }
+    chosen = forecasters(config, dataset, progress)
+    table = backtest.evaluate(chosen, dataset.ys, dataset.n_test, first_target=dataset.first_target)
+    training = chosen["lstm"].training
     return Result(
         config=config,
         xs=dataset.xs,
         ys=dataset.ys,
         n_train=dataset.n_train,
         n_test=dataset.n_test,
-        predictions=predictions,
-        metrics=scores,
-        horizon=horizon,
+        forecasts=table,
         loss=training.loss,
         val_loss=training.val_loss,
         learning_rate=training.learning_rate,

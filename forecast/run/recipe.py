@@ -1,6 +1,7 @@
 """The real-series recipe: the settings that make the LSTM competitive on a real series, adapted to the series.
 
-Found with bench/real_series_probe.py and measured with bench/real_series.py (README, "Real series"):
+Found with a probe of the bundled series (see git history: bench/real_series_probe.py) and measured with
+bench/real_series.py (README, "Real series"):
 
 - log of the values when every value is above 0 (a season that grows with the level becomes a steady one);
 - the seasonal difference when the series has a season, and the first difference too when the training part

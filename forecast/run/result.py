@@ -3,48 +3,38 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import json
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from forecast.config import Config
 from forecast.data import holdout
-from forecast.models.progress import EpochReport, ProgressCallback
+from forecast.evaluation import metrics
+from forecast.evaluation.backtest import Forecasts
 
-__all__ = [
-    "EXTRA_MODEL_NAMES",
-    "FORECAST_KINDS",
-    "MODEL_NAMES",
-    "EpochReport",
-    "ProgressCallback",
-    "Result",
-    "holdout",
-]
+__all__ = ["FORECAST_KINDS", "Result"]
 
-MODEL_NAMES = ("lstm", "naive", "linear_ar")  # in every result
-# Baselines for real series, in a result when they apply: seasonal naive with a season length of 2 or more;
-# AutoARIMA and AutoETS for bundled datasets and uploaded files (forecast.pipeline says when).
-EXTRA_MODEL_NAMES = ("seasonal_naive", "arima", "ets")
-FORECAST_KINDS = ("one_step", "recursive")
+FORECAST_KINDS = ("one_step", "recursive")  # the kinds a metrics block scores
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Result:
-    """Everything a run produced, as plain data: it never holds a live model, so it pickles and caches."""
+    """Everything a run produced, as plain data: it never holds a live model, so it pickles and caches.
+
+    `forecasts` is the tidy table of every model's forecasts (`forecast.evaluation.backtest`); the metrics, the
+    error by steps ahead and every view of a run are computed from it.
+    """
 
     config: Config
     xs: np.ndarray  # (n_points,)
     ys: np.ndarray  # (n_points,)
     n_train: int
     n_test: int
-    # predictions[model][kind]: "one_step" over every window, train then test (n_train + n_test,), NaN on the
-    # training part for the baselines fitted on the whole training part (seasonal naive, ARIMA, ETS);
-    # "recursive" over the test horizon (n_test,). Every forecast is in the series' original units.
-    predictions: dict[str, dict[str, np.ndarray]]
-    metrics: dict[str, dict[str, dict[str, float]]]  # metrics[model][kind][metric], on the test targets
-    horizon: dict[str, np.ndarray]  # horizon[model]: recursive RMSE by steps ahead, (ceil(n_test / 2),)
+    forecasts: Forecasts
     loss: np.ndarray  # (epochs_run,) training MSE in the model's units
     val_loss: np.ndarray  # (epochs_run,) MSE on the test windows, watched only
     learning_rate: np.ndarray  # (epochs_run,) Adam's step size in each epoch (the config's schedule)
@@ -60,8 +50,8 @@ class Result:
 
     @property
     def models(self) -> tuple[str, ...]:
-        """The models this result holds forecasts of: MODEL_NAMES, then any EXTRA_MODEL_NAMES that applied."""
-        return tuple(self.predictions)
+        """The models this result holds forecasts of: the LSTM, then its baselines, in the order shown."""
+        return self.forecasts.models
 
     @property
     def first_target(self) -> int:
@@ -94,7 +84,29 @@ class Result:
         """A model's forecast of the test targets, (n_test,): one-step (from true windows) or recursive."""
         if kind not in FORECAST_KINDS:
             raise ValueError(f"kind must be one of {', '.join(FORECAST_KINDS)}, got {kind!r}")
-        return holdout(self.predictions[model][kind], self.n_test)
+        return self.forecasts.get(model, kind)
+
+    def fitted(self, model: str = "lstm") -> np.ndarray:
+        """A model's one-step predictions of the training targets, (n_train,): NaN where it has none."""
+        return self.forecasts.get(model, "fit")
+
+    @functools.cached_property
+    def metrics(self) -> dict[str, dict[str, dict[str, float]]]:
+        """metrics[model][kind][metric]: rmse, mae and r2 of the one-step and recursive test forecasts."""
+        actual = self.test_targets
+        return {
+            model: {kind: metrics.evaluate(actual, self.test_forecast(model, kind)) for kind in FORECAST_KINDS}
+            for model in self.models
+        }
+
+    @functools.cached_property
+    def horizon(self) -> dict[str, np.ndarray]:
+        """horizon[model]: RMSE of the rolling-origin forecasts by steps ahead (entry h − 1: h steps ahead)."""
+        return {model: self.forecasts.errors_by_step(model, self.ys) for model in self.models}
+
+    def table(self) -> pd.DataFrame:
+        """Every forecast as one tidy frame: model, kind, window, origin, step, x, actual, forecast."""
+        return self.forecasts.frame(self.xs, self.ys)
 
     def summary(self) -> dict[str, Any]:
         """The command line's JSON object (DESIGN §3.4)."""
@@ -125,7 +137,6 @@ class Result:
             "config": self.config.to_dict(),
             "n_train": self.n_train,
             "n_test": self.n_test,
-            "metrics": self.metrics,
             "fit_seconds": self.fit_seconds,
             "versions": self.versions,
             "models": list(self.models),
@@ -140,11 +151,7 @@ class Result:
             "learning_rate": self.learning_rate,
             "model_bytes": np.frombuffer(self.model_bytes, dtype=np.uint8),
         }
-        for model, kinds in self.predictions.items():
-            for kind, values in kinds.items():
-                arrays[f"predictions/{model}/{kind}"] = values
-        for model, values in self.horizon.items():
-            arrays[f"horizon/{model}"] = values
+        arrays |= {f"forecasts/{name}": values for name, values in self.forecasts.to_arrays().items()}
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
         return buffer.getvalue()
@@ -161,11 +168,8 @@ class Result:
     @classmethod
     def _from_archive(cls, archive: Any) -> Result:
         meta = json.loads(archive["meta"].tobytes().decode("utf-8"))
-        models = meta.get("models", MODEL_NAMES)
-        predictions = {
-            model: {kind: archive[f"predictions/{model}/{kind}"].astype(np.float64) for kind in FORECAST_KINDS}
-            for model in models
-        }
+        prefix = "forecasts/"
+        stored = {name[len(prefix) :]: archive[name] for name in archive.files if name.startswith(prefix)}
         xs = archive["xs"]
         if not np.issubdtype(xs.dtype, np.datetime64):
             xs = xs.astype(np.float64)
@@ -175,9 +179,7 @@ class Result:
             ys=archive["ys"].astype(np.float64),
             n_train=int(meta["n_train"]),
             n_test=int(meta["n_test"]),
-            predictions=predictions,
-            metrics=meta["metrics"],
-            horizon={model: archive[f"horizon/{model}"].astype(np.float64) for model in models},
+            forecasts=Forecasts.from_arrays(stored, tuple(meta["models"])),
             loss=archive["loss"].astype(np.float64),
             val_loss=archive["val_loss"].astype(np.float64),
             learning_rate=archive["learning_rate"].astype(np.float64),

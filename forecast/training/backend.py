@@ -6,7 +6,8 @@ from typing import Protocol, runtime_checkable
 
 from forecast.config import Config
 from forecast.data import Dataset
-from forecast.run.result import EpochReport, Result
+from forecast.models.progress import EpochReport
+from forecast.run.result import Result
 
 __all__ = ["Backend", "JobEvents"]
 

@@ -9,7 +9,8 @@ from collections.abc import Callable
 
 from forecast.config import Config
 from forecast.data import Dataset
-from forecast.run.result import EpochReport, Result
+from forecast.models.progress import EpochReport
+from forecast.run.result import Result
 
 __all__ = ["Job", "JobRegistry", "JobState", "Subscription"]
 

@@ -41,8 +41,9 @@ import ray.exceptions
 
 from forecast.config import Config
 from forecast.data import Dataset
+from forecast.models.progress import EpochReport
 from forecast.run.keys import result_key
-from forecast.run.result import EpochReport, Result
+from forecast.run.result import Result
 from forecast.training.backend import JobEvents
 from forecast.training.pool import DEFAULT_TRAININGS_PER_WORKER
 

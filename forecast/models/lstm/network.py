@@ -4,16 +4,18 @@ into a compiled function from windows to predictions."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from forecast.config import MAX_UNROLLED_LOOKBACK, Config
-from forecast.data import StandardScaler
-from forecast.models.forecasting import Predictor
 from forecast.models.lstm.runtime import keras, tf
 
-__all__ = ["build_model", "model_from_bytes", "model_to_bytes", "predictor"]
+__all__ = ["Predictor", "build_model", "model_from_bytes", "model_to_bytes", "predictor"]
+
+# Maps windows (n, lookback) to the next value of each (n,), in the network's units.
+Predictor = Callable[[np.ndarray], np.ndarray]
 
 
 def build_model(config: Config) -> keras.Model:
@@ -32,8 +34,10 @@ def build_model(config: Config) -> keras.Model:
     return model
 
 
-def predictor(model: keras.Model, scaler: StandardScaler) -> Predictor:
-    """A function from windows in original units (n, lookback) to predictions in original units (n,)."""
+def predictor(model: keras.Model) -> Predictor:
+    """A function from windows (n, lookback) to the network's prediction of the next value of each (n,).
+
+    Both in the network's own units (the scaled, transformed values it was trained on)."""
 
     # Compiled once for any batch size: the recursive forecast calls it once per step, and an eager call of an
     # unrolled stacked LSTM costs tens of milliseconds where a compiled one costs well under one.
@@ -46,9 +50,9 @@ def predictor(model: keras.Model, scaler: StandardScaler) -> Predictor:
     )
 
     def predict(windows: np.ndarray) -> np.ndarray:
-        scaled = scaler.transform(windows)[..., np.newaxis].astype(np.float32)  # (n, lookback, 1)
-        output = compiled(tf.constant(scaled)).numpy()  # (n, 1)
-        return scaler.inverse(output.astype(np.float64)[:, 0])
+        inputs = np.asarray(windows)[..., np.newaxis].astype(np.float32)  # (n, lookback, 1)
+        output = compiled(tf.constant(inputs)).numpy()  # (n, 1)
+        return output.astype(np.float64)[:, 0]
 
     return predict
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from forecast.config import DEFAULT_CONFIG, Config
-from forecast.data import Dataset, make_dataset, validation_split
+from forecast.data import WindowData, make_dataset, validation_split
 from forecast.models.lstm.fused import FusedAdam, forward, stacked_kernels
 from forecast.models.lstm.network import build_model
 from forecast.models.lstm.runtime import keras, tf
@@ -205,8 +205,8 @@ def _trainer_for(config: Config) -> Iterator[_Trainer]:
                 _TRAINERS.popitem(last=False)
 
 
-def train(config: Config, dataset: Dataset, progress: ProgressCallback | None = None) -> Training:
-    """Train the config's model on the dataset's training windows (scaled by its train-only scaler).
+def train(config: Config, data: WindowData, progress: ProgressCallback | None = None) -> Training:
+    """Train the config's model on the training windows, watching the others (all in the network's units).
 
     `progress` is called once per epoch, in bursts of a few epochs; it may raise `TrainingCancelled` to stop.
     """
@@ -219,34 +219,33 @@ def train(config: Config, dataset: Dataset, progress: ProgressCallback | None = 
     with _trainer_for(config) as trainer:
         trainer.start(model)
         rates = learning_rates(config.schedule, config.learning_rate, config.epochs)
-        losses, val_losses, fit_seconds, best_epoch = _train_epochs(trainer, config, dataset, rates, progress)
+        losses, val_losses, fit_seconds, best_epoch = _train_epochs(trainer, config, data, rates, progress)
         for variable, value in zip(model.variables, trainer.model.variables, strict=True):
             variable.assign(value)
     return Training(model, np.array(losses), np.array(val_losses), rates[: len(losses)], fit_seconds, best_epoch)
 
 
 def _train_epochs(
-    trainer: _Trainer, config: Config, dataset: Dataset, rates: np.ndarray, progress: ProgressCallback | None
+    trainer: _Trainer, config: Config, data: WindowData, rates: np.ndarray, progress: ProgressCallback | None
 ) -> tuple[list[float], list[float], float, int]:
     """Run the config's epochs on the trainer, chunk by chunk with progress; the losses, seconds and best epoch.
 
     `rates` is Adam's step size in each epoch."""
     started = time.perf_counter()
-    scaler = dataset.scaler
-    train_windows, train_targets = dataset.train_windows, dataset.train_targets
-    val_windows, val_targets = dataset.test_windows, dataset.test_targets
+    train_windows, train_targets = data.train_windows, data.train_targets
+    val_windows, val_targets = data.watch_windows, data.watch_targets
     stopper = EarlyStopping(trainer.model, config.patience) if config.patience > 0 else None
     if stopper is not None:
         # Early stopping watches the last validation_ratio of the training windows, chronologically, and trains
         # on the ones before: the test part never steers training.
-        n_fit = validation_split(dataset.n_train, config.validation_ratio)
+        n_fit = validation_split(len(train_targets), config.validation_ratio)
         train_windows, val_windows = train_windows[:n_fit], train_windows[n_fit:]
         train_targets, val_targets = train_targets[:n_fit], train_targets[n_fit:]
-    data = [
-        tf.constant(scaler.transform(train_windows)[..., np.newaxis], tf.float32),  # (n_train, lookback, 1)
-        tf.constant(scaler.transform(train_targets), tf.float32),  # (n_train,)
-        tf.constant(scaler.transform(val_windows)[..., np.newaxis], tf.float32),  # (n_val, lookback, 1)
-        tf.constant(scaler.transform(val_targets), tf.float32),  # (n_val,)
+    tensors = [
+        tf.constant(train_windows[..., np.newaxis], tf.float32),  # (n_train, lookback, 1)
+        tf.constant(train_targets, tf.float32),  # (n_train,)
+        tf.constant(val_windows[..., np.newaxis], tf.float32),  # (n_val, lookback, 1)
+        tf.constant(val_targets, tf.float32),  # (n_val,)
     ]
     batch = min(config.batch_size, len(train_targets))
     # One epoch per call while early stopping watches, so that the best epoch's weights can be kept.
@@ -257,7 +256,7 @@ def _train_epochs(
     for first_epoch in range(0, config.epochs, epochs_per_call):
         count = min(epochs_per_call, config.epochs - first_epoch)
         chunk_losses, chunk_val_losses = trainer.run_epochs(
-            *data, batch, config.seed, first_epoch, rates[first_epoch : first_epoch + count], count
+            *tensors, batch, config.seed, first_epoch, rates[first_epoch : first_epoch + count], count
         )
         elapsed = time.perf_counter() - started
         for train_loss, val_loss in zip(chunk_losses.numpy(), chunk_val_losses.numpy(), strict=True):
@@ -290,6 +289,6 @@ def warm_up() -> float:
     """
     started = time.perf_counter()
     config = DEFAULT_CONFIG.replace(epochs=1)
-    train(config, make_dataset(config))
+    train(config, make_dataset(config).window_data())
     keras.backend.clear_session()
     return time.perf_counter() - started

@@ -1,13 +1,10 @@
-"""Baselines every LSTM is compared with, as small classes sharing fit / predict / one_step (darts-style).
+"""Automatic ARIMA and exponential smoothing, the classical peers of the LSTM, fitted with statsmodels.
 
-Each baseline is fitted on the training part of a series only. `predict(horizon)` is the recursive forecast from
-the end of the training part (the forecast origin), built on its own predictions; `one_step(test)` predicts
-each test value from the TRUE values before it, with the fitted model — never refitted on the test part.
-
-Naive, SeasonalNaive and LinearAR are plain numpy. AutoARIMA and AutoETS select and fit their model with
-statsmodels (imported when they are fitted, since it costs most of a second and about 80 MB): statsforecast is
-what practitioners use, but it pins pandas < 3, and the measured accuracy of the selection below matches its
-AutoARIMA on airline passengers (bench/classical_libraries.py).
+AutoARIMA and AutoETS select and fit their model with statsmodels (imported when they are fitted, since it costs
+most of a second and about 80 MB): statsforecast is what practitioners use, but it pins pandas < 3, and the
+measured accuracy of the selection below matches its AutoARIMA on airline passengers
+(bench/classical_libraries.py). Each is fitted on the training part only; one-step forecasts run the fitted
+model over the true values without refitting; recursive ones forecast from the origin.
 """
 
 from __future__ import annotations
@@ -17,24 +14,13 @@ import itertools
 import math
 import warnings
 from collections.abc import Iterator
-from typing import ClassVar
 
 import numpy as np
 
 from forecast.data import transform
-from forecast.models import forecasting
+from forecast.models.base import Forecaster
 
-__all__ = ["AutoARIMA", "AutoETS", "Baseline", "LinearAR", "Naive", "SeasonalNaive", "horizon_rmse"]
-
-
-def _as_series(values: np.ndarray, name: str) -> np.ndarray:
-    values = np.asarray(values, dtype=np.float64)
-    if values.ndim != 1:
-        raise ValueError(f"{name} must be one series of shape (n,), got {values.shape}")
-    bad = np.flatnonzero(~np.isfinite(values))
-    if len(bad):
-        raise ValueError(f"{name} has a NaN or infinite value at position {int(bad[0])}: fill or remove it first")
-    return values
+__all__ = ["AutoARIMA", "AutoETS"]
 
 
 @contextlib.contextmanager
@@ -53,138 +39,6 @@ def _statsmodels_quietly() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
-
-
-class Baseline:
-    """The shared shape: `fit(train)`, then `predict(horizon)` and `one_step(test)`; the checks are done here."""
-
-    name: ClassVar[str] = "baseline"
-
-    def __init__(self) -> None:
-        self._train: np.ndarray | None = None
-
-    @property
-    def min_train_length(self) -> int:
-        """The fewest training values this baseline can be fitted on."""
-        return 1
-
-    @property
-    def train(self) -> np.ndarray:
-        if self._train is None:
-            raise ValueError(f"{type(self).__name__} is not fitted yet: call fit(train) first")
-        return self._train
-
-    def fit(self, train: np.ndarray) -> Baseline:
-        """Fit on the training part of the series (shape (n,)); returns the baseline itself."""
-        train = _as_series(train, "train")
-        if len(train) < self.min_train_length:
-            raise ValueError(
-                f"{type(self).__name__} needs at least {self.min_train_length} training values, got {len(train)}"
-            )
-        self._train = train
-        self._fit(train)
-        return self
-
-    def predict(self, horizon: int, observed: np.ndarray | None = None) -> np.ndarray:
-        """The recursive forecast of the `horizon` values after the training part: shape (horizon,).
-
-        `observed`: true values that followed the training part (a prefix of the test part); the forecast then
-        starts after them, with the model as fitted (never refitted): how the horizon chart rolls every origin.
-        """
-        train = self.train
-        if horizon < 1:
-            raise ValueError(f"horizon must be at least 1, got {horizon}")
-        history = train if observed is None else np.concatenate([train, _as_series(observed, "observed")])
-        return np.asarray(self._predict(history, int(horizon)), dtype=np.float64).reshape(horizon)
-
-    def one_step(self, test: np.ndarray) -> np.ndarray:
-        """Each value of `test` (the values right after the training part) predicted from the true ones before it."""
-        train = self.train
-        test = _as_series(test, "test")
-        if len(test) == 0:
-            raise ValueError("test must hold at least one value")
-        return np.asarray(self._one_step(train, test), dtype=np.float64).reshape(len(test))
-
-    def _fit(self, train: np.ndarray) -> None:
-        pass
-
-    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
-        """The forecast after `history`: the training part, then any observed true values."""
-        raise NotImplementedError
-
-    def _one_step(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-
-class Naive(Baseline):
-    """The next value is the last one seen."""
-
-    name = "naive"
-
-    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
-        return np.full(horizon, history[-1])
-
-    def _one_step(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
-        return np.concatenate([train[-1:], test[:-1]])
-
-
-class SeasonalNaive(Baseline):
-    """The next value is the one a season earlier: the last observed season repeated."""
-
-    name = "seasonal_naive"
-
-    def __init__(self, season_length: int) -> None:
-        super().__init__()
-        if season_length < 1:
-            raise ValueError(f"season_length must be at least 1, got {season_length}")
-        self.season_length = int(season_length)
-
-    @property
-    def min_train_length(self) -> int:
-        return self.season_length
-
-    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
-        last_season = history[-self.season_length :]
-        return last_season[np.arange(horizon) % self.season_length]
-
-    def _one_step(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
-        series = np.concatenate([train, test])
-        start = len(train) - self.season_length
-        return series[start : start + len(test)]
-
-
-class LinearAR(Baseline):
-    """Least squares with intercept on exactly the windows the LSTM sees (`lookback` values → the next one)."""
-
-    name = "linear_ar"
-
-    def __init__(self, lookback: int) -> None:
-        super().__init__()
-        if lookback < 1:
-            raise ValueError(f"lookback must be at least 1, got {lookback}")
-        self.lookback = int(lookback)
-        self.model: forecasting.LinearAutoregression | None = None
-
-    @property
-    def min_train_length(self) -> int:
-        return self.lookback + 1
-
-    def _fit(self, train: np.ndarray) -> None:
-        # The same windows as forecast.data.make_windows cuts from the training part, so the same least squares.
-        windows = np.lib.stride_tricks.sliding_window_view(train, self.lookback)[:-1]  # (n - lookback, lookback)
-        self.model = forecasting.LinearAutoregression(windows, train[self.lookback :])
-
-    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
-        return forecasting.recursive(self.model, history[-self.lookback :], horizon)
-
-    def _one_step(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
-        # Over every window, train and test, in a contiguous copy, then the test part: a matrix product's rows can
-        # round differently with the matrix's size and layout, and this is the product the pipeline computes.
-        series = np.concatenate([train, test])
-        windows = np.lib.stride_tricks.sliding_window_view(series, self.lookback)[
-            :-1
-        ].copy()  # (n - lookback, lookback)
-        return forecasting.one_step(self.model, windows)[-len(test) :]
 
 
 # Hyndman & Khandakar's stepwise search (R's forecast::auto.arima, statsforecast's AutoARIMA), with their bounds.
@@ -231,7 +85,7 @@ def _neighbours(order: tuple[int, int, int, int, bool]) -> list[tuple[int, int, 
     return neighbours
 
 
-class _StatsmodelsModel(Baseline):
+class _StatsmodelsModel(Forecaster):
     """What the automatic statsmodels baselines share: an optional season, the fitted results, a minimum length."""
 
     def __init__(self, season_length: int = 0) -> None:
@@ -345,7 +199,7 @@ class AutoARIMA(_StatsmodelsModel):
             fitted[best] = (math.inf, self._arma(values, best).fit(disp=False))
         return best, fitted[best][1]
 
-    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+    def _forecast(self, history: np.ndarray, horizon: int) -> np.ndarray:
         results = self.results
         observed = len(history) - len(self.train)
         if observed:
@@ -420,7 +274,7 @@ class AutoETS(_StatsmodelsModel):
             raise ValueError("no exponential smoothing model could be fitted to this training part")
         _, self.form, self.results = best
 
-    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+    def _forecast(self, history: np.ndarray, horizon: int) -> np.ndarray:
         if len(history) == len(self.train):
             return np.asarray(self.results.forecast(horizon))
         # Smoothing the longer history with the fitted parameters moves the states on, without refitting.
@@ -432,23 +286,3 @@ class AutoETS(_StatsmodelsModel):
         with _statsmodels_quietly():
             smoothed = self._model(series, self.form).smooth(self.results.params)
         return np.asarray(smoothed.fittedvalues)[len(train) :]
-
-
-def horizon_rmse(baseline: Baseline, test: np.ndarray) -> np.ndarray:
-    """RMSE by steps ahead of the fitted baseline's recursive forecasts from every origin in the test part.
-
-    The same measure as forecast.forecasting.horizon_rmse: from each origin (the true values up to it) the
-    baseline forecasts on; horizons go up to half the test length. Returns shape (ceil(len(test) / 2),).
-    """
-    test = _as_series(test, "test")
-    n_origins = len(test)
-    if n_origins == 0:
-        raise ValueError("test must hold at least one value")
-    max_horizon = max(1, -(-n_origins // 2))
-    squared: list[list[float]] = [[] for _ in range(max_horizon)]
-    for origin in range(n_origins):
-        steps = min(max_horizon, n_origins - origin)
-        forecast = baseline.predict(steps, observed=test[:origin])
-        for step in range(steps):
-            squared[step].append(float(forecast[step] - test[origin + step]) ** 2)
-    return np.sqrt([np.mean(values) for values in squared])
