@@ -14,15 +14,9 @@ from __future__ import annotations
 if __name__ == "__main__":
     import streamlit as st
 
-    from forecast.run.ensemble import summarize
     from forecast.ui import page as page_module
-    from forecast.ui import services, sidebar, status
+    from forecast.ui import services, sidebar, tabs
     from forecast.ui import state as state_module
-    from forecast.ui.views import Shown, about, code, compare, horizon, sweep, training
-    from forecast.ui.views import forecast as forecast_view
-
-    # The tabs, in order. Tabs rather than pages: the URL keeps holding the config whichever is open.
-    VIEWS = (forecast_view, horizon, training, compare, sweep, code, about)
 
 
 def header() -> None:
@@ -38,8 +32,7 @@ def main() -> None:
     # Before this session creates anything: the imports' objects stop costing every rerun a full GC walk.
     services.freeze_startup_objects()
     # Starting the worker pool costs nothing here, and lets its TensorFlow import overlap the first paint.
-    service = services.training_service()
-    cache = services.result_cache()
+    service, cache = services.training_service(), services.result_cache()
     state = state_module.get()
     header()
     services.show_backend_problem()
@@ -47,40 +40,8 @@ def main() -> None:
     page = page_module.prepare(state)
     with st.sidebar:
         sidebar.render(state)
-    if page is None:
-        return
-
-    # Training progress sits above the tabs, so that it shows whichever tab is open.
-    status_area = st.container()
-    # Only the open tab's content is built and sent (switching tabs reruns the script), which keeps
-    # re-rendering a cached config cheap however many tabs there are.
-    tabs = st.tabs([view.LABEL for view in VIEWS], key="view", on_change="rerun")
-    areas = {view: tab.empty() for view, tab in zip(VIEWS, tabs, strict=True) if tab.open}
-    for view, area in areas.items():
-        if not view.NEEDS_RESULT:
-            with area.container():
-                view.render(None)
-
-    def draw_series() -> None:
-        if forecast_view in areas:
-            with areas[forecast_view].container():
-                forecast_view.render_series(page)
-
-    results = status.resolve(page, service, cache, status_area, before_training=draw_series)
-    if results is None:
-        return
-    result = results[0]
-    ensemble = summarize(results) if len(results) > 1 else None
-    views = services.result_views(page.key, state.band_kind, result, ensemble)
-    if state.recorded_key != page.key:
-        # Once per newly shown run: reruns of the same page (or removing it from the list) do not add it again.
-        state.history.add(page.config, result)
-        state.recorded_key = page.key
-    shown = Shown(page, state, result, views, ensemble)
-    for view, area in areas.items():
-        if view.NEEDS_RESULT:
-            with area.container():
-                view.render(shown)
+    if page is not None:
+        tabs.render(page, state, service, cache)
 
 
 if __name__ == "__main__":

@@ -64,7 +64,8 @@ def _members_on(
     from forecast.training import batch, choice
 
     series = data.load_series(config, upload)
-    data.make_dataset(config, series=series)  # Checks the split and the budget of the whole ensemble first.
+    # Checks the split and the budget of the whole ensemble first; the members share it (they differ in the seed).
+    dataset = data.make_dataset(config, series=series)
 
     def train_there(missing: list[Config]) -> list[Result]:
         try:
@@ -73,7 +74,7 @@ def _members_on(
             fail(RUN_PROGRAM, str(error))
         try:
             # The prepared series goes with each member: a Ray worker cannot read an uploaded file.
-            datasets = [data.make_dataset(member, series=series) if upload else None for member in missing]
+            datasets = [dataset if upload else None for _ in missing]
             jobs = batch.train_all(service, missing, cache, datasets, progress=progress)
         finally:
             service.shutdown()

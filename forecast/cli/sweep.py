@@ -105,36 +105,32 @@ def _train_missing(
     return None
 
 
+def _grid(arguments: argparse.Namespace) -> tuple[sweep.Sweep, list[Config], data.Series]:
+    """The sweep the flags describe, its cells and the series they share (exit 2 if any of it is unusable)."""
+    base, upload = config_from(SWEEP_PROGRAM, arguments)
+    try:
+        definition = sweep.Sweep.from_options(arguments.vary)
+        series = data.load_series(base, upload)
+        return definition, sweep.expand(base, definition, n_points=len(series.ys)), series
+    except ValueError as error:
+        fail(SWEEP_PROGRAM, str(error))
+
+
 def main(argv: Sequence[str]) -> int:
     """Run `python -m forecast sweep …` (the arguments after `sweep`); returns the exit status."""
     from forecast.run.cache import ResultCache
 
     arguments = build_parser(sweep=True).parse_args(argv)
-    base, upload = config_from(SWEEP_PROGRAM, arguments)
-    try:
-        definition = sweep.Sweep.from_options(arguments.vary)
-        series = data.load_series(base, upload)
-        cells = sweep.expand(base, definition, n_points=len(series.ys))
-    except ValueError as error:
-        fail(SWEEP_PROGRAM, str(error))
+    definition, cells, series = _grid(arguments)
     cache = None if arguments.no_cache else ResultCache()
     found: list[Result | None] = [cache.get(result_key(cell)) if cache is not None else None for cell in cells]
     if not arguments.json:
-        print(
-            f"sweep {definition.to_query_value()}: {len(cells)} cells, {sum(r is not None for r in found)} cached",
-            file=sys.stderr,
-            flush=True,
-        )
+        cached = sum(result is not None for result in found)
+        print(f"sweep {definition.to_query_value()}: {len(cells)} cells, {cached} cached", file=sys.stderr, flush=True)
     if None in found:
         # The prepared series goes with each cell: a worker (or a Ray node) cannot read an uploaded file.
-        status = _train_missing(
-            arguments,
-            definition,
-            cells,
-            found,
-            cache,
-            lambda cell: data.make_dataset(cell, series=series),
-        )
+        prepare = lambda cell: data.make_dataset(cell, series=series)  # noqa: E731
+        status = _train_missing(arguments, definition, cells, found, cache, prepare)
         if status is not None:
             return status
     summary = sweep.summary([result for result in found if result is not None])

@@ -93,7 +93,7 @@ class Config:
     schedule: str = _field("cosine", choices=SCHEDULES)
     seed: int = _field(0, minimum=0, maximum=2**31 - 1)
     ensemble: int = _field(1, minimum=1, maximum=MAX_ENSEMBLE)
-    # Real series (forecast.transforms): the defaults change nothing, so today's numbers stay bit for bit.
+    # Real series (forecast.data.transform): the defaults change nothing, so today's numbers stay bit for bit.
     transform: str = _field("none", choices=TRANSFORMS)
     difference: int = _field(0, minimum=0, maximum=max(DIFFERENCES))
     seasonal_difference: int = _field(0, minimum=0, maximum=max(SEASONAL_DIFFERENCES))

@@ -103,7 +103,7 @@ class _StatsmodelsModel(Forecaster):
 class AutoARIMA(_StatsmodelsModel):
     """Automatic seasonal ARIMA: differencing chosen by tests, (p, q)(P, Q) by a stepwise AICc search.
 
-    The differencing is done with forecast.transforms and an ARMA is fitted to the differenced series by
+    The differencing is done with forecast.data.transform and an ARMA is fitted to the differenced series by
     statsmodels' SARIMAX (the likelihood conditional on the first values, as `simple_differencing=True` does:
     many times faster than the diffuse initialisation of the differences). A constant is allowed when at most
     one difference is taken (a mean, or a drift). One-step forecasts run the fitted model's filter over the true

@@ -356,31 +356,35 @@ def loss_figure(
             )
         )
     figure.update_yaxes(type="log")
-    if learning_rate is not None and len(learning_rate):
-        figure.add_trace(
-            go.Scatter(
-                x=epochs[: len(learning_rate)],
-                y=np.asarray(learning_rate, dtype=np.float64),
-                mode="lines",
-                name="learning rate (right axis)",
-                yaxis="y2",
-                line={"color": COLORS["linear_ar"], "dash": "dot", "width": 1.5},
-            )
-        )
     _layout(figure, "Loss per epoch", "epoch", f"MSE ({units})")
     if learning_rate is not None and len(learning_rate):
-        # A linear axis from zero: a cosine decay reads as the curve it is, a constant rate as a flat line.
-        figure.update_layout(
-            yaxis2={
-                "title": "learning rate",
-                "overlaying": "y",
-                "side": "right",
-                "rangemode": "tozero",
-                "showgrid": False,
-                # Its own round ticks: an overlaying axis otherwise puts its ticks on the log axis's grid lines.
-                "tickmode": "auto",
-                "tickformat": ".3~g",
-            },
-            margin={"r": 70},
-        )
+        _learning_rate_axis(figure, epochs, np.asarray(learning_rate, dtype=np.float64))
     return figure
+
+
+def _learning_rate_axis(figure: go.Figure, epochs: np.ndarray, learning_rate: np.ndarray) -> None:
+    """Adam's learning rate per epoch on a second, linear axis from zero: a cosine decay reads as the curve it
+    is, a constant rate as a flat line. (After the layout, whose right margin it widens.)"""
+    figure.add_trace(
+        go.Scatter(
+            x=epochs[: len(learning_rate)],
+            y=learning_rate,
+            mode="lines",
+            name="learning rate (right axis)",
+            yaxis="y2",
+            line={"color": COLORS["linear_ar"], "dash": "dot", "width": 1.5},
+        )
+    )
+    figure.update_layout(
+        yaxis2={
+            "title": "learning rate",
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+            "showgrid": False,
+            # Its own round ticks: an overlaying axis otherwise puts its ticks on the log axis's grid lines.
+            "tickmode": "auto",
+            "tickformat": ".3~g",
+        },
+        margin={"r": 70},
+    )

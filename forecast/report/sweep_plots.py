@@ -88,18 +88,39 @@ def _line_figure(sweep: Sweep, cells: Sequence[CellMetrics], best: int | None) -
         figure.update_xaxes(title_text=_label(variation.field), type=_axis_type(xs), row=1, col=column)
         figure.update_yaxes(title_text="test RMSE", rangemode="tozero", row=1, col=column)
     if best is not None:
-        figure.add_trace(
-            go.Scatter(
-                x=[xs[best]],
-                y=[cell_errors(cells, "lstm", "recursive")[best]],
-                mode="markers",
-                name="best (recursive)",
-                marker={"symbol": "star", "size": 14, "color": COLORS["actual"]},
-            ),
-            row=1,
-            col=2,
-        )
+        _star(figure, xs[best], cell_errors(cells, "lstm", "recursive")[best], {"symbol": "star", "size": 14})
     return figure
+
+
+def _star(figure: go.Figure, x: object, y: object, marker: dict) -> None:
+    """The best cell, starred on the recursive panel."""
+    marker = {"color": COLORS["actual"], **marker}
+    trace = go.Scatter(x=[x], y=[y], mode="markers", name="best (recursive)", marker=marker, hoverinfo="skip")
+    figure.add_trace(trace, row=1, col=2)
+
+
+def _heatmap(
+    sweep: Sweep, cells: Sequence[CellMetrics], kind: str, labels: tuple[list[str], list[str]], colorbar_x: float
+) -> go.Heatmap:
+    """The LSTM's RMSE of one kind over the grid (rows: the first field), the naive RMSE in the hover."""
+    rows, columns = sweep.variations
+    errors = cell_errors(cells, "lstm", kind).reshape(sweep.shape)  # (rows, columns)
+    text = [[f"{value:.3g}" if math.isfinite(value) else "" for value in row] for row in errors]
+    return go.Heatmap(
+        x=labels[0],
+        y=labels[1],
+        z=errors,
+        text=text,
+        texttemplate="%{text}",
+        customdata=cell_errors(cells, "naive", kind).reshape(sweep.shape),
+        colorscale="Viridis_r",
+        colorbar={"x": colorbar_x, "len": 0.9, "thickness": 12},
+        hovertemplate=(
+            f"{columns.field} %{{x}}, {rows.field} %{{y}}<br>LSTM RMSE %{{z:.4g}}"
+            "<br>naive RMSE %{customdata:.4g}<extra></extra>"
+        ),
+        name=KIND_TITLES[kind],
+    )
 
 
 def _heatmap_figure(sweep: Sweep, cells: Sequence[CellMetrics], best: int | None) -> go.Figure:
@@ -115,43 +136,15 @@ def _heatmap_figure(sweep: Sweep, cells: Sequence[CellMetrics], best: int | None
     xs = [str(value) for value in columns.values]
     ys = [str(value) for value in rows.values]
     for column, kind in enumerate(FORECAST_KINDS, start=1):
-        errors = cell_errors(cells, "lstm", kind).reshape(shape)  # (rows, columns)
-        naive = cell_errors(cells, "naive", kind).reshape(shape)
-        text = [[f"{value:.3g}" if math.isfinite(value) else "" for value in row] for row in errors]
         figure.add_trace(
-            go.Heatmap(
-                x=xs,
-                y=ys,
-                z=errors,
-                text=text,
-                texttemplate="%{text}",
-                customdata=naive,
-                colorscale="Viridis_r",
-                colorbar={"x": 0.43 if column == 1 else 1.0, "len": 0.9, "thickness": 12},
-                hovertemplate=(
-                    f"{columns.field} %{{x}}, {rows.field} %{{y}}<br>LSTM RMSE %{{z:.4g}}"
-                    "<br>naive RMSE %{customdata:.4g}<extra></extra>"
-                ),
-                name=KIND_TITLES[kind],
-            ),
-            row=1,
-            col=column,
+            _heatmap(sweep, cells, kind, (xs, ys), colorbar_x=0.43 if column == 1 else 1.0), row=1, col=column
         )
         figure.update_xaxes(title_text=_label(columns.field), type="category", row=1, col=column)
         figure.update_yaxes(title_text=_label(rows.field), type="category", row=1, col=column)
     if best is not None:
         row, column = divmod(best, shape[1])
-        figure.add_trace(
-            go.Scatter(
-                x=[xs[column]],
-                y=[ys[row]],
-                mode="markers",
-                name="best (recursive)",
-                marker={"symbol": "star-open", "size": 22, "color": "#FFFFFF", "line": {"width": 2}},
-                hoverinfo="skip",
-            ),
-            row=1,
-            col=2,
+        _star(
+            figure, xs[column], ys[row], {"symbol": "star-open", "size": 22, "color": "#FFFFFF", "line": {"width": 2}}
         )
     return figure
 

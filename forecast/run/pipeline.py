@@ -114,12 +114,14 @@ def run_ensemble(
     Raises ValueError before any training if the series is unusable. The series is read once for all members.
     """
     series = load_series(config, upload)
-    make_dataset(config, series=series)  # Checks the split and the budget of the whole ensemble first.
+    # Checks the split and the budget of the whole ensemble first. The members share it: they differ only in the
+    # seed, and an ensemble has no noise for the seed to draw.
+    dataset = make_dataset(config, series=series)
 
     def train_here(missing: list[Config]) -> list[Result]:
         results = []
         for member in missing:
-            result = compute(member, make_dataset(member, series=series), progress=progress)
+            result = compute(member, dataset, progress=progress)
             if cache is not None:
                 cache.put(result_key(member), result)
             results.append(result)

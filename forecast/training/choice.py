@@ -8,12 +8,10 @@ from __future__ import annotations
 import os
 
 from forecast.training.pool import DEFAULT_TRAININGS_PER_WORKER
+from forecast.training.ray_address import ADDRESS_VARIABLE
 from forecast.training.service import TrainingService
 
 __all__ = ["ADDRESS_VARIABLE", "ray_address", "training_service"]
-
-# The same name as `forecast.training.ray_backend.ADDRESS_VARIABLE`, repeated here so that reading it needs no Ray.
-ADDRESS_VARIABLE = "FORECAST_RAY_ADDRESS"
 
 
 def ray_address(explicit: str | None = None) -> str | None:

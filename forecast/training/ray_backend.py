@@ -28,9 +28,6 @@ import atexit
 import contextlib
 import dataclasses
 import logging
-import os
-import queue
-import socket
 import threading
 import time
 from pathlib import Path
@@ -41,11 +38,20 @@ import ray.exceptions
 
 from forecast.config import Config
 from forecast.data import Dataset
-from forecast.models.progress import EpochReport
 from forecast.run.keys import result_key
 from forecast.run.result import Result
+from forecast.training import ray_worker
 from forecast.training.backend import JobEvents
 from forecast.training.pool import DEFAULT_TRAININGS_PER_WORKER
+from forecast.training.ray_address import (
+    ADDRESS_VARIABLE,
+    DEFAULT_CONNECT_TIMEOUT,
+    check_reachable,
+    configured_address,
+    parse_address,
+    port_open,
+    unreachable,
+)
 
 __all__ = [
     "ADDRESS_VARIABLE",
@@ -56,8 +62,6 @@ __all__ = [
     "parse_address",
 ]
 
-ADDRESS_VARIABLE = "FORECAST_RAY_ADDRESS"
-DEFAULT_CONNECT_TIMEOUT = 5.0
 # How often the dispatcher looks for task output, and how often it checks that the cluster is still there.
 POLL_SECONDS = 0.2
 HEALTH_CHECK_SECONDS = 1.0
@@ -66,147 +70,6 @@ HEALTH_CHECK_SECONDS = 1.0
 FORCE_CANCEL_AFTER_SECONDS = 5.0
 # The whole `forecast` package (this file is forecast/training/ray_backend.py), shipped to the workers.
 PACKAGE_DIRECTORY = Path(__file__).resolve().parent.parent
-
-
-def configured_address() -> str | None:
-    """The cluster address in `FORECAST_RAY_ADDRESS`, or None when it is unset or empty (train locally)."""
-    address = os.environ.get(ADDRESS_VARIABLE, "").strip()
-    return address or None
-
-
-def _unreachable(address: str, reason: str) -> ValueError:
-    return ValueError(
-        f"Cannot reach the Ray cluster at {address}; {reason} — start one with `ray start --head`, "
-        f"correct {ADDRESS_VARIABLE} (or --ray-address), or leave it unset to train locally."
-    )
-
-
-def parse_address(address: str) -> tuple[str, int]:
-    """Host and port of a `HOST:PORT` cluster address (the GCS address `ray start --head` prints)."""
-    text = address.strip()
-    if "://" in text:
-        raise _unreachable(text, "only HOST:PORT addresses of the cluster's head are supported, not Ray Client URLs")
-    host, separator, port_text = text.rpartition(":")
-    host = host.strip("[]")
-    if not separator or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise _unreachable(text, "the address must be HOST:PORT, e.g. 127.0.0.1:6379")
-    return host, int(port_text)
-
-
-def _port_open(host: str, port: int, timeout: float) -> str | None:
-    """None if a TCP connection to host:port succeeds within `timeout`, else why not."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return None
-    except TimeoutError:
-        return f"nothing answered within {timeout:g} s"
-    except OSError as error:
-        return error.strerror or type(error).__name__
-
-
-def _gcs_handshake(address: str, timeout: float, budget: float) -> str | None:
-    """None if the Ray GCS at `address` answers within `timeout`, else why not (naming the whole `budget`).
-
-    Ray's own client retries a silent port for minutes and cannot be told otherwise, so it runs in a daemon
-    thread that is abandoned on timeout (it holds no lock and does not keep the interpreter alive).
-    """
-    # Private, but the same client that `ray health-check` uses; without it only the TCP check is made.
-    client_class = getattr(getattr(ray, "_raylet", None), "GcsClient", None)
-    if client_class is None:
-        return None
-    outcome: dict[str, Any] = {}
-
-    def handshake() -> None:
-        try:
-            outcome["cluster_id"] = client_class(address=address).cluster_id
-        except Exception as error:  # Any failure means "not a Ray cluster we can use".
-            outcome["error"] = error
-
-    thread = threading.Thread(target=handshake, name="ray-handshake", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        return f"a process listens there but no Ray cluster answered within {budget:g} s"
-    if "error" in outcome:
-        return f"it is not a Ray cluster ({type(outcome['error']).__name__}: {outcome['error']})"
-    return None
-
-
-def check_reachable(address: str, timeout: float = DEFAULT_CONNECT_TIMEOUT) -> None:
-    """Raise ValueError ("Cannot reach the Ray cluster at …; …") unless a Ray cluster answers there in time."""
-    host, port = parse_address(address)
-    deadline = time.monotonic() + timeout
-    reason = _port_open(host, port, timeout)
-    if reason is None:
-        reason = _gcs_handshake(address.strip(), max(0.5, deadline - time.monotonic()), timeout)
-    if reason is not None:
-        raise _unreachable(address.strip(), reason)
-
-
-# --- inside a Ray worker -----------------------------------------------------------------------------------
-
-
-def _train_in_ray_worker(config_fields: dict[str, Any], dataset: Dataset | None) -> Any:
-    """The task body: train one config, yielding ("started", pid), ("epoch", report)…, ("key", …), ("result", …).
-
-    A generator, so that Ray streams the progress back while the task runs. Training runs in a thread of the
-    worker because a progress callback cannot yield; the task's own thread relays its messages. `ray.cancel`
-    raises KeyboardInterrupt in the task's thread, which sets the cooperative cancel flag that the progress
-    callback checks: training stops at its next chunk of epochs, as it does in a local worker.
-    """
-    # Imported here, in the Ray worker: this is where TensorFlow is imported, never in the driver.
-    from forecast.models.progress import TrainingCancelled
-    from forecast.run import keys, pipeline
-
-    config = Config(**config_fields)
-    messages: queue.Queue[tuple[str, Any]] = queue.Queue()
-    cancelled = threading.Event()
-
-    def report(epoch_report: EpochReport) -> None:
-        if cancelled.is_set():
-            raise TrainingCancelled
-        messages.put(("epoch", epoch_report))
-
-    def train() -> None:
-        try:
-            messages.put(("result", pipeline.compute(config, dataset, progress=report)))
-        except TrainingCancelled:
-            messages.put(("cancelled", None))
-        except BaseException as error:  # Handed to the task's thread, which raises it to Ray.
-            messages.put(("error", error))
-
-    trainer = threading.Thread(target=train, name="training", daemon=True)
-    yield ("started", os.getpid())
-    trainer.start()
-    try:
-        yield from _relay(messages, keys.result_key(config))
-    finally:
-        # Cancelled, or the driver stopped reading: stop the training too, and wait for it, so that the worker
-        # is idle (and TensorFlow not mid-step) before Ray gives it another task.
-        cancelled.set()
-        trainer.join()
-
-
-def _relay(messages: queue.Queue[tuple[str, Any]], key: str) -> Any:
-    """Yield the training thread's epochs, then the worker's cache key and the result; raise its error."""
-    while True:
-        try:
-            # A timeout keeps this thread in Python code, where Ray's KeyboardInterrupt can arrive.
-            kind, payload = messages.get(timeout=0.1)
-        except queue.Empty:
-            continue
-        if kind == "epoch":
-            yield kind, payload
-        elif kind == "result":
-            # The key this worker's libraries give the config: the driver accepts the result only if it is the
-            # driver's own key, so a node with other TensorFlow or numpy versions never fills the cache.
-            yield "key", key
-            yield kind, payload
-            return
-        elif kind == "cancelled":
-            return
-        else:
-            raise payload
 
 
 # --- in the driver (the app process) -----------------------------------------------------------------------
@@ -266,7 +129,7 @@ class RayBackend:
             # A failed training is reported, not silently repeated: the local pool does not retry either, and a
             # retry after a lost node would only fail again later.
             max_retries=0,
-        )(_train_in_ray_worker)
+        )(ray_worker.train_in_ray_worker)
         self._lock = threading.RLock()  # guards the task table and the connection
         self._tasks: dict[int, _Task] = {}
         self._connected = False
@@ -294,7 +157,7 @@ class RayBackend:
             cpus = float(ray.cluster_resources().get("CPU", 1.0))
         except Exception as error:  # A version mismatch, a node that is not part of the cluster, …
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
-            raise _unreachable(self.address, f"connecting failed ({type(error).__name__}: {first_line})") from None
+            raise unreachable(self.address, f"connecting failed ({type(error).__name__}: {first_line})") from None
         self.max_concurrent = max(1, int(cpus // self.cpus_per_training))
         self._connected = True
 
@@ -432,7 +295,7 @@ class RayBackend:
 
     def _cluster_alive(self) -> bool:
         host, port = parse_address(self.address)
-        return _port_open(host, port, timeout=HEALTH_CHECK_SECONDS) is None
+        return port_open(host, port, timeout=HEALTH_CHECK_SECONDS) is None
 
     def _advance(self, task: _Task) -> None:
         """Take the next item a task produced: progress, its result, or how it ended."""

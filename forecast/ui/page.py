@@ -78,16 +78,24 @@ def prepare(state: SessionState) -> Page | None:
         if page.series.filled:
             verb = "dropped" if page.config.fill == "drop" else f"filled ({page.config.fill})"
             st.info(f"{page.series.filled} empty value{'s' if page.series.filled > 1 else ''} {verb} in the file.")
-    # The Sweep tab's `sweep` parameter stays beside the config's.
-    params = to_query_params(page.config) | {
+    _write_link(page.config)
+    _report_link_problems(state, page)
+    return page
+
+
+def _write_link(config: Config) -> None:
+    """The address bar holds the config; the Sweep tab's `sweep` parameter stays beside it."""
+    params = to_query_params(config) | {
         name: value for name, value in st.query_params.to_dict().items() if name == QUERY_PARAMETER
     }
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
+
+
+def _report_link_problems(state: SessionState, page: Page) -> None:
     for field, message in state.url_errors.items():
         st.warning(f"The link's `{field}` was not used: {plain(message)}")
     if state.from_link and state.url_errors:
         # A link that could not be used as given starts no work: the visitor sees what was replaced and decides.
         state.pause = Pause(page.key, LINK_PAUSE_MESSAGE)
     state.url_errors = {}
-    return page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 
@@ -9,7 +10,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from forecast.config import Config
-from forecast.data import Dataset, make_dataset
+from forecast.data import Dataset
 from forecast.report import plots
 from forecast.run.cache import ResultCache
 from forecast.run.pipeline import resolve_members
@@ -156,6 +157,42 @@ def _train(
     return [job.result for job in jobs if job.result is not None]
 
 
+@dataclasses.dataclass
+class _Resolution:
+    """One run's way to its results: the page, where to train and where to say what happened."""
+
+    page: Page
+    service: TrainingService
+    cache: ResultCache
+    area: DeltaGenerator
+    before_training: Callable[[], None]
+    # This run's cache problems only: the cache is shared by every session of the server.
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    shown: set[str] = dataclasses.field(default_factory=set)
+
+    def show_cache_warnings(self) -> None:
+        # Before training if there is any (a damaged entry explains why it trains again), each once.
+        for warning in self.warnings:
+            if warning not in self.shown:
+                self.shown.add(warning)
+                self.area.warning(plain(warning))
+
+    def train_in_workers(self, missing: list[Config]) -> list[Result] | None:
+        self.show_cache_warnings()
+        page, state = self.page, state_module.get_existing()
+        if page.series is None:
+            self.area.info(plain(page.missing_upload or "This series is not available here."))
+            return None
+        self.before_training()
+        if state.pause is not None and state.pause.key == page.key:
+            self.area.info(state.pause.message)
+            return None
+        # The members share the page's dataset: they differ only in the seed (an ensemble has no noise).
+        datasets = [page.dataset for _ in missing]
+        with self.area:
+            return _train(self.service, self.cache, missing, datasets)
+
+
 def resolve(
     page: Page,
     service: TrainingService,
@@ -168,35 +205,11 @@ def resolve(
     Before training, `before_training` draws what can be shown without a result (the actual curve). Returns
     None when nothing can be shown yet: the training was stopped, failed, is paused, or lacks its file.
     """
-    state = state_module.get_existing()
-    state.wanted_key = page.key
-    # This run's cache problems only: the cache is shared by every session of the server.
-    warnings: list[str] = []
-    shown: set[str] = set()
-
-    def show_cache_warnings() -> None:
-        # Before training if there is any (a damaged entry explains why it trains again), each once.
-        for warning in warnings:
-            if warning not in shown:
-                shown.add(warning)
-                area.warning(plain(warning))
-
-    def train_in_workers(missing: list[Config]) -> list[Result] | None:
-        show_cache_warnings()
-        if page.series is None:
-            area.info(plain(page.missing_upload or "This series is not available here."))
-            return None
-        before_training()
-        if state.pause is not None and state.pause.key == page.key:
-            area.info(state.pause.message)
-            return None
-        datasets = [make_dataset(member, series=page.series) for member in missing]
-        with area:
-            return _train(service, cache, missing, datasets)
-
-    results = resolve_members(page.config, cache, train_in_workers, warnings)
+    state_module.get_existing().wanted_key = page.key
+    resolution = _Resolution(page, service, cache, area, before_training)
+    results = resolve_members(page.config, cache, resolution.train_in_workers, resolution.warnings)
     if results is not None:
-        show_cache_warnings()
+        resolution.show_cache_warnings()
         if page.missing_upload is not None:
             area.info(
                 "This run used an uploaded file that this page does not have; its results are still in this "

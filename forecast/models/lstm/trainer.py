@@ -129,9 +129,7 @@ class _Trainer:
         batches loop inside one `tf.function`. The semantics are `fit`'s: a fresh shuffle every epoch,
         mini-batches of `batch_size` with a smaller last batch, MSE, Adam. `rates[epoch]` is Adam's step size.
         """
-        model, optimizer, lstm_weights = self.model, self.optimizer, self.lstm_weights
-        variables = optimizer.variables  # the same order as the gradients Adam is given
-        lookback = model.input_shape[1]
+        lookback = self.model.input_shape[1]
         windows = tf.TensorSpec((None, lookback, 1), tf.float32)
         values = tf.TensorSpec((None,), tf.float32)
         scalar = tf.TensorSpec((), tf.int32)
@@ -142,33 +140,10 @@ class _Trainer:
             autograph=False, input_signature=[windows, values, windows, values, scalar, *[scalar] * 2, values, scalar]
         )
         def run_epochs(x, y, x_val, y_val, batch, seed, first_epoch, rates, n_epochs):
-            n_train = tf.shape(y)[0]
-            steps = (n_train + batch - 1) // batch
-
             def train_epoch(offset: tf.Tensor, losses: tf.TensorArray, val_losses: tf.TensorArray):
-                # A permutation per epoch that depends only on (seed, epoch): the same whatever the chunking of
-                # epochs (and the order the exported script and the tests draw eagerly).
-                epoch_seed = tf.cast(tf.stack([seed, first_epoch + offset]), tf.int64)
-                order = tf.argsort(tf.random.stateless_uniform(tf.shape(y), seed=epoch_seed), stable=True)
-                shuffled_x, shuffled_y = tf.gather(x, order), tf.gather(y, order)
-                learning_rate = rates[offset]
-
-                def train_step(step: tf.Tensor, squared_error_sum: tf.Tensor):
-                    # The batch's rows; the last batch is smaller when batch_size does not divide the windows.
-                    rows = slice(step * batch, tf.minimum((step + 1) * batch, n_train))
-                    with tf.GradientTape() as tape:
-                        predictions = forward(model, shuffled_x[rows], True, lstm_weights=lstm_weights)[:, 0]
-                        squared_errors = tf.square(predictions - shuffled_y[rows])
-                        loss = tf.reduce_mean(squared_errors)
-                    optimizer.apply(tape.gradient(loss, variables), learning_rate)
-                    return step + 1, squared_error_sum + tf.reduce_sum(squared_errors)
-
-                _, squared_error_sum = tf.while_loop(
-                    lambda step, _: step < steps, train_step, (tf.constant(0), tf.constant(0.0))
+                train_loss, val_loss = self._epoch(
+                    (x, y, x_val, y_val), batch, seed, first_epoch + offset, rates[offset]
                 )
-                val_predictions = forward(model, x_val, False, False, lstm_weights)[:, 0]
-                val_loss = tf.reduce_mean(tf.square(val_predictions - y_val))
-                train_loss = squared_error_sum / tf.cast(n_train, tf.float32)
                 return offset + 1, losses.write(offset, train_loss), val_losses.write(offset, val_loss)
 
             _, losses, val_losses = tf.while_loop(
@@ -179,6 +154,40 @@ class _Trainer:
             return losses.stack(), val_losses.stack()
 
         return run_epochs
+
+    def _epoch(
+        self, data: tuple[tf.Tensor, ...], batch: tf.Tensor, seed: tf.Tensor, epoch: tf.Tensor, rate: tf.Tensor
+    ) -> tuple[tf.Tensor, tf.Tensor]:
+        """One epoch inside the compiled loop: shuffle, a step per mini-batch, then the watched windows' loss."""
+        x, y, x_val, y_val = data
+        n_train = tf.shape(y)[0]
+        steps = (n_train + batch - 1) // batch
+        # A permutation per epoch that depends only on (seed, epoch): the same whatever the chunking of epochs (and
+        # the order the exported script and the tests draw eagerly).
+        epoch_seed = tf.cast(tf.stack([seed, epoch]), tf.int64)
+        order = tf.argsort(tf.random.stateless_uniform(tf.shape(y), seed=epoch_seed), stable=True)
+        shuffled_x, shuffled_y = tf.gather(x, order), tf.gather(y, order)
+
+        def train_step(step: tf.Tensor, squared_error_sum: tf.Tensor):
+            # The batch's rows; the last batch is smaller when batch_size does not divide the windows.
+            rows = slice(step * batch, tf.minimum((step + 1) * batch, n_train))
+            return step + 1, squared_error_sum + self._step(shuffled_x[rows], shuffled_y[rows], rate)
+
+        _, squared_error_sum = tf.while_loop(
+            lambda step, _: step < steps, train_step, (tf.constant(0), tf.constant(0.0))
+        )
+        val_predictions = forward(self.model, x_val, False, False, self.lstm_weights)[:, 0]
+        val_loss = tf.reduce_mean(tf.square(val_predictions - y_val))
+        return squared_error_sum / tf.cast(n_train, tf.float32), val_loss
+
+    def _step(self, x: tf.Tensor, y: tf.Tensor, rate: tf.Tensor) -> tf.Tensor:
+        """One Adam step on a mini-batch; returns its sum of squared errors."""
+        with tf.GradientTape() as tape:
+            predictions = forward(self.model, x, True, lstm_weights=self.lstm_weights)[:, 0]
+            squared_errors = tf.square(predictions - y)
+            loss = tf.reduce_mean(squared_errors)
+        self.optimizer.apply(tape.gradient(loss, self.optimizer.variables), rate)
+        return tf.reduce_sum(squared_errors)
 
 
 # Trainers by network structure, most recently used last. A few are kept: a worker switching between a handful of
@@ -225,19 +234,14 @@ def train(config: Config, data: WindowData, progress: ProgressCallback | None = 
     return Training(model, np.array(losses), np.array(val_losses), rates[: len(losses)], fit_seconds, best_epoch)
 
 
-def _train_epochs(
-    trainer: _Trainer, config: Config, data: WindowData, rates: np.ndarray, progress: ProgressCallback | None
-) -> tuple[list[float], list[float], float, int]:
-    """Run the config's epochs on the trainer, chunk by chunk with progress; the losses, seconds and best epoch.
+def _tensors(config: Config, data: WindowData) -> tuple[list[tf.Tensor], int]:
+    """The windows trained on and watched, as the compiled loop takes them, and how many are trained on.
 
-    `rates` is Adam's step size in each epoch."""
-    started = time.perf_counter()
+    With early stopping the last validation_ratio of the training windows is watched instead, chronologically:
+    the test part never steers training."""
     train_windows, train_targets = data.train_windows, data.train_targets
     val_windows, val_targets = data.watch_windows, data.watch_targets
-    stopper = EarlyStopping(trainer.model, config.patience) if config.patience > 0 else None
-    if stopper is not None:
-        # Early stopping watches the last validation_ratio of the training windows, chronologically, and trains
-        # on the ones before: the test part never steers training.
+    if config.patience > 0:
         n_fit = validation_split(len(train_targets), config.validation_ratio)
         train_windows, val_windows = train_windows[:n_fit], train_windows[n_fit:]
         train_targets, val_targets = train_targets[:n_fit], train_targets[n_fit:]
@@ -247,19 +251,31 @@ def _train_epochs(
         tf.constant(val_windows[..., np.newaxis], tf.float32),  # (n_val, lookback, 1)
         tf.constant(val_targets, tf.float32),  # (n_val,)
     ]
-    batch = min(config.batch_size, len(train_targets))
+    return tensors, len(train_targets)
+
+
+def _train_epochs(
+    trainer: _Trainer, config: Config, data: WindowData, rates: np.ndarray, progress: ProgressCallback | None
+) -> tuple[list[float], list[float], float, int]:
+    """Run the config's epochs on the trainer, chunk by chunk with progress; the losses, seconds and best epoch.
+
+    `rates` is Adam's step size in each epoch."""
+    started = time.perf_counter()
+    stopper = EarlyStopping(trainer.model, config.patience) if config.patience > 0 else None
+    tensors, n_fit = _tensors(config, data)
+    batch = min(config.batch_size, n_fit)
     # One epoch per call while early stopping watches, so that the best epoch's weights can be kept.
-    epochs_per_call = 1 if stopper else max(1, STEPS_PER_CALL // math.ceil(len(train_targets) / batch))
+    epochs_per_call = 1 if stopper else max(1, STEPS_PER_CALL // math.ceil(n_fit / batch))
     rates = rates.astype(np.float32)
     losses: list[float] = []
     val_losses: list[float] = []
     for first_epoch in range(0, config.epochs, epochs_per_call):
         count = min(epochs_per_call, config.epochs - first_epoch)
-        chunk_losses, chunk_val_losses = trainer.run_epochs(
+        chunk = trainer.run_epochs(
             *tensors, batch, config.seed, first_epoch, rates[first_epoch : first_epoch + count], count
         )
         elapsed = time.perf_counter() - started
-        for train_loss, val_loss in zip(chunk_losses.numpy(), chunk_val_losses.numpy(), strict=True):
+        for train_loss, val_loss in zip(*(part.numpy() for part in chunk), strict=True):
             losses.append(float(train_loss))
             val_losses.append(float(val_loss))
             if progress is not None:
@@ -271,12 +287,11 @@ def _train_epochs(
         if not math.isfinite(losses[-1]):
             # Training diverged (usually a learning rate that is too high): stop instead of burning epochs on NaN.
             break
-    if stopper is not None:
-        stopper.restore()
-    else:
+    if stopper is None:
         trainer.sync_model()
-    best_epoch = stopper.best_epoch if stopper is not None else 0
-    return losses, val_losses, time.perf_counter() - started, best_epoch
+        return losses, val_losses, time.perf_counter() - started, 0
+    stopper.restore()
+    return losses, val_losses, time.perf_counter() - started, stopper.best_epoch
 
 
 def warm_up() -> float:

@@ -23,7 +23,7 @@ from forecast.ui import services
 from forecast.ui import state as state_module
 from tests.conftest import BAD_INPUTS
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 # Runs that train wait for a worker process (TensorFlow import on first use), so they get a generous timeout.
 TIMEOUT = 240
 

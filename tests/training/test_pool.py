@@ -13,7 +13,7 @@ import pytest
 
 from forecast.training.pool import LocalPool
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_invalid_arguments():

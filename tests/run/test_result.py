@@ -1,4 +1,4 @@
-"""Result and EpochReport as plain data (forecast/result.py)."""
+"""The Result as plain data (forecast/run/result.py)."""
 
 import ast
 import json
@@ -60,7 +60,7 @@ def test_epoch_report_is_frozen_typed_data():
 
 
 def test_result_imports_neither_tensorflow_nor_the_pipeline():
-    tree = ast.parse((Path(__file__).resolve().parents[1] / "forecast" / "run" / "result.py").read_text())
+    tree = ast.parse((Path(__file__).resolve().parents[2] / "forecast" / "run" / "result.py").read_text())
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     assert imported <= {

@@ -9,7 +9,7 @@ import pytest
 from forecast.config import Config
 from forecast.data import datasets
 from forecast.run import recipe
-from tests.test_app import app_with_params, open_tab, url_params, widget, with_upload
+from tests.ui.test_app import app_with_params, open_tab, url_params, widget, with_upload
 
 TINY_EXPRESSION = Config(lookback=4, layers=1, units=4, epochs=1, x_start=-10.0, x_end=10.0, x_step=0.25)
 TINY_AIRLINE = Config(source="dataset", dataset="airline_passengers", lookback=12, layers=1, units=4, epochs=1)

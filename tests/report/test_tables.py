@@ -1,4 +1,4 @@
-"""Tables, exports and the plain-language reading (forecast/report.py)."""
+"""Tables, exports and the plain-language reading (forecast/report/tables.py)."""
 
 import json
 

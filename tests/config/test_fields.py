@@ -1,4 +1,4 @@
-"""Field labels, help texts, bounds and the URL query-parameter round trip (forecast/fields.py)."""
+"""Field labels, help texts, bounds and the URL query-parameter round trip (forecast/config/fields.py)."""
 
 import dataclasses
 

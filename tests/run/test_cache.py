@@ -187,7 +187,7 @@ def test_file_size_limit_degrades_to_memory_in_any_environment(tmp_path):
     script = textwrap.dedent(
         f"""
         import resource, signal, sys
-        sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
+        sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
         from tests.conftest import TINY
         from tests.conftest import make_fake_result as fake_result
         from forecast.run.cache import ResultCache

@@ -1,4 +1,4 @@
-"""The data sources (forecast/sources.py): one class each, the only place that tells them apart."""
+"""The data sources (forecast/data/sources.py): one class each, the only place that tells them apart."""
 
 import ast
 import re
@@ -10,7 +10,7 @@ import pytest
 from forecast.config import Config
 from forecast.data import datasets, sources
 
-FORECAST = Path(__file__).resolve().parents[1] / "forecast"
+FORECAST = Path(__file__).resolve().parents[2] / "forecast"
 UPLOAD = ("t,level\n" + "".join(f"{index},{np.cos(index / 4):.5f}\n" for index in range(30))).encode()
 DIGEST = datasets.content_hash(UPLOAD)
 

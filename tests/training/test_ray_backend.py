@@ -38,7 +38,7 @@ from tests.ray_cluster import LocalRayCluster, free_port
 
 pytestmark = pytest.mark.ray
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LONG = {**TINY, "epochs": 1000, "batch_size": 1}  # about a minute if nobody stops it
 
 

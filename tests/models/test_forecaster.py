@@ -10,7 +10,7 @@ from forecast.models.classical import AutoARIMA, AutoETS
 from forecast.models.linear import LinearAR
 from forecast.models.lstm.forecaster import LSTMForecaster
 from forecast.models.naive import Naive, SeasonalNaive
-from tests.test_classical import fitted_on_airline
+from tests.models.test_classical import fitted_on_airline
 
 
 def airline():

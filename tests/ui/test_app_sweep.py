@@ -13,7 +13,7 @@ from forecast.run.keys import result_key
 from forecast.ui import services
 from forecast.ui.views import sweep as sweep_view
 from tests.ray_cluster import free_port
-from tests.test_app import APP, TIMEOUT, app_with_params, open_tab, shown, url_params, widget
+from tests.ui.test_app import APP, TIMEOUT, app_with_params, open_tab, shown, url_params, widget
 
 
 @pytest.fixture

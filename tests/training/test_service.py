@@ -252,7 +252,7 @@ finished = job.wait(timeout=120)
 print(json.dumps({{"finished": finished, "state": job.state, "error": job.error}}))
 service.shutdown()
 """
-    environment = {**os.environ, "PYTHONPATH": f"{shim.parent}{os.pathsep}{Path(__file__).resolve().parents[1]}"}
+    environment = {**os.environ, "PYTHONPATH": f"{shim.parent}{os.pathsep}{Path(__file__).resolve().parents[2]}"}
     completed = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=environment
     )

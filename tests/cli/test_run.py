@@ -1,4 +1,4 @@
-"""The command line (forecast/__main__.py)."""
+"""The command line (forecast/cli/run.py)."""
 
 import json
 import subprocess
@@ -12,7 +12,7 @@ from forecast.cli.parser import build_parser
 from forecast.config import FIELD_NAMES
 from tests.conftest import BAD_INPUTS, TINY
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TINY_FLAGS = [part for name, value in TINY.items() for part in (f"--{name.replace('_', '-')}", str(value))]
 
 

@@ -1,4 +1,4 @@
-"""The command line's `sweep` subcommand (forecast/sweep_command.py) and the --ray-address contract."""
+"""The command line's `sweep` subcommand (forecast/cli/sweep.py) and the --ray-address contract."""
 
 import json
 
@@ -8,9 +8,9 @@ from forecast import sweep
 from forecast.cli import main
 from forecast.config import Config
 from forecast.run.pipeline import run
+from tests.cli.test_run import TINY_FLAGS, run_cli
 from tests.conftest import TINY
 from tests.ray_cluster import free_port
-from tests.test_main import TINY_FLAGS, run_cli
 
 
 def _flat(metrics: dict) -> dict:

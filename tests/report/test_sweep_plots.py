@@ -1,4 +1,4 @@
-"""Sweep figures (forecast/sweep_plots.py): lines for one field, heatmaps for two, baselines marked."""
+"""Sweep figures (forecast/report/sweep_plots.py): lines for one field, heatmaps for two, baselines marked."""
 
 import math
 

@@ -1,0 +1,60 @@
+"""The tabs under the training status: one view module each, drawn from the run's results once they are in."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from forecast.run.cache import ResultCache
+from forecast.run.ensemble import summarize
+from forecast.run.result import Result
+from forecast.training import TrainingService
+from forecast.ui import services, status
+from forecast.ui.page import Page
+from forecast.ui.state import SessionState
+from forecast.ui.views import Shown, about, code, compare, horizon, sweep, training
+from forecast.ui.views import forecast as forecast_view
+
+__all__ = ["VIEWS", "render"]
+
+# The tabs, in order. Tabs rather than pages: the URL keeps holding the config whichever is open.
+VIEWS = (forecast_view, horizon, training, compare, sweep, code, about)
+
+
+def render(page: Page, state: SessionState, service: TrainingService, cache: ResultCache) -> None:
+    """The training status above the tabs, then the open tab: at once if it needs no result, else once it is in."""
+    # Training progress sits above the tabs, so that it shows whichever tab is open.
+    status_area = st.container()
+    # Only the open tab's content is built and sent (switching tabs reruns the script), which keeps
+    # re-rendering a cached config cheap however many tabs there are.
+    tabs = st.tabs([view.LABEL for view in VIEWS], key="view", on_change="rerun")
+    areas = {view: tab.empty() for view, tab in zip(VIEWS, tabs, strict=True) if tab.open}
+    for view, area in areas.items():
+        if not view.NEEDS_RESULT:
+            with area.container():
+                view.render(None)
+
+    def draw_series() -> None:
+        if forecast_view in areas:
+            with areas[forecast_view].container():
+                forecast_view.render_series(page)
+
+    results = status.resolve(page, service, cache, status_area, before_training=draw_series)
+    if results is None:
+        return
+    shown = _shown(page, state, results)
+    for view, area in areas.items():
+        if view.NEEDS_RESULT:
+            with area.container():
+                view.render(shown)
+
+
+def _shown(page: Page, state: SessionState, results: list[Result]) -> Shown:
+    """What the tabs draw from a run's results, recorded once in the session's history."""
+    result = results[0]
+    ensemble = summarize(results) if len(results) > 1 else None
+    views = services.result_views(page.key, state.band_kind, result, ensemble)
+    if state.recorded_key != page.key:
+        # Once per newly shown run: reruns of the same page (or removing it from the list) do not add it again.
+        state.history.add(page.config, result)
+        state.recorded_key = page.key
+    return Shown(page, state, result, views, ensemble)
