@@ -65,7 +65,7 @@ def main() -> None:
             page.mouse.move(0, 0)
             page.wait_for_timeout(800)
             page.screenshot(path=DOCS / "ensemble.png", clip={"x": 0, "y": 0, "width": 1280, "height": 1150})
-            page.get_by_role("tab", name="Horizon").click()
+            page.get_by_role("tab", name="Steps ahead").click()
             page.wait_for_timeout(800)
             page.screenshot(path=DOCS / "horizon.png", clip={"x": 0, "y": 0, "width": 1280, "height": 900})
             # A second run in the same session, to compare with the first. Only the open tab is built, and the

@@ -11,7 +11,7 @@ from forecast.data import Dataset, make_dataset
 from forecast.models.progress import EpochReport
 from forecast.run.cache import ResultCache, default_cache_dir
 from forecast.run.keys import result_key
-from forecast.run.pipeline import compute, resolve_members, run
+from forecast.run.pipeline import compute, resolve, run, run_all
 from forecast.run.result import Result
 
 __all__ = [
@@ -28,8 +28,9 @@ __all__ = [
     "default_cache_dir",
     "from_query_params",
     "make_dataset",
-    "resolve_members",
+    "resolve",
     "result_key",
     "run",
+    "run_all",
     "to_query_params",
 ]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from forecast.config import DEFAULT_CONFIG, FIELD_NAMES, FIELD_TYPES, Config
 from forecast.config.fields import FIELD_SPECS
 from forecast.data import load_series
-from forecast.data.datasets import MAX_UPLOAD_BYTES, content_hash
+from forecast.data.datasets import MAX_UPLOAD_BYTES, content_hash, inspect_csv
 from forecast.models.progress import EpochReport, ProgressCallback
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "config_from",
     "fail",
     "progress_printer",
+    "typed_fields",
 ]
 
 EXIT_INVALID = 2  # bad input: one line on standard error, nothing trained
@@ -53,7 +54,8 @@ def _field_flags(parser: argparse.ArgumentParser) -> None:
             "--" + name.replace("_", "-"),
             dest=name,
             type=FIELD_TYPES[name],
-            default=getattr(DEFAULT_CONFIG, name),
+            # None: not typed. What is typed wins over a preset; what is not takes the preset's or the default.
+            default=None,
             metavar=name.upper(),
             # argparse formats help texts with %, so a literal % in a field's help (or default) must be doubled.
             help=f"{spec.help}{bounds} Default: {getattr(DEFAULT_CONFIG, name)}.".replace("%", "%%"),
@@ -71,8 +73,8 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         "--preset",
         choices=("real",),
         help="real: the real-series recipe, adapted to the series (log when positive, seasonal and first "
-        "differencing, a season's lookback, 2×32 LSTM, ensemble of 5; see forecast/run/recipe.py). It sets those "
-        "fields; the data source, seed, and an explicit --test-size or --season-length are kept.",
+        "differencing, a season's lookback, 2×32 LSTM, ensemble of 5, a horizon of one season, 3 backtest windows, "
+        "80%% intervals; see forecast/run/recipe.py). Flags typed explicitly win over it.",
     )
     parser.add_argument("--json", action="store_true", help="Print one JSON object with the config and metrics.")
     parser.add_argument("--no-cache", action="store_true", help="Train even if a cached result exists; store nothing.")
@@ -133,21 +135,39 @@ def _read_upload(program: str, path: str) -> bytes:
     return data
 
 
+def typed_fields(arguments: argparse.Namespace) -> dict[str, Any]:
+    """The Config fields given as flags on the command line (the others are None)."""
+    return {name: getattr(arguments, name) for name in FIELD_NAMES if getattr(arguments, name) is not None}
+
+
+def _csv_fields(program: str, path: str, typed: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """The fields of a --csv file, read as the app reads an upload: the value and x (date) columns it suggests,
+    unless typed."""
+    upload = _read_upload(program, path)
+    try:
+        value_column, x_column = inspect_csv(upload).suggestion()
+    except ValueError as error:
+        fail(program, f"{path}: {error}")
+    suggested = {"value_column": value_column, "x_column": x_column}
+    return {"source": "upload", "upload": content_hash(upload)} | suggested | typed, upload
+
+
 def config_from(program: str, arguments: argparse.Namespace) -> tuple[Config, bytes | None]:
-    """The Config the flags describe, and the CSV file's bytes for --csv (exit 2 on invalid input)."""
+    """The Config the flags describe, and the CSV file's bytes for --csv (exit 2 on invalid input).
+
+    Flags typed explicitly win over `--preset`: the preset fills in every field they leave out."""
     if arguments.progress_every < 1:
         fail(program, f"--progress-every must be at least 1, got {arguments.progress_every}")
-    fields = {name: getattr(arguments, name) for name in FIELD_NAMES}
+    fields = typed_fields(arguments)
     upload = None
     if arguments.csv:
-        upload = _read_upload(program, arguments.csv)
-        fields |= {"source": "upload", "upload": content_hash(upload)}
+        fields, upload = _csv_fields(program, arguments.csv, fields)
     try:
         config = Config(**fields)
         if arguments.preset == "real":
             from forecast.run import recipe
 
-            config = recipe.real_series(config, load_series(config, upload))
+            config = recipe.real_series(config, load_series(config, upload), keep=tuple(typed_fields(arguments)))
         return config, upload
     except ValueError as error:
         fail(program, str(error))

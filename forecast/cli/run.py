@@ -10,71 +10,89 @@ from forecast.cli.parser import EXIT_FAILED, RUN_PROGRAM, build_parser, config_f
 from forecast.config import Config
 from forecast.data import sources
 from forecast.models.progress import ProgressCallback
-from forecast.run.ensemble import Ensemble, summarize
-from forecast.run.keys import ResultStore
+from forecast.report.summary import run_summary
+from forecast.report.tables import interval_notes
+from forecast.run.keys import ResultStore, Task
+from forecast.run.outcome import RunResult
 from forecast.run.result import Result
 
 __all__ = ["main"]
 
 
 def _table(summary: dict) -> str:
-    lines = [f"{'model':<15} {'forecast':<10} {'rmse':>12} {'mae':>12} {'r2':>10}"]
+    """The holdout's metrics, a row per model and kind (the LSTM: an ensemble's mean)."""
+    lines = [f"{'model':<15} {'forecast':<10} {'rmse':>12} {'mae':>12} {'r2':>10} {'mase':>10}"]
     for model, kinds in summary["metrics"].items():
         for kind, values in kinds.items():
-            cells = [
-                f"{values[name]:>12.6g}" if values[name] is not None else f"{'n/a':>12}" for name in ("rmse", "mae")
-            ]
+            cells = [f"{_number(values[name]):>12}" for name in ("rmse", "mae")]
             r2 = f"{values['r2']:>10.4f}" if values["r2"] is not None else f"{'n/a':>10}"
-            lines.append(f"{model:<15} {kind:<10} {cells[0]} {cells[1]} {r2}")
+            lines.append(f"{model:<15} {kind:<10} {cells[0]} {cells[1]} {r2} {_number(values.get('mase')):>10}")
     return "\n".join(lines)
 
 
-def _ensemble_summary(ensemble: Ensemble) -> dict:
-    return {
-        "size": ensemble.size,
-        "seeds": list(ensemble.seeds),
-        "mean_forecast": ensemble.metrics,
-        "member_rmse_range": {kind: list(bounds) for kind, bounds in ensemble.member_rmse.items()},
-    }
+def _future_table(summary: dict) -> str:
+    """The future as text: one row per step, each model's forecast (and the interval of the LSTM's)."""
+    future = summary["future"]
+    models = list(future["models"])
+    lstm = future["models"]["lstm"]
+    banded = lstm["lower"] is not None
+    header = f"{'x':<20}" + (f" {'truth':>11}" if "truth" in future else "") + "".join(f" {m:>14}" for m in models)
+    lines = [header + (f" {'lstm lower':>12} {'lstm upper':>12}" if banded else "")]
+    for step, x in enumerate(future["x"]):
+        cells = [f"{future['models'][model]['forecast'][step]:>14.6g}" for model in models]
+        truth = f" {future['truth'][step]:>11.6g}" if "truth" in future and future["truth"][step] is not None else ""
+        band = ""
+        if banded:
+            band = "".join(f" {_number(lstm[edge][step]):>12}" for edge in ("lower", "upper"))
+        lines.append(f"{x!s:<20}{truth} " + " ".join(cells) + band)
+    return "\n".join(lines)
 
 
-def _print_text(config: Config, result: Result, summary: dict, ensemble: Ensemble | None, plot: str | None) -> None:
-    origin = "from the cache" if result.cached else f"trained in {result.fit_seconds:.2f}s"
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.6g}"
+
+
+def _print_text(config: Config, run: RunResult, summary: dict, plot: str | None) -> None:
+    result = run.result
+    networks = f"{run.networks} network{'s' * (run.networks > 1)}"
+    origin = "all from the cache" if run.cached else f"trained in {run.fit_seconds:.2f}s ({run.trained} of {networks})"
     print(
         f"{sources.get(config.source).label(config)}: {result.n_points} points, {result.n_train} train / "
-        f"{result.n_test} test windows, {result.epochs_run} epochs, {origin}"
+        f"{result.n_test} test windows, {result.epochs_run} epochs, {networks}, {origin}"
     )
+    if run.config.ensemble > 1:
+        seeds = f"{config.seed}–{config.seed + config.ensemble - 1}"
+        print(f"LSTM: the mean of {run.config.ensemble} networks (seeds {seeds})")
     print(_table(summary))
-    if ensemble is not None:
-        mean = ensemble.metrics
-        print(
-            f"ensemble of {ensemble.size} (seeds {', '.join(map(str, ensemble.seeds))}): mean forecast RMSE "
-            f"one-step {mean['one_step']['rmse']:.6g}, recursive {mean['recursive']['rmse']:.6g}"
-        )
+    if len(run.windows) > 1:
+        best = summary["backtest"]["best"]
+        print(f"backtest over {len(run.windows)} windows: best by mean recursive MASE: {best}")
+    if "future" in summary:
+        print(_future_table(summary))
+    for warning in summary["warnings"]:
+        print(f"note: {warning}")
     if plot:
         print(f"chart written to {plot}")
 
 
-def _members_on(
+def _run_on(
     address: str, config: Config, cache: ResultStore | None, progress: ProgressCallback | None, upload: bytes | None
-) -> list[Result]:
-    """The ensemble's results, the missing ones trained on the Ray cluster at `address` (exit 2 if unreachable)."""
+) -> RunResult:
+    """The run, the networks the cache lacks trained on the Ray cluster at `address` (exit 2 if unreachable)."""
     from forecast import data
     from forecast.run import pipeline
     from forecast.training import batch, choice
 
-    series = data.load_series(config, upload)
-    # Checks the split and the budget of the whole ensemble first; the members share it (they differ in the seed).
-    dataset = data.make_dataset(config, series=series)
+    run_plan = pipeline.plan(config, data.load_series(config, upload))
 
-    def train_there(missing: list[Config]) -> list[Result]:
+    def train_there(missing: list[Task]) -> list[Result]:
         try:
             service = choice.training_service(address)
         except ValueError as error:
             fail(RUN_PROGRAM, str(error))
         try:
-            # The prepared series goes with each member: a Ray worker cannot read an uploaded file.
-            datasets = [dataset if upload else None for _ in missing]
+            # The prepared series goes with each network: a Ray worker cannot read an uploaded file.
+            datasets = [run_plan.datasets[task.fold] if upload else None for task in missing]
             jobs = batch.train_all(service, missing, cache, datasets, progress=progress)
         finally:
             service.shutdown()
@@ -83,19 +101,26 @@ def _members_on(
                 fail(RUN_PROGRAM, job.error or "training was cancelled", EXIT_FAILED)
         return [job.result for job in jobs if job.result is not None]
 
-    results = pipeline.resolve_members(config, cache, train_there)
+    results = pipeline.resolve(run_plan.tasks, cache, train_there)
     if results is None:
         raise RuntimeError("training on Ray returned no results")
-    return results
+    return run_plan.assemble(results)
 
 
-def _write_plot(path: str, result: Result, ensemble: Ensemble | None) -> None:
-    from forecast.report.plots import forecast_figure
+def _write_plot(path: str, run: RunResult) -> None:
+    from forecast.report.future_plots import run_figure
+    from forecast.run.ensemble import summarize
 
+    ensemble = summarize(list(run.members)) if len(run.members) > 1 else None
     try:
-        forecast_figure(result, ensemble).write_html(path, include_plotlyjs=True)
+        run_figure(run, ensemble).write_html(path, include_plotlyjs=True)
     except OSError as error:
         fail(RUN_PROGRAM, f"cannot write {path}: {error.strerror}")
+
+
+def _announce(number: int, total: int, task: Task) -> None:
+    fold = "the future" if task.fold.is_future else "a backtest window" if task.fold.cut else "the holdout"
+    print(f"network {number} of {total}: seed {task.config.seed} on {fold}", file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str]) -> int:
@@ -113,24 +138,20 @@ def main(argv: Sequence[str]) -> int:
     try:
         # Reads and checks the series (NaN, inf, a bad file, the split, the budget) before importing TensorFlow.
         if address is None:
-            members = pipeline.run_ensemble(config, cache=cache, progress=progress, upload=upload)
+            announce = None if arguments.json else _announce
+            run = pipeline.run_all(config, cache=cache, progress=progress, upload=upload, on_task=announce)
         else:
-            members = _members_on(address, config, cache, progress, upload)
+            run = _run_on(address, config, cache, progress, upload)
     except ValueError as error:
         fail(RUN_PROGRAM, str(error))
-    result = members[0]
-    summary = result.summary()
-    summary["config"] = config.to_dict()
-    ensemble = summarize(members) if config.ensemble > 1 else None
-    if ensemble is not None:
-        summary["ensemble"] = _ensemble_summary(ensemble)
+    summary = run_summary(run, interval_notes(run))
     if cache is not None:
         for warning in cache.warnings:
             print(f"warning: {warning}", file=sys.stderr)
     if arguments.plot:
-        _write_plot(arguments.plot, result, ensemble)
+        _write_plot(arguments.plot, run)
     if arguments.json:
         print(json.dumps(summary, allow_nan=False))
     else:
-        _print_text(config, result, summary, ensemble, arguments.plot)
+        _print_text(config, run, summary, arguments.plot)
     return 0

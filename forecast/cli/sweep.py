@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from forecast import data, sweep
 from forecast.cli.parser import EXIT_FAILED, SWEEP_PROGRAM, build_parser, config_from, fail
 from forecast.config import Config
-from forecast.run.keys import ResultStore, result_key
+from forecast.run.keys import ResultStore, Task, result_key
 from forecast.run.result import Result
 from forecast.training import batch
 from forecast.training.jobs import JobState
@@ -84,9 +84,8 @@ def _train_missing(
     try:
         on_finished = None if arguments.json else _progress_line(len(cells), len(cells) - len(missing))
         configs = [cells[index] for index in missing]
-        jobs = batch.train_all(
-            service, configs, cache, [series_datasets(cell) for cell in configs], on_finished=on_finished
-        )
+        prepared = [series_datasets(cell) for cell in configs]
+        jobs = batch.train_all(service, [Task(cell) for cell in configs], cache, prepared, on_finished=on_finished)
     except KeyboardInterrupt:
         print("python -m forecast sweep: stopped; finished cells are cached", file=sys.stderr)
         return 130

@@ -31,7 +31,9 @@ __all__ = [
     "DEFAULT_CONFIG",
     "FIELD_NAMES",
     "FIELD_TYPES",
+    "MAX_BACKTEST_WINDOWS",
     "MAX_ENSEMBLE",
+    "MAX_HORIZON",
     "MAX_TEST_SIZE",
     "MAX_UNROLLED_LOOKBACK",
     "ORIGINAL_RECIPE",
@@ -49,6 +51,10 @@ MAX_ENSEMBLE = 5
 # quickly, so longer windows keep the loop. (Part of the model's definition: the exported script uses it too.)
 MAX_UNROLLED_LOOKBACK = 32
 MAX_COLUMN_NAME = 100
+# The future a run may forecast, and the rolling origins of a backtest (the last is the usual holdout).
+MAX_HORIZON = 1000
+MAX_BACKTEST_WINDOWS = 10
+MIN_INTERVAL = 50
 # At most this many final steps can be held out with test_size: the longest series the app reads.
 MAX_TEST_SIZE = MAX_POINTS
 
@@ -102,6 +108,10 @@ class Config:
     patience: int = _field(0, minimum=0, maximum=1000)
     validation_ratio: float = _field(0.1, minimum=0.05, maximum=0.5)
     fill: str = _field("none", choices=FILL_MODES)
+    # Forecasting (forecast.run.outcome): the defaults give today's single holdout and no future.
+    horizon: int = _field(0, minimum=0, maximum=MAX_HORIZON)
+    backtest_windows: int = _field(1, minimum=1, maximum=MAX_BACKTEST_WINDOWS)
+    interval: int = _field(0, minimum=0, maximum=99)
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -200,6 +210,10 @@ def _validate(config: Config) -> None:
         raise ValueError("season_length must be 0 (no season) or 2–400, got 1: a season of one step is no season")
     if config.seasonal_difference and config.season_length < 2:
         raise ValueError("seasonal differencing needs a season length of 2 or more: set season_length")
+    if 0 < config.interval < MIN_INTERVAL:
+        raise ValueError(
+            f"interval must be 0 (no prediction interval) or a level of {MIN_INTERVAL}–99 %, got {config.interval}"
+        )
     if config.noise > 0 and config.ensemble > 1:
         # Noise is drawn from each network's own seed, so the members would not share one series.
         raise ValueError(
@@ -238,9 +252,13 @@ def _check_range(config: Config) -> None:
 _SOURCE_CHECKS = {"expression": _check_range, "upload": _check_upload}
 
 
-def config_hash(config: Config, version: str) -> str:
-    """A stable key for a config and a version of the training code: sha256 of canonical JSON."""
-    canonical = json.dumps({"config": config.to_dict(), "version": version}, sort_keys=True, separators=(",", ":"))
+def config_hash(config: Config, version: str, extra: dict[str, Any] | None = None) -> str:
+    """A stable key for a config and a version of the training code: sha256 of canonical JSON.
+
+    `extra` (plain JSON values) tells apart runs of one config on different parts of its series; without it the
+    key is what it always was."""
+    content = {"config": config.to_dict(), "version": version} | ({"extra": extra} if extra else {})
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -284,11 +284,11 @@ def to_numpy_source(text: str) -> str:
     return source(tree)
 
 
-def evaluate(text: str, xs: np.ndarray) -> np.ndarray:
+def evaluate(text: str, xs: np.ndarray, *, finite: bool = True) -> np.ndarray:
     """Evaluate the expression on the grid `xs` and return float64 values, all finite.
 
-    Raises `ExpressionError` for text outside the grammar, and for NaN or infinite values, naming the first x
-    where one appears.
+    Raises `ExpressionError` for text outside the grammar, and (unless `finite` is False, which leaves them in)
+    for NaN or infinite values, naming the first x where one appears.
     """
     evaluator = parse(text)
     grid = np.asarray(xs, dtype=np.float64)
@@ -296,6 +296,8 @@ def evaluate(text: str, xs: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
         values = np.asarray(evaluator(grid), dtype=np.float64)
     values = np.broadcast_to(values, grid.shape).copy()
+    if not finite:
+        return values
     bad = ~np.isfinite(values)
     if bad.any():
         first = int(np.argmax(bad))

@@ -122,6 +122,21 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "What to do with empty cells in an uploaded file: none refuses the file; interpolate, ffill (carry the "
         "last value forward) or drop those rows.",
     ),
+    "horizon": (
+        "horizon (steps past the data)",
+        "Forecast this many steps past the last value with networks and baselines refitted on the whole series "
+        "(0: no future). For a function of x, the true values there are known and scored.",
+    ),
+    "backtest_windows": (
+        "backtest windows",
+        "Rolling origins: the last is the usual holdout; each earlier one has the same length and ends where the "
+        "next begins, and trains on everything before it. Metrics are averaged over the windows.",
+    ),
+    "interval": (
+        "prediction interval (%)",
+        "Level of the prediction intervals, 50–99 (0: none): conformal from out-of-sample errors per step ahead "
+        "for the LSTM and the simple baselines, the library's own for ARIMA and ETS.",
+    ),
 }
 
 

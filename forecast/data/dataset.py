@@ -10,7 +10,7 @@ import numpy as np
 
 from forecast.config import Config
 from forecast.data import datasets, sources, transform
-from forecast.data.split import check_fits, holdout, window_counts
+from forecast.data.split import Fold, check_fits, fold_counts, holdout
 from forecast.data.transform import StandardScaler, Transform
 
 __all__ = [
@@ -109,6 +109,11 @@ class Dataset:
     n_test: int  # test windows (targets)
     transform: Transform
     raw_ys: np.ndarray | None = None  # (n_points,) the values before noise: what an exported script embeds
+    fold: Fold = dataclasses.field(default_factory=Fold)
+    # The future fold's: the x of each step past the series (horizon,), and the true values there where the
+    # source knows them (a function of x), else None.
+    future_xs: np.ndarray | None = None
+    truth: np.ndarray | None = None
 
     @property
     def origin(self) -> int:
@@ -168,11 +173,23 @@ class Dataset:
         )
 
 
-def make_dataset(config: Config, upload: bytes | None = None, *, series: datasets.Series | None = None) -> Dataset:
-    """Series, split and fitted transform for a config (see `make_series` for `upload`, `series` and errors)."""
+def make_dataset(
+    config: Config, upload: bytes | None = None, *, series: datasets.Series | None = None, fold: Fold | None = None
+) -> Dataset:
+    """Series, split and fitted transform for a config (see `make_series` for `upload`, `series` and errors).
+
+    `fold`: which part of the series (a backtest window, the future); by default today's holdout.
+    """
+    fold = fold if fold is not None else Fold()
     series = series if series is not None else load_series(config, upload)
     xs, ys = make_series(config, series=series)
-    n_train, n_test = window_counts(config, len(ys))
+    n_train, n_test = fold_counts(config, len(ys), fold)
+    xs, ys = xs[: len(xs) - fold.cut], ys[: len(ys) - fold.cut]
     origin = len(ys) - n_test
     fitted = Transform.fit(ys[:origin], transform.chain_of(config), config.scaling, xs[:origin])
-    return Dataset(xs, ys, config.lookback, n_train, n_test, fitted, series.ys)
+    dataset = Dataset(xs, ys, config.lookback, n_train, n_test, fitted, series.ys, fold)
+    if not fold.is_future:
+        return dataset
+    source = sources.get(config.source)
+    future_xs = source.future_xs(config, xs, fold.horizon)
+    return dataclasses.replace(dataset, future_xs=future_xs, truth=source.truth(config, future_xs))

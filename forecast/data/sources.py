@@ -12,7 +12,7 @@ import numpy as np
 
 from forecast.config import SOURCE_FIELDS, Config, expressions, point_count
 from forecast.config.catalogue import CATALOGUE, MAX_POINTS, MIN_POINTS
-from forecast.data import datasets
+from forecast.data import calendar, datasets
 
 __all__ = [
     "MAX_POINTS",
@@ -58,7 +58,15 @@ class Source:
 
     def suggested_season(self, config: Config, series: datasets.Series) -> int:
         """The season the series suggests (0: none): the usual one for its dates."""
-        return datasets.suggest_season_length(series.xs)
+        return calendar.suggest_season(series.xs)
+
+    def truth(self, config: Config, xs: np.ndarray) -> np.ndarray | None:
+        """The true values at `xs` past the series, where the source knows them (a function of x); else None."""
+        return None
+
+    def future_xs(self, config: Config, xs: np.ndarray, horizon: int) -> np.ndarray:
+        """The x of the `horizon` steps after the series: dates at the series' own frequency, numbers at its step."""
+        return calendar.continue_xs(xs, horizon)
 
     def natural_holdout(self, config: Config) -> int:
         """How many final steps forecasters usually hold out for this series (0: none known)."""
@@ -101,6 +109,15 @@ class ExpressionSource(Source):
 
     def label(self, config: Config) -> str:
         return config.expression
+
+    def future_xs(self, config: Config, xs: np.ndarray, horizon: int) -> np.ndarray:
+        # The grid itself, continued: x = x_start + k·x_step for k = n, n + 1, … (the end of the range is exclusive).
+        return grid(config.x_start, config.x_step, len(xs) + horizon)[len(xs) :]
+
+    def truth(self, config: Config, xs: np.ndarray) -> np.ndarray | None:
+        # Without noise: the future is scored against the function itself. NaN where it is not defined there.
+        values = expressions.evaluate(config.expression, xs, finite=False)
+        return np.where(np.isfinite(values), values, np.nan)
 
     def chart_title(self, config: Config) -> str:
         return f"f(x) = {config.expression}"

@@ -7,6 +7,7 @@ sweep's budget and the recipe all ask it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -18,8 +19,11 @@ from forecast.data.transform import TransformChain, chain_of
 __all__ = [
     "MAX_OPTIMIZER_STEPS",
     "MAX_TRAINING_COST",
+    "Fold",
     "check_chain",
     "check_fits",
+    "fold_counts",
+    "folds",
     "holdout",
     "split_counts",
     "training_cost",
@@ -109,34 +113,115 @@ def window_counts(config: Config, n_points: int) -> tuple[int, int]:
 
 
 def check_fits(config: Config, n_points: int) -> None:
-    """Check what depends on the series' length: the split and the training budget (ValueError if not).
-
-    The budget counts every network of the config's ensemble.
-    """
+    """Check what depends on the series' length: the split, the backtest windows, the horizon and the training
+    budget (ValueError with advice if not). The budget counts every network of the run: each ensemble member in
+    each backtest window, and in the future."""
     n_train, n_test = window_counts(config, n_points)
     if chain_of(config).is_identity and config.test_size == 0 and config.season_length == 0:
         if n_train < 2 or n_test < 1:
             raise ValueError(_split_advice(config, n_points, n_train, n_test))
     else:
         # One sentence for a season longer than the training part, or differencing that leaves too few windows.
-        check_chain(
-            chain_of(config), n_points, config.lookback, train_ratio=config.train_ratio, test_size=config.test_size
+        chain = chain_of(config)
+        check_chain(chain, n_points, config.lookback, train_ratio=config.train_ratio, test_size=config.test_size)
+    _check_windows(config, n_points, n_train, n_test)
+    if config.horizon > n_points:
+        raise ValueError(
+            f"horizon {config.horizon} is longer than the series ({n_points} values): forecast at most {n_points} "
+            "steps ahead, or use a longer series"
         )
-    cost, steps = training_cost(config, n_train)
-    cost *= config.ensemble
+    _check_budget(config, [fold_counts(config, n_points, fold)[0] for fold in folds(config, n_points)])
+
+
+def _check_windows(config: Config, n_points: int, n_train: int, n_test: int) -> None:
+    """The first backtest window keeps enough training data: two windows, and two seasons to difference."""
+    k = config.backtest_windows
+    first_train = n_train - (k - 1) * n_test
+    first_points = n_points - k * n_test  # the values before the first window's test part
+    season = config.season_length
+    enough = first_train >= 2 and (not season or first_points > season)
+    if k == 1 or enough:
+        return
+    most = 1
+    while most < k and n_train - most * n_test >= 2 and (not season or n_points - (most + 1) * n_test > season):
+        most += 1
+    raise ValueError(
+        f"backtest_windows {k} with {n_test}-step windows leaves the first window {max(first_train, 0)} training "
+        f"windows ({max(first_points, 0)} of {n_points} values): use at most {most} windows, a smaller holdout "
+        "(test_size) or a longer series"
+    )
+
+
+def _check_budget(config: Config, trained_windows: list[int]) -> None:
+    """The work of every network together: the ensemble in each fold, each fold with its own training windows."""
+    costs = [training_cost(config, n_train) for n_train in trained_windows]
+    cost = config.ensemble * sum(cost for cost, _ in costs)
+    networks = config.ensemble * len(trained_windows)
     if cost > MAX_TRAINING_COST:
         most_epochs = max(1, int(config.epochs * MAX_TRAINING_COST / cost))
         raise ValueError(
-            f"this training would cost {cost:.2g} multiply-adds, over the budget of {MAX_TRAINING_COST:.0e}: "
-            f"lower epochs (at most {most_epochs} with these settings), units, layers, lookback or ensemble size"
+            f"this training would cost {cost:.2g} multiply-adds over its {networks} network{'s' * (networks > 1)}, "
+            f"over the budget of {MAX_TRAINING_COST:.0e}: lower epochs (at most {most_epochs} with these settings), "
+            "units, layers, lookback, ensemble size or backtest windows"
         )
-    steps *= config.ensemble
+    steps = config.ensemble * sum(steps for _, steps in costs)
     if steps > MAX_OPTIMIZER_STEPS:
         most_epochs = max(1, int(config.epochs * MAX_OPTIMIZER_STEPS / steps))
         raise ValueError(
             f"this training would take {steps} optimizer steps, over the budget of {MAX_OPTIMIZER_STEPS}: "
-            f"raise batch_size or lower epochs (at most {most_epochs} with this batch size) or ensemble size"
+            f"raise batch_size or lower epochs (at most {most_epochs} with this batch size), ensemble size or "
+            "backtest windows"
         )
+
+
+@dataclasses.dataclass(frozen=True)
+class Fold:
+    """The part of a series one network trains and is tested on: a backtest window, or the future.
+
+    A window first cuts `cut` values off the end of the series, then holds out the last `n_test` of the rest
+    (None: the config's own split of the whole series, today's holdout). The future trains on every value
+    (`n_test` 0) and forecasts `horizon` steps past the last one.
+    """
+
+    cut: int = 0
+    n_test: int | None = None
+    horizon: int = 0
+
+    @property
+    def is_future(self) -> bool:
+        return self.horizon > 0
+
+    def key(self) -> dict[str, int] | None:
+        """What tells this fold's results apart in a cache key (None for today's holdout, whose key it keeps)."""
+        if self == Fold():
+            return None
+        return {"cut": self.cut, "n_test": -1 if self.n_test is None else self.n_test, "horizon": self.horizon}
+
+
+def folds(config: Config, n_points: int | None) -> list[Fold]:
+    """The run's folds: its backtest windows, oldest first (the last is the usual holdout), then the future.
+
+    Without the series' length (an uploaded file that is not at hand) they are known only when the test part's
+    length is: a single window, or a `test_size`; otherwise ValueError."""
+    k = config.backtest_windows
+    if n_points is not None:
+        n_test = window_counts(config, n_points)[1]
+    elif k == 1 or config.test_size:
+        n_test = config.test_size
+    else:
+        raise ValueError("the backtest windows of this run depend on the series' length: the series is needed")
+    windows = [Fold(cut=(k - 1 - window) * n_test, n_test=n_test) for window in range(k - 1)] + [Fold()]
+    return windows + ([Fold(n_test=0, horizon=config.horizon)] if config.horizon else [])
+
+
+def fold_counts(config: Config, n_points: int, fold: Fold) -> tuple[int, int]:
+    """(training windows, test values) of one fold of a series of `n_points` values."""
+    chain = chain_of(config)
+    if fold.is_future:
+        return n_points - chain.lost - config.lookback, 0
+    if fold.n_test is None:
+        return window_counts(config, n_points)
+    return split_counts(n_points - fold.cut, config.lookback, chain, test_size=fold.n_test)
 
 
 def _largest_lookback(n_points: int, train_ratio: float) -> int:

@@ -4,7 +4,8 @@ AutoARIMA and AutoETS select and fit their model with statsmodels (imported when
 most of a second and about 80 MB): statsforecast is what practitioners use, but it pins pandas < 3, and the
 measured accuracy of the selection below matches its AutoARIMA on airline passengers
 (bench/classical_libraries.py). Each is fitted on the training part only; one-step forecasts run the fitted
-model over the true values without refitting; recursive ones forecast from the origin.
+model over the true values without refitting; recursive ones forecast from the origin. Both also give the
+library's own prediction intervals around the recursive forecast (`bands`), in the series' own units.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import contextlib
 import itertools
 import math
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
 from forecast.data import transform
-from forecast.models.base import Forecaster
+from forecast.models.base import Forecaster, as_series
 
 __all__ = ["AutoARIMA", "AutoETS"]
 
@@ -46,6 +47,25 @@ MAX_P, MAX_Q, MAX_SEASONAL_P, MAX_SEASONAL_Q, MAX_ORDER = 5, 5, 2, 2, 5
 MAX_MODELS = 94
 SEASONAL_STRENGTH_THRESHOLD = 0.64  # seasonal difference when STL's seasonal strength is above this
 KPSS_ALPHA = 0.05
+
+# Prediction intervals: levels in whole percent; ETS forms without an analytic variance are simulated.
+MIN_LEVEL, MAX_LEVEL = 50, 99
+SIMULATED_PATHS = 5000  # the 99 % edges then stand on 25 paths each, not the default 1000's 5
+SIMULATION_SEED = 0  # a fixed seed: the same inputs give the same bands
+
+
+def _checked_levels(levels: Sequence[int]) -> list[int]:
+    """`levels` as a list of ints, or a ValueError naming the first that is not a whole percentage in 50–99."""
+    if isinstance(levels, str) or np.ndim(levels) != 1 or len(levels) == 0:
+        raise ValueError(f"levels must be a non-empty sequence of percentages, e.g. (80, 95), got {levels!r}")
+    for level in levels:
+        # bool is an int to Python, but True is no percentage.
+        whole = isinstance(level, (int, np.integer)) and not isinstance(level, (bool, np.bool_))
+        if not whole or not MIN_LEVEL <= level <= MAX_LEVEL:
+            raise ValueError(
+                f"each level must be a whole percentage from {MIN_LEVEL} to {MAX_LEVEL} (e.g. 80 or 95), got {level!r}"
+            )
+    return [int(level) for level in levels]
 
 
 def _seasonal_strength(values: np.ndarray, season_length: int) -> float:
@@ -99,6 +119,23 @@ class _StatsmodelsModel(Forecaster):
     def min_train_length(self) -> int:
         return 8
 
+    def bands(self, horizon: int, levels: Sequence[int], observed: np.ndarray | None = None) -> np.ndarray:
+        """Lower and upper edges of the library's prediction intervals for the recursive forecast of the next
+        `horizon` values (after `observed`, as `forecast` takes it, without refitting): shape (len(levels), 2, horizon),
+        levels in percent (50–99)."""
+        train = self.train
+        if horizon < 1:
+            raise ValueError(f"horizon must be at least 1, got {horizon}")
+        levels = _checked_levels(levels)
+        history = train if observed is None else np.concatenate([train, as_series(observed, "observed")])
+        with _statsmodels_quietly():
+            edges = self._edges(history, int(horizon), levels)
+        return np.asarray(edges, dtype=np.float64).reshape(len(levels), 2, horizon)
+
+    def _edges(self, history: np.ndarray, horizon: int, levels: list[int]) -> np.ndarray:
+        """The intervals after `history` at each level, (len(levels), 2, horizon): one prediction for all levels."""
+        raise NotImplementedError
+
 
 class AutoARIMA(_StatsmodelsModel):
     """Automatic seasonal ARIMA: differencing chosen by tests, (p, q)(P, Q) by a stepwise AICc search.
@@ -107,7 +144,8 @@ class AutoARIMA(_StatsmodelsModel):
     statsmodels' SARIMAX (the likelihood conditional on the first values, as `simple_differencing=True` does:
     many times faster than the diffuse initialisation of the differences). A constant is allowed when at most
     one difference is taken (a mean, or a drift). One-step forecasts run the fitted model's filter over the true
-    test values without refitting.
+    test values without refitting. Its prediction intervals (`bands`) are SARIMAX's own for the same model written
+    on the levels, the differencing inside its state, so they fan out as the integrated errors accumulate.
     """
 
     name = "arima"
@@ -209,6 +247,36 @@ class AutoARIMA(_StatsmodelsModel):
         changes = np.asarray(results.forecast(horizon))
         return transform.invert_recursive(history, changes, self.chain)
 
+    def _integrated(self, history: np.ndarray):
+        """The fitted model written on the levels of `history`, its differencing inside, filtered without refitting.
+
+        SARIMAX's (p, d, q)(P, D, Q) model is φ(B)Φ(Bˢ)(1 − B)ᵈ(1 − Bˢ)ᴰ y = c + θ(B)Θ(Bˢ) e: its constant c
+        enters the differenced series (the state after the differencing states), exactly as the fitted ARMA's
+        does, so the fitted parameter vector (constant, AR, MA, variance) is this model's too.
+        """
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        p, q, seasonal_p, seasonal_q, constant = self.order
+        seasonal = (0, 0, 0, 0)
+        if self.season_length:
+            seasonal = (seasonal_p, self.chain.seasonal_difference, seasonal_q, self.season_length)
+        # An exact diffuse start: the first `lost` values fix the differencing states and say nothing about the
+        # ARMA part, whose stationary start then matches the fit's on the differences; the filter, forecasts
+        # and variances are those of the fitted model (the approximate diffuse default is only close).
+        model = SARIMAX(
+            history,
+            order=(p, self.chain.difference, q),
+            seasonal_order=seasonal,
+            trend="c" if constant else None,
+            use_exact_diffuse=True,
+        )
+        return model.filter(np.asarray(self.results.params))
+
+    def _edges(self, history: np.ndarray, horizon: int, levels: list[int]) -> np.ndarray:
+        # Gaussian intervals in the series' own units: the forecast variance carries the integration.
+        prediction = self._integrated(history).get_forecast(horizon)
+        return np.stack([np.asarray(prediction.conf_int(alpha=1 - level / 100)).T for level in levels])
+
     def _one_step(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
         series = np.concatenate([train, test])
         differenced = transform.apply(series, self.chain)
@@ -226,7 +294,8 @@ class AutoETS(_StatsmodelsModel):
     The forms are those of R's forecast::ets with its default restrictions: additive or multiplicative error,
     no, additive or damped trend, no, additive or multiplicative season (multiplicative forms only for positive
     series; no additive error with a multiplicative season). One-step forecasts smooth the whole series with the
-    fitted parameters, never refitted.
+    fitted parameters, never refitted. Its prediction intervals (`bands`) are statsmodels' own: analytic for the
+    additive forms, quantiles of simulated paths (fixed seed) for the multiplicative ones.
     """
 
     name = "ets"
@@ -280,6 +349,30 @@ class AutoETS(_StatsmodelsModel):
         # Smoothing the longer history with the fitted parameters moves the states on, without refitting.
         with _statsmodels_quietly():
             return np.asarray(self._model(history, self.form).smooth(self.results.params).forecast(horizon))
+
+    def _edges(self, history: np.ndarray, horizon: int, levels: list[int]) -> np.ndarray:
+        import pandas as pd
+
+        # Smoothing `history` with the fitted parameters moves the states on (as `_forecast` does); the error
+        # variance is then the mean squared one-step error over all of `history`. The endog is a pandas series
+        # because statsmodels 0.15's ETS get_prediction reads `predicted_mean.index`, which a numpy endog lacks.
+        smoothed = self._model(pd.Series(history), self.form).smooth(self.results.params)
+        start = len(history)
+        prediction = smoothed.get_prediction(
+            start=start,
+            end=start + horizon - 1,
+            simulate_repetitions=SIMULATED_PATHS,
+            rng=np.random.default_rng(SIMULATION_SEED),
+        )
+        if prediction.method != "simulated":
+            return np.stack([np.asarray(prediction.pred_int(alpha=1 - level / 100)).T for level in levels])
+        # pred_int's simulated edges are the paths' alpha/2 and 1 − alpha/2 quantiles, taken one level at a time;
+        # one np.quantile call for every level gives the same numbers and partitions the paths once, not 100 times.
+        # The paths are read past the results wrapper, whose pandas wrapping of them fails (statsmodels 0.15).
+        paths = np.asarray(prediction._results.simulation_results)
+        alphas = 1 - np.asarray(levels) / 100
+        quantiles = np.quantile(paths, np.concatenate([alphas / 2, 1 - alphas / 2]), axis=1)
+        return np.stack([quantiles[: len(levels)], quantiles[len(levels) :]], axis=1)
 
     def _one_step(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
         series = np.concatenate([train, test])

@@ -20,10 +20,12 @@ __all__ = [
     "RUN_COLORS",
     "TRACE_NAMES",
     "axis_titles",
+    "band_traces",
     "chart_title",
     "comparison_figure",
     "forecast_figure",
     "horizon_figure",
+    "layout",
     "loss_figure",
     "midpoint",
     "series_figure",
@@ -84,7 +86,8 @@ def midpoint(first: np.ndarray | float, second: np.ndarray | float):
     return first + (second - first) / 2
 
 
-def _layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
+def layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
+    """The house style: title at the left, legend below the plot, white template."""
     figure.update_layout(
         title={"text": title, "x": 0.0, "xanchor": "left"},
         xaxis_title=x_title,
@@ -131,7 +134,7 @@ def series_figure(
     )
     if boundary_x is not None:
         _boundary(figure, boundary_x)
-    return _layout(figure, title, *axis)
+    return layout(figure, title, *axis)
 
 
 def _prediction_trace(
@@ -158,24 +161,14 @@ def boundary_x(result: Result) -> object:
     return midpoint(last_train, test_start)
 
 
-def _band(figure: go.Figure, xs: np.ndarray, lower: np.ndarray, upper: np.ndarray, name: str, color: str) -> None:
+def band_traces(
+    figure: go.Figure, xs: np.ndarray, lower: np.ndarray, upper: np.ndarray, name: str, color: str, **style: object
+) -> None:
+    """A filled band between two edges, one legend entry for both (`style`: e.g. visible="legendonly")."""
     # Upper edge first, then the lower edge filled up to it: one legend entry toggles both.
-    figure.add_trace(
-        go.Scatter(x=xs, y=upper, mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False, legendgroup=name)
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=xs,
-            y=lower,
-            mode="lines",
-            line={"width": 0},
-            fill="tonexty",
-            fillcolor=color,
-            name=name,
-            legendgroup=name,
-            hoverinfo="skip",
-        )
-    )
+    edge = {"mode": "lines", "line": {"width": 0}, "hoverinfo": "skip", "legendgroup": name, **style}
+    figure.add_trace(go.Scatter(x=xs, y=upper, showlegend=False, **edge))
+    figure.add_trace(go.Scatter(x=xs, y=lower, fill="tonexty", fillcolor=color, name=name, **edge))
 
 
 def _lstm_traces(figure: go.Figure, result: Result) -> None:
@@ -248,7 +241,7 @@ def forecast_figure(result: Result, ensemble: Ensemble | None = None, band: str 
         for kind, color in (("one_step", COLORS["band"]), ("recursive", COLORS["recursive_band"])):
             lower, upper = ensemble.band(kind, band)
             name = f"{TRACE_NAMES[kind + '_band']} ({band}, {ensemble.size} seeds)"
-            _band(figure, result.test_xs, lower, upper, name, color)
+            band_traces(figure, result.test_xs, lower, upper, name, color)
     return figure
 
 
@@ -256,7 +249,7 @@ def horizon_figure(result: Result) -> go.Figure:
     """Recursive-forecast RMSE against steps ahead, for the LSTM and every baseline."""
     figure = go.Figure()
     styles = {"lstm": ("solid", 2.5), "linear_ar": ("dot", 2), "naive": ("dash", 2)}
-    for model, errors in result.horizon.items():
+    for model, errors in result.step_errors.items():
         dash, width = styles.get(model, ("dashdot", 1.5))
         color = COLORS["lstm_recursive"] if model == "lstm" else COLORS[model]
         steps = np.arange(1, len(errors) + 1)
@@ -278,7 +271,7 @@ def horizon_figure(result: Result) -> go.Figure:
         annotation_text="std of the test values: no better than predicting the mean",
         annotation_position="top left",
     )
-    return _layout(figure, "Recursive forecast error by steps ahead", "steps ahead", "RMSE")
+    return layout(figure, "Recursive forecast error by steps ahead", "steps ahead", "RMSE")
 
 
 def comparison_figure(runs: list[ComparedRun], axis: tuple[str, str] = ("x", "value")) -> go.Figure:
@@ -319,7 +312,7 @@ def comparison_figure(runs: list[ComparedRun], axis: tuple[str, str] = ("x", "va
                 line={"color": color, "width": 2, "dash": ("dash", "dot", "dashdot", "longdash")[index % 4]},
             )
         )
-    return _layout(figure, "Test forecasts of the selected runs", *axis)
+    return layout(figure, "Test forecasts of the selected runs", *axis)
 
 
 def loss_figure(
@@ -356,7 +349,7 @@ def loss_figure(
             )
         )
     figure.update_yaxes(type="log")
-    _layout(figure, "Loss per epoch", "epoch", f"MSE ({units})")
+    layout(figure, "Loss per epoch", "epoch", f"MSE ({units})")
     if learning_rate is not None and len(learning_rate):
         _learning_rate_axis(figure, epochs, np.asarray(learning_rate, dtype=np.float64))
     return figure

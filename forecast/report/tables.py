@@ -7,17 +7,22 @@ import json
 import numpy as np
 import pandas as pd
 
+from forecast.evaluation import intervals
 from forecast.run.ensemble import Ensemble
+from forecast.run.outcome import RunResult
 from forecast.run.result import Result
 
 __all__ = [
     "MODEL_LABELS",
+    "backtest_table",
     "best_recursive",
     "config_json",
-    "ensemble_table",
+    "future_table",
+    "interval_notes",
     "metrics_table",
     "predictions_table",
     "reading",
+    "run_reading",
 ]
 
 MODEL_LABELS = {
@@ -50,16 +55,47 @@ def metrics_table(result: Result) -> pd.DataFrame:
         for kind, label in KIND_LABELS.items():
             values = result.metrics[model][kind]
             rows.append({"model": MODEL_LABELS[model], "forecast": label, **values})
-    return pd.DataFrame(rows, columns=["model", "forecast", "rmse", "mae", "r2"])
+    return pd.DataFrame(rows, columns=["model", "forecast", "rmse", "mae", "r2", "mase"])
 
 
-def ensemble_table(ensemble: Ensemble) -> pd.DataFrame:
-    """The metrics of an ensemble's mean forecast, one row per kind, shaped like `metrics_table`."""
-    rows = [
-        {"model": f"LSTM ensemble mean ({ensemble.size} seeds)", "forecast": label, **ensemble.metrics[kind]}
-        for kind, label in KIND_LABELS.items()
-    ]
-    return pd.DataFrame(rows, columns=["model", "forecast", "rmse", "mae", "r2"])
+def _with_range(mean: float, spread: tuple[float, float], digits: str = ".3g") -> str:
+    if not np.isfinite(mean):
+        return "not finite"
+    low, high = spread
+    return f"{mean:{digits}} ({low:{digits}}–{high:{digits}})" if high > low else f"{mean:{digits}}"
+
+
+def backtest_table(run: RunResult) -> pd.DataFrame:
+    """One row per model: recursive MASE and MAE averaged over the backtest windows (lowest–highest), one-step
+    MASE, and the windows it wins by recursive MASE."""
+    wins = run.best_by_window()
+    rows = []
+    for model, kinds in run.mean_metrics.items():
+        spread = run.spread[model]
+        rows.append(
+            {
+                "model": MODEL_LABELS[model],
+                "recursive MASE": _with_range(kinds["recursive"]["mase"], spread["recursive"]["mase"]),
+                "recursive MAE": _with_range(kinds["recursive"]["mae"], spread["recursive"]["mae"], ".4g"),
+                "one-step MASE": _with_range(kinds["one_step"]["mase"], spread["one_step"]["mase"]),
+                "windows won": ", ".join(str(index + 1) for index, best in enumerate(wins) if best == model) or "—",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def future_table(run: RunResult) -> pd.DataFrame:
+    """The future, a row per step: x, the true value (functions of x), each model's forecast and its interval."""
+    future = run.future
+    table = pd.DataFrame({"x": future.future_xs})
+    if future.truth is not None:
+        table["actual"] = future.truth
+    for model in future.models:
+        table[model] = future.future(model)
+        band = run.band(model, -1)
+        if band is not None:
+            table[f"{model}_lower"], table[f"{model}_upper"] = band.lower, band.upper
+    return table
 
 
 def predictions_table(result: Result) -> pd.DataFrame:
@@ -137,13 +173,12 @@ def reading(result: Result, ensemble: Ensemble | None = None) -> str:
 def best_recursive(result: Result, ensemble: Ensemble | None = None) -> str:
     """One sentence naming the model with the lowest recursive MAE, whichever it is, and the runner-up.
 
-    With an ensemble, its mean forecast competes too (the first seed's LSTM stays in as "LSTM").
+    With an ensemble, the LSTM is the mean of its members' forecasts, and is named so.
     """
     labels = {model: SENTENCE_NAMES[model] for model in result.models}
-    scores = {model: result.metrics[model]["recursive"]["mae"] for model in result.models}
     if ensemble is not None and ensemble.size > 1:
-        labels["ensemble"] = f"{ensemble.size}-seed LSTM ensemble mean"
-        scores["ensemble"] = ensemble.metrics["recursive"]["mae"]
+        labels["lstm"] = f"{ensemble.size}-seed LSTM ensemble mean"
+    scores = {model: result.metrics[model]["recursive"]["mae"] for model in result.models}
     finite = {model: value for model, value in scores.items() if np.isfinite(value)}
     if not finite:
         return "No model's recursive forecast is finite."
@@ -156,3 +191,59 @@ def best_recursive(result: Result, ensemble: Ensemble | None = None) -> str:
     if len(ranked) > 1:
         sentence += f", ahead of the {labels[ranked[1]]}'s ({_format(finite[ranked[1]])})"
     return sentence + "."
+
+
+def run_reading(run: RunResult, ensemble: Ensemble | None = None) -> str:
+    """The holdout's reading, then what the backtest and the intervals add: the best model by recursive MASE over
+    the windows, and how often the LSTM's interval held the values it had not seen."""
+    sentences = [reading(run.result, ensemble)]
+    if len(run.windows) > 1 and (best := run.best()) is not None:
+        mase = run.mean_metrics[best]["recursive"]["mase"]
+        sentences.append(
+            f"Over {len(run.windows)} backtest windows, the best recursive forecast by mean MASE is the "
+            f"{SENTENCE_NAMES[best]}'s ({_format(mase)})."
+        )
+    covered = [run.coverage("lstm", index) for index in range(1, len(run.windows))]
+    covered = [share for share in covered if share is not None]
+    if covered:
+        sentences.append(
+            f"The LSTM's {run.config.interval}% interval held {np.mean(covered):.0%} of the held-out values of the "
+            f"window{'s' * (len(covered) > 1)} it had not been calibrated on."
+        )
+    return " ".join(sentences)
+
+
+def _steps(missing: np.ndarray) -> str:
+    """Steps as a short list of ranges, e.g. "7–12" or "3, 9–10"."""
+    steps = [int(step) + 1 for step in np.flatnonzero(missing)]
+    ranges, start = [], None
+    for index, step in enumerate(steps):
+        start = step if start is None else start
+        if index + 1 == len(steps) or steps[index + 1] != step + 1:
+            ranges.append(f"{start}–{step}" if step > start else f"{step}")
+            start = None
+    return ", ".join(ranges)
+
+
+def interval_notes(run: RunResult) -> list[str]:
+    """What the intervals could not give, in sentences: steps without enough out-of-sample errors for the level,
+    and a holdout band that would need an earlier window to calibrate it."""
+    level = run.config.interval
+    if not level:
+        return []
+    notes = []
+    if len(run.windows) == 1:
+        notes.append(
+            f"No {level}% band on the holdout: it is calibrated on earlier backtest windows; set backtest_windows "
+            "to 2 or more"
+        )
+    targets = [("the holdout", None)] + ([("the future", -1)] if run.future is not None else [])
+    for where, window in targets:
+        band = run.band("lstm", window)
+        if band is not None and band.missing_steps:
+            notes.append(
+                f"The LSTM's {level}% band on {where} has no width for step {_steps(~np.isfinite(band.lower))}: "
+                f"too few out-of-sample errors that far ahead ({intervals.fewest_errors(level)} are needed); use more "
+                "backtest windows, a longer test part or a lower level"
+            )
+    return notes

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.metadata
 from typing import Protocol
 
-from forecast.config import Config, config_hash
+from forecast.config import DEFAULT_CONFIG, Config, config_hash
+from forecast.data import Fold
 from forecast.run.result import Result
 
-__all__ = ["TRAINING_CODE_VERSION", "ResultStore", "library_versions", "result_key"]
+__all__ = ["RUN_WIDE_FIELDS", "TRAINING_CODE_VERSION", "ResultStore", "Task", "library_versions", "result_key", "tasks"]
+
+# Config fields that say which folds a run has (and how its intervals are drawn), not what one network computes.
+RUN_WIDE_FIELDS = ("horizon", "backtest_windows", "interval")
 
 # Bump whenever a change to data, training or forecasting would change the numbers for the same config: it is
-# part of every cache key, so results from older code are never served as current ones.
-TRAINING_CODE_VERSION = "6"
+# part of every cache key, so results from older code are never served as current ones. (7: a result holds the
+# tidy table of its forecasts, and the folds of a backtest and the future are results of their own.)
+TRAINING_CODE_VERSION = "7"
 
 
 class ResultStore(Protocol):
@@ -37,7 +43,29 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def result_key(config: Config) -> str:
-    """The cache key of a config: its canonical hash with the training code's and libraries' versions."""
+def result_key(config: Config, fold: Fold | None = None) -> str:
+    """The cache key of one network's run: its config's canonical hash with the training code's and libraries'
+    versions, and the fold (a backtest window or the future; today's holdout adds nothing)."""
     version = TRAINING_CODE_VERSION + ";" + ";".join(f"{k}={v}" for k, v in sorted(library_versions().items()))
-    return config_hash(config, version)
+    return config_hash(config, version, fold.key() if fold is not None else None)
+
+
+@dataclasses.dataclass(frozen=True)
+class Task:
+    """One network to train and evaluate: an ensemble member's config on one fold of the series.
+
+    The config has the run-wide fields (horizon, backtest windows, interval) at their defaults: they decide which
+    folds a run has, not what one fold computes, so a holdout trained before is found again when they change."""
+
+    config: Config
+    fold: Fold = dataclasses.field(default_factory=Fold)
+
+    @property
+    def key(self) -> str:
+        return result_key(self.config, self.fold)
+
+
+def tasks(config: Config, folds: list[Fold]) -> list[Task]:
+    """Every network of a run, fold by fold (the backtest windows oldest first, then the future), member by member."""
+    network = config.replace(**{name: getattr(DEFAULT_CONFIG, name) for name in RUN_WIDE_FIELDS})
+    return [Task(member, fold) for fold in folds for member in network.members()]

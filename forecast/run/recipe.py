@@ -45,6 +45,11 @@ RECIPE_NETWORK = {
 # more than they bring (measured on US accidental deaths: 5 seasons).
 ENOUGH_SEASONS = 8
 LOOKBACK_WITHOUT_SEASON = 6
+# Forecasting: the future one season long (this many steps without a season), judged over this many rolling
+# origins, with intervals at this level.
+HORIZON_WITHOUT_SEASON = 12
+BACKTEST_WINDOWS = 3
+INTERVAL = 80
 
 
 def suggested_season(config: Config, series: datasets.Series) -> int:
@@ -60,12 +65,14 @@ def _test_size(config: Config) -> int:
     return config.test_size or sources.get(config.source).natural_holdout(config)
 
 
-def real_series(config: Config, series: datasets.Series) -> Config:
+def real_series(config: Config, series: datasets.Series, keep: tuple[str, ...] = ()) -> Config:
     """The recipe for this config's series (`series` as `forecast.data.load_series` reads it, before noise).
 
     Keeps the data source, the seed and the validation settings; sets the transform, differencing, season,
-    holdout, lookback, network and ensemble. Raises ValueError, with the reason, if even the recipe does not fit
-    the series (for example a file too short for any holdout).
+    holdout, lookback, network and ensemble, a horizon of one season (12 steps without one), 3 backtest windows
+    (fewer when the series is too short for them) and 80 % intervals. The fields named in `keep` (flags a person
+    typed) keep the config's values. Raises ValueError, with the reason, if even the recipe does not fit the series
+    (for example a file too short for any holdout).
     """
     ys = np.asarray(series.ys, dtype=np.float64)
     n_points = len(ys)
@@ -88,19 +95,39 @@ def real_series(config: Config, series: datasets.Series) -> Config:
         season_length=season_length,
         test_size=test_size,
         lookback=min(lookback, 100),
+        horizon=min(season_length or HORIZON_WITHOUT_SEASON, n_points),
+        backtest_windows=BACKTEST_WINDOWS,
+        interval=INTERVAL,
     )
-    return _within_budget(recipe, n_points)
+    recipe = recipe.replace(**{name: getattr(config, name) for name in keep})
+    return _within_budget(_fitting_windows(recipe, n_points), n_points, lower_epochs="epochs" not in keep)
 
 
-def _within_budget(config: Config, n_points: int) -> Config:
-    """The config with as many of its epochs as the training budget allows (a long series costs more)."""
+def _fitting_windows(config: Config, n_points: int) -> Config:
+    """The config with as many of its backtest windows as the series holds (at least one)."""
+    for windows in range(config.backtest_windows, 1, -1):
+        candidate = config.replace(backtest_windows=windows)
+        try:
+            data.check_fits(candidate.replace(epochs=1), n_points)  # the windows, before the budget
+        except ValueError:
+            continue
+        return candidate
+    return config.replace(backtest_windows=1)
+
+
+def _within_budget(config: Config, n_points: int, lower_epochs: bool = True) -> Config:
+    """The config with as many of its epochs as the training budget allows for all its networks (a long series
+    and many folds cost more)."""
     data.check_chain(
         data.chain_of(config), n_points, config.lookback, train_ratio=config.train_ratio, test_size=config.test_size
     )
-    n_train, _ = data.window_counts(config, n_points)
-    cost, steps = data.training_cost(config, n_train)
-    share = min(data.MAX_TRAINING_COST / (cost * config.ensemble), data.MAX_OPTIMIZER_STEPS / (steps * config.ensemble))
-    if share < 1:
-        config = config.replace(epochs=max(1, math.floor(config.epochs * share)))
+    if lower_epochs:
+        trained = [data.fold_counts(config, n_points, fold)[0] for fold in data.folds(config, n_points)]
+        costs = [data.training_cost(config, n_train) for n_train in trained]
+        cost = config.ensemble * sum(cost for cost, _ in costs)
+        steps = config.ensemble * sum(steps for _, steps in costs)
+        share = min(data.MAX_TRAINING_COST / cost, data.MAX_OPTIMIZER_STEPS / steps)
+        if share < 1:
+            config = config.replace(epochs=max(1, math.floor(config.epochs * share)))
     data.check_fits(config, n_points)
     return config

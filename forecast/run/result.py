@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.config import Config
-from forecast.data import holdout
+from forecast.data import Fold, holdout
 from forecast.evaluation import metrics
 from forecast.evaluation.backtest import Forecasts
 
@@ -43,10 +43,20 @@ class Result:
     versions: dict[str, str]
     cached: bool = False
     best_epoch: int = 0  # with early stopping (patience > 0): the epoch whose weights were kept; else 0
+    fold: Fold = dataclasses.field(default_factory=Fold)  # the part of the series: a backtest window, the future
+    # The future fold's: the x of each step past the series (horizon,), and the true values there (NaN unknown).
+    future_xs: np.ndarray | None = None
+    truth: np.ndarray | None = None
+    networks: int = 1  # how many networks' forecasts the LSTM's are the mean of (an ensemble's size)
 
     @property
     def epochs_run(self) -> int:
         return len(self.loss)
+
+    @property
+    def is_future(self) -> bool:
+        """True for the future: trained on the whole series, forecasting past its end (no test part)."""
+        return self.fold.is_future
 
     @property
     def models(self) -> tuple[str, ...]:
@@ -61,6 +71,11 @@ class Result:
     @property
     def n_points(self) -> int:
         return len(self.xs)
+
+    @property
+    def n_train_points(self) -> int:
+        """The values before the test part: what every model was fitted on."""
+        return self.n_points - self.n_test
 
     @property
     def test_xs(self) -> np.ndarray:
@@ -91,22 +106,45 @@ class Result:
         return self.forecasts.get(model, "fit")
 
     @functools.cached_property
+    def mase_scale(self) -> float:
+        """MASE's denominator for this fold: the in-sample (seasonal) naive MAE on its training part."""
+        return metrics.mase_scale(self.ys[: self.n_points - self.n_test], self.config.season_length)
+
+    @functools.cached_property
     def metrics(self) -> dict[str, dict[str, dict[str, float]]]:
-        """metrics[model][kind][metric]: rmse, mae and r2 of the one-step and recursive test forecasts."""
-        actual = self.test_targets
+        """metrics[model][kind][metric]: rmse, mae, r2 and mase of the one-step and recursive test forecasts
+        (empty for the future, which has no test part: see `future_metrics`)."""
+        if self.is_future:
+            return {}
+        actual, scale = self.test_targets, self.mase_scale
         return {
-            model: {kind: metrics.evaluate(actual, self.test_forecast(model, kind)) for kind in FORECAST_KINDS}
+            model: {kind: metrics.evaluate(actual, self.test_forecast(model, kind), scale) for kind in FORECAST_KINDS}
             for model in self.models
         }
 
     @functools.cached_property
-    def horizon(self) -> dict[str, np.ndarray]:
-        """horizon[model]: RMSE of the rolling-origin forecasts by steps ahead (entry h − 1: h steps ahead)."""
+    def future_metrics(self) -> dict[str, dict[str, float]]:
+        """metrics[model] of the future forecast against the true values, where they are known (else empty)."""
+        if not self.is_future or self.truth is None or not np.all(np.isfinite(self.truth)):
+            return {}
+        return {model: metrics.evaluate(self.truth, self.future(model), self.mase_scale) for model in self.models}
+
+    def future(self, model: str = "lstm") -> np.ndarray:
+        """A model's forecast past the end of the series, (horizon,)."""
+        return self.forecasts.get(model, "future")
+
+    @functools.cached_property
+    def step_errors(self) -> dict[str, np.ndarray]:
+        """step_errors[model]: RMSE of the rolling-origin forecasts by steps ahead (entry h − 1: h steps ahead)."""
         return {model: self.forecasts.errors_by_step(model, self.ys) for model in self.models}
 
-    def table(self) -> pd.DataFrame:
+    def table(self, window: int = 0) -> pd.DataFrame:
         """Every forecast as one tidy frame: model, kind, window, origin, step, x, actual, forecast."""
-        return self.forecasts.frame(self.xs, self.ys)
+        if self.future_xs is None:
+            return self.forecasts.frame(self.xs, self.ys, window)
+        truth = self.truth if self.truth is not None else np.full(len(self.future_xs), np.nan)
+        xs = np.concatenate([self.xs, self.future_xs.astype(self.xs.dtype)])
+        return self.forecasts.frame(xs, np.concatenate([self.ys, truth]), window)
 
     def summary(self) -> dict[str, Any]:
         """The command line's JSON object (DESIGN §3.4)."""
@@ -141,6 +179,7 @@ class Result:
             "versions": self.versions,
             "models": list(self.models),
             "best_epoch": self.best_epoch,
+            "fold": dataclasses.asdict(self.fold),
         }
         arrays = {
             "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
@@ -152,6 +191,9 @@ class Result:
             "model_bytes": np.frombuffer(self.model_bytes, dtype=np.uint8),
         }
         arrays |= {f"forecasts/{name}": values for name, values in self.forecasts.to_arrays().items()}
+        if self.future_xs is not None:
+            arrays["future_xs"] = self.future_xs
+            arrays["truth"] = self.truth if self.truth is not None else np.full(len(self.future_xs), np.nan)
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
         return buffer.getvalue()
@@ -170,12 +212,9 @@ class Result:
         meta = json.loads(archive["meta"].tobytes().decode("utf-8"))
         prefix = "forecasts/"
         stored = {name[len(prefix) :]: archive[name] for name in archive.files if name.startswith(prefix)}
-        xs = archive["xs"]
-        if not np.issubdtype(xs.dtype, np.datetime64):
-            xs = xs.astype(np.float64)
         return cls(
             config=Config(**meta["config"]),
-            xs=xs,
+            xs=_dates_or_numbers(archive["xs"]),
             ys=archive["ys"].astype(np.float64),
             n_train=int(meta["n_train"]),
             n_test=int(meta["n_test"]),
@@ -187,7 +226,14 @@ class Result:
             model_bytes=archive["model_bytes"].tobytes(),
             versions=dict(meta["versions"]),
             best_epoch=int(meta.get("best_epoch", 0)),
+            fold=Fold(**meta["fold"]),
+            future_xs=_dates_or_numbers(archive["future_xs"]) if "future_xs" in archive.files else None,
+            truth=archive["truth"].astype(np.float64) if "truth" in archive.files else None,
         )
+
+
+def _dates_or_numbers(xs: np.ndarray) -> np.ndarray:
+    return xs if np.issubdtype(xs.dtype, np.datetime64) else xs.astype(np.float64)
 
 
 def _finite_or_none(value: float) -> float | None:

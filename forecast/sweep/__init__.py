@@ -1,5 +1,6 @@
 """Sweeps: one or two Config fields varied over lists or ranges of values, as a bounded grid of runs."""
 
+from forecast.sweep.cells import CellResult, best_index, expand, summary, sweep_cost
 from forecast.sweep.grid import (
     MAX_CELLS,
     MAX_SWEEP_COST,
@@ -7,15 +8,10 @@ from forecast.sweep.grid import (
     MAX_VARIED_FIELDS,
     QUERY_PARAMETER,
     SWEEPABLE_FIELDS,
-    CellResult,
     Sweep,
     Variation,
-    best_index,
-    expand,
     parse_values,
     parse_variation,
-    summary,
-    sweep_cost,
 )
 
 __all__ = [

@@ -18,10 +18,10 @@ import dataclasses
 import math
 import numbers
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from forecast import data
-from forecast.config import FIELD_NAMES, FIELD_TYPES, Config
+from forecast.config import FIELD_NAMES, FIELD_TYPES
 from forecast.config.fields import field_spec
 
 __all__ = [
@@ -31,15 +31,11 @@ __all__ = [
     "MAX_VARIED_FIELDS",
     "QUERY_PARAMETER",
     "SWEEPABLE_FIELDS",
-    "CellResult",
     "Sweep",
     "Variation",
-    "best_index",
-    "expand",
+    "format_value",
     "parse_values",
     "parse_variation",
-    "summary",
-    "sweep_cost",
 ]
 
 # The Config fields a sweep may vary: the numeric ones of the network, the training and the real-series
@@ -97,7 +93,7 @@ class Variation:
 
     def to_text(self) -> str:
         """The values as a list, each written so that it reads back to the same number."""
-        return ",".join(_format(value) for value in self.values)
+        return ",".join(format_value(value) for value in self.values)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -204,13 +200,14 @@ def _coerce(field: str, value: Any) -> Any:
     if not math.isfinite(value):
         raise ValueError(f"{field} must be a finite number, got {value!r}")
     if spec.minimum is not None and value < spec.minimum:
-        raise ValueError(f"{field} {value!r} is below the minimum of {_format(spec.minimum)}")
+        raise ValueError(f"{field} {value!r} is below the minimum of {format_value(spec.minimum)}")
     if spec.maximum is not None and value > spec.maximum:
-        raise ValueError(f"{field} {value!r} is above the maximum of {_format(spec.maximum)}")
+        raise ValueError(f"{field} {value!r} is above the maximum of {format_value(spec.maximum)}")
     return value
 
 
-def _format(value: Any) -> str:
+def format_value(value: Any) -> str:
+    """A value as text that reads back to the same number."""
     # repr() of a float is the shortest text that reads back to the same float, so links round-trip exactly.
     return repr(value) if isinstance(value, float) else str(value)
 
@@ -285,115 +282,3 @@ def parse_variation(text: str) -> Variation:
         raise ValueError(f"--vary {text!r} has no '=': write it as FIELD=VALUES, e.g. lookback=4,8,12")
     field = field.strip().replace("-", "_")
     return Variation(field, parse_values(field, values))
-
-
-def sweep_cost(cells: Sequence[Config], n_points: int) -> tuple[float, int]:
-    """Multiply-adds and optimizer steps of training every cell, summed (as `data.training_cost` counts them).
-
-    Each cell's training windows are counted by the same split the training uses (test size, differencing).
-    """
-    total_cost, total_steps = 0.0, 0
-    for cell in cells:
-        n_train, _ = data.window_counts(cell, n_points)
-        cost, steps = data.training_cost(cell, n_train)
-        total_cost += cost * cell.ensemble
-        total_steps += steps * cell.ensemble
-    return total_cost, total_steps
-
-
-def expand(base: Config, sweep: Sweep, *, n_points: int | None = None) -> list[Config]:
-    """The sweep's cells: `base` with each combination of values, one network each (ensemble 1), in grid order.
-
-    Every cell is validated as a Config (bounds, the split, the single-training budget), and all cells together
-    must stay within the sweep budget. `n_points` is the series' length (as the caller has it prepared); when
-    None it is read from the base config's series, which an uploaded file's config cannot do (MissingUpload).
-    Raises ValueError saying which cell fails, or what to cut.
-    """
-    if n_points is None:
-        n_points = len(data.load_series(base).ys)
-    cells = []
-    for changes in sweep.changes():
-        try:
-            cell = base.replace(ensemble=1, **changes)
-            data.check_fits(cell, n_points)
-        except ValueError as error:
-            where = ", ".join(f"{field}={_format(value)}" for field, value in changes.items())
-            raise ValueError(f"sweep cell {where}: {error}") from None
-        cells.append(cell)
-    cost, steps = sweep_cost(cells, n_points)
-    if cost > MAX_SWEEP_COST:
-        raise ValueError(
-            f"this sweep would cost {cost:.2g} multiply-adds over its {len(cells)} cells, over the sweep budget of "
-            f"{MAX_SWEEP_COST:.0e} ({SWEEP_BUDGET_TRAININGS} full trainings): "
-            f"{_cut_advice(base, sweep, cost / MAX_SWEEP_COST)}"
-        )
-    if steps > MAX_SWEEP_STEPS:
-        raise ValueError(
-            f"this sweep would take {steps} optimizer steps over its {len(cells)} cells, over the sweep budget of "
-            f"{MAX_SWEEP_STEPS}: {_cut_advice(base, sweep, steps / MAX_SWEEP_STEPS, steps=True)}"
-        )
-    return cells
-
-
-def _cut_advice(base: Config, sweep: Sweep, over: float, *, steps: bool = False) -> str:
-    """What to cut, with numbers: fewer cells, or (if epochs is not varied) fewer epochs."""
-    fewest = max(1, math.floor(sweep.size / over))
-    advice = [f"use fewer values (about {fewest} cells at this cost instead of {sweep.size})"]
-    if "epochs" not in sweep.fields:
-        advice.append(f"lower epochs (at most {max(1, math.floor(base.epochs / over))})")
-    advice.append("raise batch_size" if steps else "lower units, layers or lookback")
-    return ", or ".join(advice)
-
-
-class CellResult(Protocol):
-    """What a sweep needs of a trained cell: the plain fields of a `Result`."""
-
-    config: Config
-    metrics: Mapping[str, Mapping[str, Mapping[str, float]]]
-    cached: bool
-    fit_seconds: float
-
-
-def _score(metrics: Mapping[str, Any], model: str, kind: str, metric: str) -> float:
-    try:
-        value = metrics[model][kind][metric]
-    except (KeyError, TypeError):
-        return math.inf
-    if value is None or not math.isfinite(value):
-        return math.inf  # A diverged training (NaN) never wins.
-    return float(value)
-
-
-def best_index(
-    metrics: Sequence[Mapping[str, Any]], *, model: str = "lstm", kind: str = "recursive", metric: str = "rmse"
-) -> int:
-    """Index of the cell with the lowest error (by default the LSTM's recursive test RMSE); the first on ties.
-
-    Cells whose score is missing or not finite rank last; ValueError if no cell has a score.
-    """
-    scores = [_score(cell, model, kind, metric) for cell in metrics]
-    if not scores or min(scores) == math.inf:
-        raise ValueError(f"no cell has a finite {model} {kind} {metric} to pick the best by")
-    return scores.index(min(scores))
-
-
-def _finite_or_none(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {key: _finite_or_none(item) for key, item in value.items()}
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
-def summary(results: Sequence[CellResult]) -> dict[str, Any]:
-    """The command line's sweep JSON (DESIGN §3.4): `{"cells": [...], "best": {...}}`, best by recursive RMSE."""
-    cells = [
-        {
-            "config": result.config.to_dict(),
-            "metrics": _finite_or_none(result.metrics),
-            "cached": bool(result.cached),
-            "fit_seconds": round(float(result.fit_seconds), 4),
-        }
-        for result in results
-    ]
-    best = best_index([cell["metrics"] for cell in cells])
-    return {"cells": cells, "best": cells[best]}

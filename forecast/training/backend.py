@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from forecast.config import Config
 from forecast.data import Dataset
 from forecast.models.progress import EpochReport
+from forecast.run.keys import Task
 from forecast.run.result import Result
 
 __all__ = ["Backend", "JobEvents"]
@@ -33,8 +33,9 @@ class Backend(Protocol):
 
     max_concurrent: int
 
-    def submit(self, number: int, config: Config, dataset: Dataset | None, events: JobEvents) -> None:
-        """Start (or queue) training `config` on `dataset` (None: the backend builds it); `number` names it."""
+    def submit(self, number: int, task: Task, dataset: Dataset | None, events: JobEvents) -> None:
+        """Start (or queue) training `task` on `dataset`, its fold's series (None: the backend builds it); `number`
+        names it."""
 
     def cancel(self, number: int) -> None:
         """Stop the training called `number` soon (at its next chunk of epochs), or drop it if still queued."""

@@ -1,14 +1,13 @@
-"""Train many configs through a TrainingService and wait for all of them: a sweep's cells, an ensemble's members."""
+"""Train many tasks through a TrainingService and wait for all of them: a sweep's cells, a run's networks."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
 
-from forecast.config import Config
 from forecast.data import Dataset
 from forecast.models.progress import ProgressCallback
-from forecast.run.keys import ResultStore
+from forecast.run.keys import ResultStore, Task
 from forecast.training.jobs import Job
 from forecast.training.service import TrainingService
 
@@ -19,21 +18,19 @@ POLL_SECONDS = 0.05
 
 def train_all(
     service: TrainingService,
-    configs: Sequence[Config],
+    tasks: Sequence[Task],
     cache: ResultStore | None,
     datasets: Sequence[Dataset | None],
     *,
     progress: ProgressCallback | None = None,
     on_finished: Callable[[int], None] | None = None,
 ) -> list[Job]:
-    """Submit every config to `service` and wait for all; the finished jobs, in order.
+    """Submit every task to `service` and wait for all; the finished jobs, in order.
 
-    `progress` gets the epochs of the first config (a single run's progress lines); `on_finished(k)` is called
+    `progress` gets the epochs of the first task (a single run's progress lines); `on_finished(k)` is called
     each time the number of finished jobs grows. Interrupting (Ctrl-C) abandons every job, which cancels it.
     """
-    subscriptions = [
-        service.subscribe(config, cache, dataset) for config, dataset in zip(configs, datasets, strict=True)
-    ]
+    subscriptions = [service.subscribe(task, cache, dataset) for task, dataset in zip(tasks, datasets, strict=True)]
     jobs = [subscription.job for subscription in subscriptions]
     reported, finished = 0, 0
     try:

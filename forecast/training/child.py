@@ -17,7 +17,7 @@ import threading
 from typing import Any
 
 from forecast.config import Config
-from forecast.data import Dataset
+from forecast.data import Dataset, Fold, make_dataset
 from forecast.models.progress import EpochReport, TrainingCancelled
 
 __all__ = [
@@ -123,12 +123,12 @@ def is_cancelled(number: int) -> bool:
     return _cancel_flags[number % CANCEL_SLOTS] == number + 1
 
 
-def train(number: int, config_fields: dict[str, Any], dataset: Dataset | None) -> bool:
-    """Train one config, streaming progress and then the result to the parent; False if it was cancelled.
+def train(number: int, config_fields: dict[str, Any], fold_fields: dict[str, Any], dataset: Dataset | None) -> bool:
+    """Train one config on one fold, streaming progress and then the result to the parent; False if cancelled.
 
     The result goes on the same queue as the progress, after it, so the parent never sees a job finish before
-    its last epoch. `dataset` is the series prepared by the app (needed for an uploaded file, which the worker
-    cannot read).
+    its last epoch. `dataset` is the fold's series prepared by the app (needed for an uploaded file, which the
+    worker cannot read); without it the worker builds it.
     """
     if _unstarted is not None:
         with _unstarted.get_lock():
@@ -146,8 +146,11 @@ def train(number: int, config_fields: dict[str, Any], dataset: Dataset | None) -
             raise TrainingCancelled
         _progress_queue.put((number, "epoch", epoch_report))
 
+    config = Config(**config_fields)
+    if dataset is None:
+        dataset = make_dataset(config, fold=Fold(**fold_fields))
     try:
-        result = pipeline.compute(Config(**config_fields), dataset, progress=report)
+        result = pipeline.compute(config, dataset, progress=report)
     except TrainingCancelled:
         return False
     _progress_queue.put((number, "result", result))

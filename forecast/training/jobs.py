@@ -7,9 +7,9 @@ import itertools
 import threading
 from collections.abc import Callable
 
-from forecast.config import Config
 from forecast.data import Dataset
 from forecast.models.progress import EpochReport
+from forecast.run.keys import Task
 from forecast.run.result import Result
 
 __all__ = ["Job", "JobRegistry", "JobState", "Subscription"]
@@ -36,9 +36,10 @@ class Job:
     Its state is guarded by a lock, and `wait` blocks on an event set once the job has finished.
     """
 
-    def __init__(self, config: Config, key: str, number: int, dataset: Dataset | None = None) -> None:
-        self.config = config
-        self.key = key
+    def __init__(self, task: Task, number: int, dataset: Dataset | None = None) -> None:
+        self.task = task
+        self.config = task.config
+        self.key = task.key
         self.number = number  # submission order: queue positions and cancel flags
         self.dataset = dataset  # the prepared series, sent to the worker
         self.warnings: list[str] = []  # problems storing the result (a cache folder that cannot be written)

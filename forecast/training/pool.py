@@ -12,13 +12,14 @@ import atexit
 import collections
 import concurrent.futures
 import contextlib
+import dataclasses
 import multiprocessing
 import threading
 import traceback
 from concurrent.futures.process import BrokenProcessPool
 
-from forecast.config import Config
 from forecast.data import Dataset
+from forecast.run.keys import Task
 from forecast.run.result import Result
 from forecast.training import child
 from forecast.training.backend import JobEvents
@@ -66,7 +67,7 @@ class LocalPool:
         self._unstarted = self._context.Value("i", 0)
         self._lock = threading.Lock()
         self._events: dict[int, JobEvents] = {}
-        self._waiting: collections.deque[tuple[int, Config, Dataset | None]] = collections.deque()
+        self._waiting: collections.deque[tuple[int, Task, Dataset | None]] = collections.deque()
         self._futures: dict[int, concurrent.futures.Future] = {}
         self._pool_trainings = 0  # trainings given to the current executor
         self._retiring: list[threading.Thread] = []  # threads waiting for retired executors' workers to exit
@@ -120,12 +121,12 @@ class LocalPool:
 
     # --- trainings ------------------------------------------------------------------------------------------
 
-    def submit(self, number: int, config: Config, dataset: Dataset | None, events: JobEvents) -> None:
+    def submit(self, number: int, task: Task, dataset: Dataset | None, events: JobEvents) -> None:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the training service has been shut down")
             self._events[number] = events
-            self._waiting.append((number, config, dataset))
+            self._waiting.append((number, task, dataset))
             self._pump()
 
     def _pump(self) -> None:
@@ -137,8 +138,8 @@ class LocalPool:
                 self._replace_executor()
             self._start(*self._waiting.popleft())
 
-    def _start(self, number: int, config: Config, dataset: Dataset | None) -> None:
-        arguments = (child.train, number, config.to_dict(), dataset)
+    def _start(self, number: int, task: Task, dataset: Dataset | None) -> None:
+        arguments = (child.train, number, task.config.to_dict(), dataclasses.asdict(task.fold), dataset)
         # Counted before it is handed over, so that a worker beginning it at once never sees the count below zero.
         with self._unstarted.get_lock():
             self._unstarted.value += 1

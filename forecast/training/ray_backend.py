@@ -36,9 +36,8 @@ from typing import Any
 import ray
 import ray.exceptions
 
-from forecast.config import Config
 from forecast.data import Dataset
-from forecast.run.keys import result_key
+from forecast.run.keys import Task
 from forecast.run.result import Result
 from forecast.training import ray_worker
 from forecast.training.backend import JobEvents
@@ -187,8 +186,9 @@ class RayBackend:
 
     # --- trainings (the Backend interface) ---
 
-    def submit(self, number: int, config: Config, dataset: Dataset | None, events: JobEvents) -> None:
-        """Start training `config` as a Ray task (it waits in Ray's queue while the cluster's CPUs are busy).
+    def submit(self, number: int, task: Task, dataset: Dataset | None, events: JobEvents) -> None:
+        """Start training `task` (a config on a fold) as a Ray task (it waits in Ray's queue while the cluster's
+        CPUs are busy).
 
         Reconnects first if the cluster was lost (ValueError if it still cannot be reached). `dataset` is the
         prepared series (required for an uploaded file; otherwise the worker builds it).
@@ -202,9 +202,9 @@ class RayBackend:
                 raise RuntimeError("the Ray backend has been shut down")
             if not self._connected:
                 self._connect()
-            task = _Task(number, result_key(config), events)
-            task.generator = self._task.remote(config.to_dict(), dataset)
-            self._tasks[number] = task
+            running = _Task(number, task.key, events)
+            running.generator = self._task.remote(task.config.to_dict(), dataclasses.asdict(task.fold), dataset)
+            self._tasks[number] = running
         self._wake.set()
 
     def cancel(self, number: int) -> None:

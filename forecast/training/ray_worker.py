@@ -11,14 +11,15 @@ import threading
 from typing import Any
 
 from forecast.config import Config
-from forecast.data import Dataset
-from forecast.models.progress import EpochReport
+from forecast.data import Dataset, Fold, make_dataset
+from forecast.models.progress import EpochReport, TrainingCancelled
 
 __all__ = ["train_in_ray_worker"]
 
 
-def train_in_ray_worker(config_fields: dict[str, Any], dataset: Dataset | None) -> Any:
-    """The task body: train one config, yielding ("started", pid), ("epoch", report)…, ("key", …), ("result", …).
+def train_in_ray_worker(config_fields: dict[str, Any], fold_fields: dict[str, Any], dataset: Dataset | None) -> Any:
+    """The task body: train one config on one fold, yielding ("started", pid), ("epoch", report)…, ("key", …),
+    ("result", …).
 
     A generator, so that Ray streams the progress back while the task runs. Training runs in a thread of the
     worker because a progress callback cannot yield; the task's own thread relays its messages. `ray.cancel`
@@ -26,10 +27,10 @@ def train_in_ray_worker(config_fields: dict[str, Any], dataset: Dataset | None) 
     callback checks: training stops at its next chunk of epochs, as it does in a local worker.
     """
     # Imported here, in the Ray worker: this is where TensorFlow is imported, never in the driver.
-    from forecast.models.progress import TrainingCancelled
     from forecast.run import keys, pipeline
 
-    config = Config(**config_fields)
+    config, fold = Config(**config_fields), Fold(**fold_fields)
+    dataset = dataset if dataset is not None else make_dataset(config, fold=fold)
     messages: queue.Queue[tuple[str, Any]] = queue.Queue()
     cancelled = threading.Event()
 
@@ -50,7 +51,7 @@ def train_in_ray_worker(config_fields: dict[str, Any], dataset: Dataset | None) 
     yield ("started", os.getpid())
     trainer.start()
     try:
-        yield from _relay(messages, keys.result_key(config))
+        yield from _relay(messages, keys.result_key(config, fold))
     finally:
         # Cancelled, or the driver stopped reading: stop the training too, and wait for it, so that the worker
         # is idle (and TensorFlow not mid-step) before Ray gives it another task.

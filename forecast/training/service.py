@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from forecast.config import Config
 from forecast.data import Dataset
-from forecast.run.keys import ResultStore, result_key
+from forecast.run.keys import ResultStore, Task
 from forecast.training.backend import Backend
 from forecast.training.jobs import Job, JobRegistry, Subscription
 from forecast.training.pool import DEFAULT_TRAININGS_PER_WORKER, LocalPool
@@ -44,15 +44,16 @@ class TrainingService:
     def max_concurrent(self) -> int:
         return self.backend.max_concurrent
 
-    def submit(self, config: Config, cache: ResultStore | None = None, dataset: Dataset | None = None) -> Job:
-        """Subscribe to the training of `config`: an in-flight job for the same config, or a new one.
+    def submit(self, task: Task | Config, cache: ResultStore | None = None, dataset: Dataset | None = None) -> Job:
+        """Subscribe to the training of `task` (a config on a fold; a bare config trains on its usual holdout): an
+        in-flight job for the same, or a new one.
 
         The result is stored in `cache` when it arrives. `dataset` is the config's prepared series (required
         for an uploaded file; otherwise the worker builds it). Every `submit` must be paired with a `release`
         when the caller stops waiting.
         """
-        key = result_key(config)
-        job, new = self.registry.subscribe(key, lambda number: Job(config, key, number, dataset))
+        task = task if isinstance(task, Task) else Task(task)
+        job, new = self.registry.subscribe(task.key, lambda number: Job(task, number, dataset))
         if new:
             if cache is not None:
                 # Stored before the job counts as finished, so a session that sees it done also finds it cached.
@@ -60,7 +61,7 @@ class TrainingService:
                     lambda done: cache.put(done.key, done.result, done.warnings) if done.result is not None else None
                 )
             try:
-                self.backend.submit(job.number, config, dataset, job)
+                self.backend.submit(job.number, task, dataset, job)
             except ValueError as error:
                 # The backend cannot take it (a Ray cluster that went away and cannot be reached): the job fails
                 # with the backend's sentence, like any failed training, instead of waiting forever.
@@ -70,10 +71,10 @@ class TrainingService:
         return job
 
     def subscribe(
-        self, config: Config, cache: ResultStore | None = None, dataset: Dataset | None = None
+        self, task: Task | Config, cache: ResultStore | None = None, dataset: Dataset | None = None
     ) -> Subscription:
         """`submit`, wrapped in a `Subscription` that releases the job exactly once."""
-        return Subscription(self.registry, self.submit(config, cache, dataset))
+        return Subscription(self.registry, self.submit(task, cache, dataset))
 
     def release(self, job: Job, grace_seconds: float | None = None) -> None:
         """Stop waiting for `job`; when nobody waits any more, it is cancelled after `grace_seconds`."""

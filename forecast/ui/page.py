@@ -8,9 +8,10 @@ import streamlit as st
 
 from forecast.config import DEFAULT_CONFIG, Config
 from forecast.config.fields import to_query_params
-from forecast.data import Dataset, MissingUpload, datasets, load_series, make_dataset
-from forecast.run import recipe
+from forecast.data import Dataset, Fold, MissingUpload, datasets, load_series
+from forecast.run import pipeline, recipe
 from forecast.run.keys import result_key
+from forecast.run.pipeline import Plan
 from forecast.sweep import QUERY_PARAMETER
 from forecast.ui.messages import plain, show_problem
 from forecast.ui.state import Pause, SessionState
@@ -30,8 +31,13 @@ class Page:
     config: Config
     key: str
     series: datasets.Series | None
-    dataset: Dataset | None
+    plan: Plan | None  # the run's folds, networks and datasets (None without the series)
     missing_upload: str | None
+
+    @property
+    def dataset(self) -> Dataset | None:
+        """The holdout's dataset: what the page draws before any result is in."""
+        return self.plan.datasets[Fold()] if self.plan is not None else None
 
 
 def _load(config: Config, state: SessionState) -> Page:
@@ -42,7 +48,7 @@ def _load(config: Config, state: SessionState) -> Page:
         series = load_series(config, upload)
     except MissingUpload as missing:
         return Page(config, key, None, None, str(missing))
-    return Page(config, key, series, make_dataset(config, series=series), None)
+    return Page(config, key, series, pipeline.plan(config, series), None)
 
 
 def prepare(state: SessionState) -> Page | None:

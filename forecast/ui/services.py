@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import gc
+import json
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -17,11 +18,11 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from forecast.config import Config
-from forecast.report import export, plots, tables
+from forecast.report import export, future_plots, plots, tables
 from forecast.resources import default_concurrency
 from forecast.run.cache import ResultCache, default_cache_dir
 from forecast.run.ensemble import Ensemble
-from forecast.run.result import Result
+from forecast.run.outcome import RunResult
 from forecast.training import TrainingService, choice
 from forecast.training.pool import DEFAULT_TRAININGS_PER_WORKER
 
@@ -109,44 +110,52 @@ def show_backend_problem() -> None:
 
 @dataclasses.dataclass(frozen=True)
 class ResultViews:
-    """Everything drawn from a result, built once per result: re-rendering a cached config then costs little."""
+    """Everything drawn from a run, built once per run: re-rendering a cached config then costs little."""
 
     forecast_figure: go.Figure
     horizon_figure: go.Figure
     loss_figure: go.Figure
     metrics_table: Styler
-    ensemble_table: Styler | None
     reading: str
     predictions_csv: str
     config_json: str
+    backtest_figure: go.Figure
+    backtest_table: Styler
+    future_table: pd.DataFrame | None  # x, truth (functions), each model's forecast, lower and upper
+    notes: list[str]  # what the intervals could not give
 
 
 def _styled(table: pd.DataFrame) -> Styler:
+    names = {"model": "Model", "forecast": "Forecast", "rmse": "RMSE", "mae": "MAE", "r2": "R²", "mase": "MASE"}
     return (
-        table.rename(columns={"model": "Model", "forecast": "Forecast", "rmse": "RMSE", "mae": "MAE", "r2": "R²"})
-        .style.format({"RMSE": "{:.4g}", "MAE": "{:.4g}", "R²": "{:.4f}"}, na_rep="n/a")
+        table.rename(columns=names)
+        .style.format({"RMSE": "{:.4g}", "MAE": "{:.4g}", "R²": "{:.4f}", "MASE": "{:.3g}"}, na_rep="n/a")
         .hide(axis="index")
     )
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def result_views(key: str, band: str, _result: Result, _ensemble: Ensemble | None) -> ResultViews:
-    """The figures, tables and texts for the run stored under `key` (result and ensemble are not hashed)."""
+def result_views(key: str, band: str, _run: RunResult, _ensemble: Ensemble | None) -> ResultViews:
+    """The figures, tables and texts for the run stored under `key` (run and ensemble are not hashed)."""
+    result = _run.result
     return ResultViews(
-        forecast_figure=plots.forecast_figure(_result, _ensemble, band),
-        horizon_figure=plots.horizon_figure(_result),
+        forecast_figure=future_plots.run_figure(_run, _ensemble, band),
+        horizon_figure=plots.horizon_figure(result),
         loss_figure=plots.loss_figure(
-            _result.loss,
-            _result.val_loss,
-            scaled=_result.config.scaling != "none",
-            learning_rate=_result.learning_rate,
-            validation=_result.config.patience > 0,
+            result.loss,
+            result.val_loss,
+            scaled=result.config.scaling != "none",
+            learning_rate=result.learning_rate,
+            validation=result.config.patience > 0,
         ),
-        metrics_table=_styled(tables.metrics_table(_result)),
-        ensemble_table=_styled(tables.ensemble_table(_ensemble)) if _ensemble is not None else None,
-        reading=tables.reading(_result, _ensemble),
-        predictions_csv=tables.predictions_table(_result).to_csv(index=False),
-        config_json=tables.config_json(_result),
+        metrics_table=_styled(tables.metrics_table(result)),
+        reading=tables.run_reading(_run, _ensemble),
+        predictions_csv=tables.predictions_table(result).to_csv(index=False),
+        config_json=json.dumps(_run.config.to_dict(), indent=2),
+        backtest_figure=future_plots.backtest_figure(_run),
+        backtest_table=tables.backtest_table(_run).style.hide(axis="index"),
+        future_table=tables.future_table(_run) if _run.future is not None else None,
+        notes=tables.interval_notes(_run),
     )
 
 

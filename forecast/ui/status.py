@@ -9,11 +9,12 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from forecast.config import Config
-from forecast.data import Dataset
+from forecast.data import Dataset, Fold, folds
 from forecast.report import plots
+from forecast.run import keys, pipeline
 from forecast.run.cache import ResultCache
-from forecast.run.pipeline import resolve_members
+from forecast.run.keys import Task
+from forecast.run.outcome import RunResult
 from forecast.run.result import Result
 from forecast.training import Job, JobState, Subscription, TrainingService
 from forecast.ui import state as state_module
@@ -63,10 +64,14 @@ def _session_is_connected() -> bool:
         return True
 
 
-def _progress_text(service: TrainingService, jobs: list[Job]) -> tuple[float, str]:
+def _progress_text(service: TrainingService, jobs: list[Job], cached: int = 0) -> tuple[float, str]:
+    """How far the trainings are, and a line saying so: networks trained of the run's, then the running one's epoch.
+
+    `cached`: the run's networks that came from the cache (they count as trained)."""
     total_epochs = sum(job.config.epochs for job in jobs)
     done_epochs = sum(job.config.epochs if job.finished else len(job.reports) for job in jobs)
-    prefix = f"Network {sum(job.finished for job in jobs) + 1} of {len(jobs)} · " if len(jobs) > 1 else ""
+    networks = len(jobs) + cached
+    prefix = f"{sum(job.finished for job in jobs) + cached} of {networks} networks trained · " if networks > 1 else ""
     active = next((job for job in jobs if not job.finished), jobs[-1])
     if active.state == JobState.QUEUED:
         ahead = service.queue_position(active)
@@ -86,7 +91,11 @@ def _progress_text(service: TrainingService, jobs: list[Job]) -> tuple[float, st
 
 
 def _follow(
-    service: TrainingService, subscriptions: list[Subscription], bar: DeltaGenerator, live_chart: DeltaGenerator
+    service: TrainingService,
+    subscriptions: list[Subscription],
+    bar: DeltaGenerator,
+    live_chart: DeltaGenerator,
+    cached: int = 0,
 ) -> bool:
     """Update the progress bar and the live loss curve until every job ends; False if the tab went away."""
     shown: tuple[str | None, int] = (None, 0)
@@ -98,7 +107,7 @@ def _follow(
         running = [job for job in jobs if not job.finished]
         if not running:
             break
-        fraction, text = _progress_text(service, jobs)
+        fraction, text = _progress_text(service, jobs, cached)
         bar.progress(min(fraction, 1.0), text=text)
         job = running[0]
         reports = job.reports
@@ -122,18 +131,16 @@ def _follow(
 
 
 def _train(
-    service: TrainingService, cache: ResultCache, configs: list[Config], datasets: list[Dataset]
+    service: TrainingService, cache: ResultCache, tasks: list[Task], datasets: list[Dataset], cached: int = 0
 ) -> list[Result] | None:
-    """Train `configs` in workers, showing progress and a live loss curve; None if one failed or was stopped."""
+    """Train `tasks` in workers, showing progress and a live loss curve; None if one failed or was stopped."""
     state = state_module.get_existing()
-    subscriptions = [
-        service.subscribe(config, cache, dataset) for config, dataset in zip(configs, datasets, strict=True)
-    ]
+    subscriptions = [service.subscribe(task, cache, dataset) for task, dataset in zip(tasks, datasets, strict=True)]
     state.subscriptions = subscriptions
     slot, box, bar = progress_box("stop", on_stop, "Stop this training.")
     live_chart = box.empty()
     try:
-        if not _follow(service, subscriptions, bar, live_chart):
+        if not _follow(service, subscriptions, bar, live_chart, cached):
             return None
     finally:
         # Reruns, and sessions Streamlit stops, land here too. No Streamlit call is allowed here (a stopped
@@ -177,20 +184,20 @@ class _Resolution:
                 self.shown.add(warning)
                 self.area.warning(plain(warning))
 
-    def train_in_workers(self, missing: list[Config]) -> list[Result] | None:
+    def train_in_workers(self, missing: list[Task]) -> list[Result] | None:
         self.show_cache_warnings()
         page, state = self.page, state_module.get_existing()
-        if page.series is None:
+        if page.plan is None:
             self.area.info(plain(page.missing_upload or "This series is not available here."))
             return None
         self.before_training()
         if state.pause is not None and state.pause.key == page.key:
             self.area.info(state.pause.message)
             return None
-        # The members share the page's dataset: they differ only in the seed (an ensemble has no noise).
-        datasets = [page.dataset for _ in missing]
+        # Each fold's members share its dataset: they differ only in the seed (an ensemble has no noise).
+        datasets = [page.plan.datasets[task.fold] for task in missing]
         with self.area:
-            return _train(self.service, self.cache, missing, datasets)
+            return _train(self.service, self.cache, missing, datasets, len(page.plan.tasks) - len(missing))
 
 
 def resolve(
@@ -199,15 +206,18 @@ def resolve(
     cache: ResultCache,
     area: DeltaGenerator,
     before_training: Callable[[], None],
-) -> list[Result] | None:
-    """The results of every network of the page's config: cached ones at once, the others trained in workers.
+) -> RunResult | None:
+    """Every network of the page's run: cached ones at once, the others trained in workers.
 
     Before training, `before_training` draws what can be shown without a result (the actual curve). Returns
     None when nothing can be shown yet: the training was stopped, failed, is paused, or lacks its file.
     """
     state_module.get_existing().wanted_key = page.key
     resolution = _Resolution(page, service, cache, area, before_training)
-    results = resolve_members(page.config, cache, resolution.train_in_workers, resolution.warnings)
+    run_folds, run_tasks = _tasks(page, area)
+    if run_tasks is None:
+        return None
+    results = pipeline.resolve(run_tasks, cache, resolution.train_in_workers, resolution.warnings)
     if results is not None:
         resolution.show_cache_warnings()
         if page.missing_upload is not None:
@@ -215,4 +225,21 @@ def resolve(
                 "This run used an uploaded file that this page does not have; its results are still in this "
                 "server's cache, shown below. Upload the same file to change its settings."
             )
-    return results
+    return RunResult(page.config, tuple(run_folds), _by_fold(run_folds, run_tasks, results)) if results else None
+
+
+def _tasks(page: Page, area: DeltaGenerator) -> tuple[list[Fold], list[Task] | None]:
+    """The run's folds and networks; without the series (an uploaded file not at hand) as far as they are known."""
+    if page.plan is not None:
+        return list(page.plan.folds), list(page.plan.tasks)
+    try:
+        run_folds = folds(page.config, None)
+    except ValueError:
+        area.info(plain(page.missing_upload or "This series is not available here."))
+        return [], None
+    return run_folds, keys.tasks(page.config, run_folds)
+
+
+def _by_fold(run_folds: list[Fold], run_tasks: list[Task], results: list[Result]) -> tuple[tuple[Result, ...], ...]:
+    pairs = list(zip(run_tasks, results, strict=True))
+    return tuple(tuple(result for task, result in pairs if task.fold == fold) for fold in run_folds)

@@ -6,18 +6,18 @@ import streamlit as st
 
 from forecast.run.cache import ResultCache
 from forecast.run.ensemble import summarize
-from forecast.run.result import Result
+from forecast.run.outcome import RunResult
 from forecast.training import TrainingService
 from forecast.ui import services, status
 from forecast.ui.page import Page
 from forecast.ui.state import SessionState
-from forecast.ui.views import Shown, about, code, compare, horizon, sweep, training
+from forecast.ui.views import Shown, about, backtest, code, compare, horizon, sweep, training
 from forecast.ui.views import forecast as forecast_view
 
 __all__ = ["VIEWS", "render"]
 
 # The tabs, in order. Tabs rather than pages: the URL keeps holding the config whichever is open.
-VIEWS = (forecast_view, horizon, training, compare, sweep, code, about)
+VIEWS = (forecast_view, backtest, horizon, training, compare, sweep, code, about)
 
 
 def render(page: Page, state: SessionState, service: TrainingService, cache: ResultCache) -> None:
@@ -38,23 +38,23 @@ def render(page: Page, state: SessionState, service: TrainingService, cache: Res
             with areas[forecast_view].container():
                 forecast_view.render_series(page)
 
-    results = status.resolve(page, service, cache, status_area, before_training=draw_series)
-    if results is None:
+    run = status.resolve(page, service, cache, status_area, before_training=draw_series)
+    if run is None:
         return
-    shown = _shown(page, state, results)
+    shown = _shown(page, state, run)
     for view, area in areas.items():
         if view.NEEDS_RESULT:
             with area.container():
                 view.render(shown)
 
 
-def _shown(page: Page, state: SessionState, results: list[Result]) -> Shown:
-    """What the tabs draw from a run's results, recorded once in the session's history."""
-    result = results[0]
-    ensemble = summarize(results) if len(results) > 1 else None
-    views = services.result_views(page.key, state.band_kind, result, ensemble)
+def _shown(page: Page, state: SessionState, run: RunResult) -> Shown:
+    """What the tabs draw from a run, recorded once in the session's history. The LSTM of the holdout `result` is
+    the ensemble's mean; `ensemble` holds its members' spread."""
+    ensemble = summarize(list(run.members)) if len(run.members) > 1 else None
+    views = services.result_views(page.key, state.band_kind, run, ensemble)
     if state.recorded_key != page.key:
         # Once per newly shown run: reruns of the same page (or removing it from the list) do not add it again.
-        state.history.add(page.config, result)
+        state.history.add(page.config, run.result)
         state.recorded_key = page.key
-    return Shown(page, state, result, views, ensemble)
+    return Shown(page, state, run.result, views, ensemble, run)

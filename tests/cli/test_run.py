@@ -51,7 +51,7 @@ def test_json_output_and_cache_in_a_real_process(isolated_cache):
     assert set(summary["metrics"]) == {"lstm", "naive", "linear_ar"}
     for model in summary["metrics"].values():
         assert set(model) == {"one_step", "recursive"}
-        assert set(model["one_step"]) == {"rmse", "mae", "r2"}
+        assert set(model["one_step"]) == {"rmse", "mae", "r2", "mase"}
     assert summary["metrics"]["linear_ar"]["one_step"]["rmse"] < 1e-6
     assert "Traceback" not in first.stderr and "oneDNN" not in first.stderr
     second = run_cli(*TINY_FLAGS, "--json", env_cache=isolated_cache)
@@ -166,10 +166,39 @@ def test_missing_csv_file_exits_2(capsys):
     assert caught.value.code == 2 and "cannot read" in capsys.readouterr().err
 
 
-def test_ensemble_reports_the_mean_forecast(capsys):
+def test_an_ensemble_is_one_model_and_its_time_is_the_whole_runs(capsys):
     assert main([*TINY_FLAGS, "--ensemble", "2", "--json", "--no-cache"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["config"]["ensemble"] == 2
+    assert summary["config"]["ensemble"] == 2 and summary["networks"] == 2
     assert summary["ensemble"]["size"] == 2 and summary["ensemble"]["seeds"] == [0, 1]
+    # metrics.lstm is the members' mean forecast, whose error lies between (or below) the members' own.
     low, high = summary["ensemble"]["member_rmse_range"]["one_step"]
-    assert low <= summary["metrics"]["lstm"]["one_step"]["rmse"] <= high
+    assert summary["metrics"]["lstm"]["one_step"]["rmse"] <= high
+    assert main([*TINY_FLAGS, "--seed", "1", "--json", "--no-cache"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second["metrics"]["lstm"]["one_step"]["rmse"] in (low, high)
+    assert summary["fit_seconds"] >= second["fit_seconds"]  # two networks' training, not one's
+
+
+def test_a_horizon_forecasts_past_the_data_and_scores_the_function_there(capsys):
+    assert main([*TINY_FLAGS, "--horizon", "4", "--backtest-windows", "2", "--interval", "80", "--no-cache"]) == 0
+    text = capsys.readouterr().out
+    assert "truth" in text and "lstm lower" in text and "backtest over 2 windows" in text
+    assert main([*TINY_FLAGS, "--horizon", "4", "--json", "--no-cache"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    future = summary["future"]
+    assert future["x"] == [10.0, 10.25, 10.5, 10.75] and len(future["truth"]) == 4
+    assert set(future["metrics"]["lstm"]) == {"rmse", "mae", "r2", "mase"}
+    assert future["models"]["lstm"]["lower"] is None  # no interval asked for
+    assert summary["networks"] == 2 and len(summary["backtest"]["windows"]) == 1
+
+
+def test_a_csv_is_read_as_the_app_reads_it(tmp_path, capsys):
+    # A date column after the values, and no column flags: the app picks the dates as x, and so does the CLI.
+    months = [f"{1990 + month // 12}-{month % 12 + 1:02d}-01" for month in range(48)]
+    path = tmp_path / "monthly.csv"
+    path.write_text("sales,month\n" + "".join(f"{100 + (m % 12) * 3 + m},{d}\n" for m, d in enumerate(months)))
+    assert main(["--csv", str(path), *TINY_FLAGS[6:], "--lookback", "4", "--horizon", "3", "--json", "--no-cache"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["config"]["x_column"] == "month" and summary["config"]["value_column"] == "sales"
+    assert summary["future"]["x"] == ["1994-01-01", "1994-02-01", "1994-03-01"]

@@ -40,6 +40,9 @@ def test_defaults_match_the_design():
         "patience": 0,
         "validation_ratio": 0.1,
         "fill": "none",
+        "horizon": 0,
+        "backtest_windows": 1,
+        "interval": 0,
     }
 
 

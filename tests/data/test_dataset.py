@@ -247,6 +247,9 @@ FIELD_CHANGES = {
     "patience": 5,
     "validation_ratio": 0.2,
     "fill": "interpolate",
+    "horizon": 6,
+    "backtest_windows": 2,
+    "interval": 80,
 }
 # Changes this test cannot make alone: log needs positive values (these series cross 0), seasonal differencing
 # needs a season length, and a fill mode changes only a file with empty cells, which the default fill refuses

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from forecast.data import datasets
+from forecast.data import calendar, datasets
 from forecast.data.datasets import CATALOGUE, content_hash, inspect_csv, load, read_csv
 
 # Published means of R's copies of these series (datasets::AirPassengers, LakeHuron, USAccDeaths).
@@ -163,33 +163,11 @@ def test_fill_mode_is_checked_and_the_default_fills_nothing():
     assert read_csv(csv_bytes(series_rows(30))).filled == 0
 
 
-@pytest.mark.parametrize(
-    ("dates", "season_length"),
-    [
-        (np.arange("2020-01-01T00", "2020-01-03T00", dtype="datetime64[h]"), 24),
-        (np.arange("2020-01-01", "2020-03-01", dtype="datetime64[D]"), 7),
-        (np.arange("2020-01-06", "2021-01-06", 7, dtype="datetime64[D]"), 52),
-        (np.arange("2000-01", "2003-01", dtype="datetime64[M]"), 12),
-        (np.arange("2000-01", "2010-01", 3, dtype="datetime64[M]"), 4),
-        (np.arange("1900", "1950", dtype="datetime64[Y]"), 0),
-        (np.arange("2020-01-01", "2020-03-01", 2, dtype="datetime64[D]"), 0),
-        (np.arange(30.0), 0),
-    ],
-    ids=["hourly", "daily", "weekly", "monthly", "quarterly", "yearly", "every-2-days", "numbers"],
-)
-def test_season_length_is_suggested_from_the_dates(dates, season_length):
-    assert datasets.suggest_season_length(dates.astype("datetime64[ns]") if dates.dtype.kind == "M" else dates) == (
-        season_length
-    )
-
-
-def test_season_suggestion_ignores_a_few_gaps_and_bundled_datasets_carry_theirs():
-    months = np.delete(np.arange("2000-01", "2004-01", dtype="datetime64[M]"), [5, 6, 20]).astype("datetime64[ns]")
-    assert datasets.suggest_season_length(months) == 12
+def test_bundled_datasets_carry_the_season_their_dates_suggest():
     assert {name: info.season_length for name, info in CATALOGUE.items()} == {
         "airline_passengers": 12,
         "lake_huron": 0,
         "us_accidental_deaths": 12,
     }
     for name, info in CATALOGUE.items():
-        assert datasets.suggest_season_length(load(name).xs) == info.season_length
+        assert calendar.suggest_season(load(name).xs) == info.season_length

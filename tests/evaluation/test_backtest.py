@@ -26,14 +26,14 @@ def test_the_table_holds_every_kind_of_forecast_of_every_model():
         np.testing.assert_array_equal(table.get(name, "recursive"), model.forecast(10))
         np.testing.assert_array_equal(table.get(name, "fit"), model.fitted(test)[4:])
     # Rows: the training targets 4…49, the ten test targets, ten recursive steps from origin 50, then every origin
-    # inside the test part rolled forward up to 5 steps (half the test part), never past its end.
+    # inside the test part rolled forward as far as the test part reaches.
     assert np.array_equal(table.target[table.mask("fit")], np.arange(4, 50))
     assert np.array_equal(table.target[table.mask("one_step")], np.arange(50, 60))
     recursive = table.mask("recursive")
     assert (table.origin[recursive] == 50).all() and np.array_equal(table.step[recursive], np.arange(1, 11))
     rolling = table.mask("rolling")
-    assert table.step[rolling].max() == backtest.rolling_steps(10) == 5
-    assert table.target[rolling].max() == 59 and rolling.sum() == 10 * 5 - (1 + 2 + 3 + 4)
+    assert table.step[rolling].max() == backtest.rolling_steps(10) == 10
+    assert table.target[rolling].max() == 59 and rolling.sum() == 10 * 11 // 2
 
 
 def test_errors_by_step_are_the_rolling_forecasts_errors_averaged_over_origins():
@@ -66,7 +66,7 @@ def test_the_frame_is_tidy_and_the_arrays_round_trip():
 
 
 def test_long_test_parts_look_at_most_so_far_ahead():
-    assert backtest.rolling_steps(79) == 40
-    assert backtest.rolling_steps(1000) == backtest.MAX_ROLLING_STEPS
+    assert backtest.rolling_steps(79) == backtest.MAX_ROLLING_STEPS == 60
+    assert backtest.chart_steps(79) == 40 and backtest.chart_steps(1000) == 60
     with pytest.raises(ValueError, match="need a training part and a test part"):
         backtest.evaluate({"naive": Naive()}, series(10), 10)

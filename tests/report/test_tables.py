@@ -6,8 +6,9 @@ import numpy as np
 
 from forecast.config import DEFAULT_CONFIG, Config
 from forecast.config.fields import from_query_params
+from forecast.data import Fold
 from forecast.report import tables
-from forecast.run.ensemble import summarize
+from forecast.run.outcome import RunResult
 from tests.conftest import make_fake_result
 
 
@@ -24,7 +25,7 @@ def test_config_json_holds_every_field_and_reads_back():
 
 def test_metrics_table_has_a_row_per_model_and_kind():
     table = tables.metrics_table(make_fake_result(DEFAULT_CONFIG))
-    assert list(table.columns) == ["model", "forecast", "rmse", "mae", "r2"] and len(table) == 6
+    assert list(table.columns) == ["model", "forecast", "rmse", "mae", "r2", "mase"] and len(table) == 6
     assert set(table["forecast"]) == {"one-step", "recursive"}
 
 
@@ -38,10 +39,32 @@ def test_predictions_table_marks_the_split_and_leaves_recursive_empty_on_trainin
     np.testing.assert_array_equal(table["lstm_recursive"].to_numpy()[-79:], result.test_forecast("lstm", "recursive"))
 
 
-def test_ensemble_table_is_shaped_like_the_metrics_table():
-    members = [make_fake_result(DEFAULT_CONFIG.replace(seed=seed)) for seed in (0, 1)]
-    table = tables.ensemble_table(summarize(members))
-    assert list(table.columns) == ["model", "forecast", "rmse", "mae", "r2"] and "2 seeds" in table["model"][0]
+def two_windows(misses_first, misses_last, interval=0):
+    """A run of two backtest windows made of fake results whose forecasts miss by the given amounts."""
+    config = DEFAULT_CONFIG.replace(backtest_windows=2, interval=interval)
+    first = make_fake_result(DEFAULT_CONFIG, misses=misses_first)
+    last = make_fake_result(DEFAULT_CONFIG, misses=misses_last)
+    return RunResult(config, (Fold(cut=79, n_test=79), Fold()), ((first,), (last,)))
+
+
+def test_backtest_table_gives_the_mean_the_range_and_the_windows_won():
+    run = two_windows({"lstm": 1.0, "naive": 2.0, "linear_ar": 3.0}, {"lstm": 3.0, "naive": 2.0, "linear_ar": 0.5})
+    table = tables.backtest_table(run).set_index("model")
+    scale = run.windows[0].mase_scale
+    assert table.loc["LSTM", "recursive MAE"] == "2 (1–3)"
+    assert table.loc["LSTM", "recursive MASE"] == f"{2 / scale:.3g} ({1 / scale:.3g}–{3 / scale:.3g})"
+    assert table.loc["LSTM", "windows won"] == "1" and table.loc["Linear AR (least squares)", "windows won"] == "2"
+    assert run.best() == "linear_ar"  # mean MASE (3 + 0.5) / 2 beats the LSTM's (1 + 3) / 2
+    assert "best recursive forecast by mean MASE is the linear AR's" in tables.run_reading(run)
+
+
+def test_interval_notes_say_what_the_bands_cannot_give():
+    run = two_windows({"lstm": 1.0, "naive": 1.0, "linear_ar": 1.0}, {"lstm": 1.0, "naive": 1.0, "linear_ar": 1.0}, 95)
+    notes = tables.interval_notes(run)
+    # One calibrating window of 79 test steps: step h has 80 − h errors while the rolling rows reach (60 steps), so
+    # the 95% band (19 errors needed) lasts to step 60; from 61 on there is one recursive error per step.
+    assert len(notes) == 1 and "no width for step 61–79" in notes[0] and "(19 are needed)" in notes[0]
+    assert tables.interval_notes(two_windows({"lstm": 1.0}, {"lstm": 1.0}, 0)) == []
 
 
 def test_reading_names_the_winner():

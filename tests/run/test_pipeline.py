@@ -2,8 +2,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecast import data
 from forecast.config import DEFAULT_CONFIG
 from forecast.config.expressions import ExpressionError
+from forecast.data import Fold
 from forecast.models.registry import MODEL_NAMES
 from forecast.run import keys, pipeline
 from forecast.run.cache import ResultCache
@@ -23,7 +25,7 @@ def test_tiny_run_end_to_end(tiny_config):
         assert result.test_forecast(model, "one_step").shape == (result.n_test,)
         assert result.test_forecast(model, "recursive").shape == (result.n_test,)
         for kind in ("one_step", "recursive"):
-            assert set(result.metrics[model][kind]) == {"rmse", "mae", "r2"}
+            assert set(result.metrics[model][kind]) == {"rmse", "mae", "r2", "mase"}
     assert result.metrics["linear_ar"]["one_step"]["rmse"] < 1e-6
     np.testing.assert_allclose(result.test_xs, result.xs[-result.n_test :])
     # Naive one-step on the test windows is the last true value of each window.
@@ -94,35 +96,47 @@ def test_result_key_depends_on_config_and_code_version(monkeypatch):
     assert key != result_key(DEFAULT_CONFIG)
 
 
-def test_resolve_members_trains_only_what_the_cache_lacks(tiny_config, tmp_path):
+def test_resolve_trains_only_what_the_cache_lacks(tiny_config, tmp_path):
     cache = ResultCache(tmp_path)
     config = tiny_config.replace(ensemble=3, seed=10)
-    members = config.members()
-    cache.put(result_key(members[1]), make_fake_result(members[1]))
+    tasks = keys.tasks(config, [Fold()])
+    cache.put(tasks[1].key, make_fake_result(tasks[1].config))
     asked = []
 
     def train(missing):
-        asked.append([member.seed for member in missing])
-        return [make_fake_result(member) for member in missing]
+        asked.append([task.config.seed for task in missing])
+        return [make_fake_result(task.config) for task in missing]
 
-    results = pipeline.resolve_members(config, cache, train)
+    results = pipeline.resolve(tasks, cache, train)
     assert asked == [[10, 12]]
     assert [result.config.seed for result in results] == [10, 11, 12]
     assert results[1].cached and not results[0].cached
     # Everything cached: nothing is trained; a trainer that stops gives None.
-    for member in members:
-        cache.put(result_key(member), make_fake_result(member))
-    assert pipeline.resolve_members(config, cache, lambda missing: pytest.fail("trained")) is not None
-    assert pipeline.resolve_members(config, None, lambda missing: None) is None
+    for task in tasks:
+        cache.put(task.key, make_fake_result(task.config))
+    assert pipeline.resolve(tasks, cache, lambda missing: pytest.fail("trained")) is not None
+    assert pipeline.resolve(tasks, None, lambda missing: None) is None
     with pytest.raises(ValueError, match="expected 3 trained results, got 1"):
-        pipeline.resolve_members(config, None, lambda missing: missing[:1])
+        pipeline.resolve(tasks, None, lambda missing: missing[:1])
 
 
-def test_resolve_members_reports_cache_problems_to_its_caller(tiny_config, tmp_path):
+def test_each_fold_of_a_run_is_its_own_cache_entry_and_the_holdout_keeps_its_key(tiny_config):
+    config = tiny_config.replace(backtest_windows=3, horizon=6, interval=80, ensemble=2)
+    folds = data.folds(config, 80)
+    assert len(folds) == 4 and folds[-2] == Fold() and folds[-1].is_future
+    tasks = keys.tasks(config, folds)
+    assert len({task.key for task in tasks}) == 8  # 4 folds × 2 members
+    # The holdout's networks are keyed as a plain run of their config: a run trained before is found again.
+    assert [task.key for task in tasks if task.fold == Fold()] == [
+        result_key(member) for member in tiny_config.replace(ensemble=2).members()
+    ]
+
+
+def test_resolve_reports_cache_problems_to_its_caller(tiny_config, tmp_path):
     (tmp_path / f"{result_key(tiny_config)}.npz").write_bytes(b"garbage")
     warnings: list[str] = []
-    results = pipeline.resolve_members(
-        tiny_config, ResultCache(tmp_path), lambda m: [make_fake_result(tiny_config)], warnings
+    results = pipeline.resolve(
+        keys.tasks(tiny_config, [Fold()]), ResultCache(tmp_path), lambda m: [make_fake_result(tiny_config)], warnings
     )
     assert len(results) == 1 and any("damaged" in warning for warning in warnings)
 

@@ -105,7 +105,7 @@ def test_pipeline_inverts_every_forecast_to_the_original_units():
         assert result.metrics[model]["recursive"]["mae"] == pytest.approx(
             float(np.mean(np.abs(result.test_forecast(model, "recursive") - ys[-12:])))
         )
-        assert len(result.horizon[model]) == 6
+        assert len(result.step_errors[model]) == 6
     # The extra models survive the cache's round trip.
     restored = Result.from_bytes(result.to_bytes())
     assert restored.models == result.models
@@ -113,7 +113,7 @@ def test_pipeline_inverts_every_forecast_to_the_original_units():
     pd.testing.assert_frame_equal(restored.table(), result.table())
     # The horizon chart's first step is the one-step error, for transformed models too.
     one_step_rmse = result.metrics["lstm"]["one_step"]["rmse"]
-    assert result.horizon["lstm"][0] == pytest.approx(one_step_rmse, rel=1e-9)
+    assert result.step_errors["lstm"][0] == pytest.approx(one_step_rmse, rel=1e-9)
 
 
 def test_a_function_of_x_gets_no_arima_or_ets():
@@ -233,8 +233,23 @@ def test_cli_preset_real_applies_the_recipe(capsys, monkeypatch):
     monkeypatch.setitem(recipe.RECIPE_NETWORK, "units", 4)
     assert main(flags) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["config"]["season_length"] == 12 and summary["config"]["ensemble"] == 5
-    assert summary["ensemble"]["size"] == 5 and summary["n_test"] == 12
+    config = summary["config"]
+    assert config["season_length"] == 12 and config["ensemble"] == 5 and summary["n_test"] == 12
+    # A future of one season, three backtest windows, 80 % intervals: 5 members × 4 folds.
+    assert (config["horizon"], config["backtest_windows"], config["interval"]) == (12, 3, 80)
+    assert summary["ensemble"]["size"] == 5 and summary["networks"] == 20 == summary["networks_trained"]
+    assert len(summary["backtest"]["windows"]) == 3 and summary["backtest"]["windows"][-1]["origin"] == "1977-12-01"
+    future = summary["future"]
+    assert future["x"][0] == "1979-01-01" and future["x"][-1] == "1979-12-01" and "truth" not in future
+    assert set(future["models"]) == {"lstm", "naive", "seasonal_naive", "linear_ar", "arima", "ets"}
+    for model, block in future["models"].items():
+        assert len(block["forecast"]) == 12 and len(block["lower"]) == 12, model
+        assert block["interval"] == ("library" if model in ("arima", "ets") else "conformal")
+    # Flags typed explicitly win over the preset.
+    assert main([*flags, "--ensemble", "1", "--epochs", "3", "--lookback", "7", "--backtest-windows", "1"]) == 0
+    typed = json.loads(capsys.readouterr().out)["config"]
+    assert (typed["ensemble"], typed["epochs"], typed["lookback"], typed["backtest_windows"]) == (1, 3, 7, 1)
+    assert typed["transform"] == "log" and typed["horizon"] == 12  # the rest still from the preset
 
 
 def test_the_reading_names_the_best_model_by_recursive_error(tiny_config):

@@ -36,7 +36,7 @@ def test_cancel_flags_name_one_job_each(channels):
 
 def test_a_training_streams_its_epochs_and_then_its_result(channels, tiny_config):
     progress, _ = channels
-    assert child.train(3, tiny_config.replace(epochs=2).to_dict(), None) is True
+    assert child.train(3, tiny_config.replace(epochs=2).to_dict(), {}, None) is True
     kinds = [(number, kind) for number, kind, _ in messages(progress)]
     assert kinds == [(3, "started"), (3, "epoch"), (3, "epoch"), (3, "result")]
 
@@ -44,7 +44,7 @@ def test_a_training_streams_its_epochs_and_then_its_result(channels, tiny_config
 def test_a_cancelled_training_sends_nothing(channels, tiny_config):
     progress, flags = channels
     flags[4] = 5
-    assert child.train(4, tiny_config.to_dict(), None) is False
+    assert child.train(4, tiny_config.to_dict(), {}, None) is False
     assert messages(progress) == []
 
 
@@ -53,4 +53,4 @@ def test_a_missing_tensorflow_is_reported_in_one_sentence(channels, tiny_config,
     assert problem.startswith("Training needs TensorFlow") and "\n" not in problem and "3.12" in problem
     monkeypatch.setattr(child, "_import_problem", problem)
     with pytest.raises(child.TensorFlowUnavailable, match="Training needs TensorFlow"):
-        child.train(5, tiny_config.to_dict(), None)
+        child.train(5, tiny_config.to_dict(), {}, None)

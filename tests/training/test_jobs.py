@@ -6,6 +6,7 @@ import threading
 import time
 
 from forecast.models.progress import EpochReport
+from forecast.run.keys import Task
 from forecast.training.jobs import Job, JobRegistry, JobState, Subscription
 from tests.conftest import make_fake_result
 
@@ -14,8 +15,13 @@ def report(epoch: int) -> EpochReport:
     return EpochReport(epoch=epoch, epochs=3, loss=1.0 / epoch, val_loss=2.0 / epoch, elapsed=0.1 * epoch)
 
 
+def task_key(config):
+    """The registry keys a job by its task's key."""
+    return Task(config).key
+
+
 def test_a_job_goes_from_queued_to_done_and_wait_returns_at_once(tiny_config):
-    job = Job(tiny_config, "k", 0)
+    job = Job(Task(tiny_config), 0)
     assert job.state == JobState.QUEUED and job.latest is None and not job.finished
     assert job.wait(timeout=0.05) is False
     job.started(worker_pid=1234)
@@ -37,19 +43,19 @@ def test_a_job_goes_from_queued_to_done_and_wait_returns_at_once(tiny_config):
 
 
 def test_the_first_end_wins_and_late_reports_are_dropped(tiny_config):
-    job = Job(tiny_config, "k", 0)
+    job = Job(Task(tiny_config), 0)
     job.ended(None, "training failed: boom")
     job.ended(make_fake_result(tiny_config), None)
     job.epoch(report(1))
     assert job.state == JobState.FAILED and job.error == "training failed: boom" and job.result is None
     assert job.reports == []
-    cancelled = Job(tiny_config, "k", 1)
+    cancelled = Job(Task(tiny_config), 1)
     cancelled.ended(None, None)
     assert cancelled.state == JobState.CANCELLED and cancelled.wait(0) is True
 
 
 def test_on_finish_runs_before_wait_returns_and_at_once_when_already_finished(tiny_config):
-    job = Job(tiny_config, "k", 0)
+    job = Job(Task(tiny_config), 0)
     seen = []
     job.on_finish(lambda done: seen.append(("first", done.finished)))
     job.ended(make_fake_result(tiny_config), None)
@@ -61,8 +67,8 @@ def test_on_finish_runs_before_wait_returns_and_at_once_when_already_finished(ti
 def test_registry_shares_a_job_and_cancels_it_when_abandoned(tiny_config):
     cancelled = []
     registry = JobRegistry(grace_seconds=0.1, cancel=cancelled.append)
-    first, new = registry.subscribe("k", lambda number: Job(tiny_config, "k", number))
-    again, new_again = registry.subscribe("k", lambda number: Job(tiny_config, "k", number))
+    first, new = registry.subscribe(task_key(tiny_config), lambda number: Job(Task(tiny_config), number))
+    again, new_again = registry.subscribe(task_key(tiny_config), lambda number: Job(Task(tiny_config), number))
     assert new and not new_again and first is again and registry.subscribers(first) == 2
     registry.release(first)
     assert cancelled == [] and registry.subscribers(first) == 1
@@ -75,25 +81,26 @@ def test_registry_shares_a_job_and_cancels_it_when_abandoned(tiny_config):
 def test_resubscribing_within_the_grace_period_keeps_the_job(tiny_config):
     cancelled = []
     registry = JobRegistry(grace_seconds=0.1, cancel=cancelled.append)
-    job, _ = registry.subscribe("k", lambda number: Job(tiny_config, "k", number))
+    job, _ = registry.subscribe(task_key(tiny_config), lambda number: Job(Task(tiny_config), number))
     registry.release(job)
-    same, new = registry.subscribe("k", lambda number: Job(tiny_config, "k", number))
+    same, new = registry.subscribe(task_key(tiny_config), lambda number: Job(Task(tiny_config), number))
     time.sleep(0.3)
     assert same is job and not new and cancelled == []
 
 
 def test_a_finished_job_leaves_the_registry_and_a_new_one_replaces_it(tiny_config):
     registry = JobRegistry(grace_seconds=0.1, cancel=lambda job: None)
-    job, _ = registry.subscribe("k", lambda number: Job(tiny_config, "k", number))
+    job, _ = registry.subscribe(task_key(tiny_config), lambda number: Job(Task(tiny_config), number))
     job.ended(make_fake_result(tiny_config), None)
     assert registry.in_flight() == []
-    fresh, new = registry.subscribe("k", lambda number: Job(tiny_config, "k", number))
+    fresh, new = registry.subscribe(task_key(tiny_config), lambda number: Job(Task(tiny_config), number))
     assert new and fresh is not job and fresh.number == job.number + 1
 
 
 def test_queue_positions(tiny_config):
     registry = JobRegistry(grace_seconds=0.1, cancel=lambda job: None)
-    jobs = [registry.subscribe(f"k{n}", lambda number, n=n: Job(tiny_config, f"k{n}", number))[0] for n in range(3)]
+    tasks = [Task(tiny_config.replace(seed=n)) for n in range(3)]
+    jobs = [registry.subscribe(task.key, lambda number, task=task: Job(task, number))[0] for task in tasks]
     assert [registry.queue_position(job, max_concurrent=1) for job in jobs] == [0, 1, 2]
     jobs[0].started(1)
     assert [registry.queue_position(job, max_concurrent=1) for job in jobs] == [0, 1, 2]
@@ -105,8 +112,8 @@ def test_queue_positions(tiny_config):
 def test_a_subscription_releases_once(tiny_config):
     cancelled = []
     registry = JobRegistry(grace_seconds=10, cancel=cancelled.append)
-    job, _ = registry.subscribe("k", lambda number: Job(tiny_config, "k", number))
-    registry.subscribe("k", lambda number: Job(tiny_config, "k", number))
+    job, _ = registry.subscribe(task_key(tiny_config), lambda number: Job(Task(tiny_config), number))
+    registry.subscribe(task_key(tiny_config), lambda number: Job(Task(tiny_config), number))
     mine = Subscription(registry, job)
     mine.release()
     mine.release()

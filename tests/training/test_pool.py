@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from forecast.run.keys import Task
 from forecast.training.pool import LocalPool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +76,7 @@ def test_the_pool_and_jobs_fit_the_backend_interface(tiny_config):
     pool = LocalPool(warm_up=False)
     try:
         assert isinstance(pool, Backend)
-        assert isinstance(Job(tiny_config, "key", 0), JobEvents)
+        assert isinstance(Job(Task(tiny_config), 0), JobEvents)
     finally:
         pool.shutdown()
 

@@ -173,7 +173,7 @@ def test_submitting_a_tiny_config_trains_and_draws_predictions(tiny):
     assert url_params(at)["lookback"] == "4" and url_params(at)["layers"] == "2"
     # The metrics table and its reading.
     table = at.table[0].value
-    assert list(table.columns) == ["Model", "Forecast", "RMSE", "MAE", "R²"] and len(table) == 6
+    assert list(table.columns) == ["Model", "Forecast", "RMSE", "MAE", "R²", "MASE"] and len(table) == 6
     assert any("Linear AR" in model for model in table["Model"])
     assert at.info and "One step ahead" in at.info[0].value
 
@@ -465,13 +465,14 @@ def test_ensemble_draws_bands_and_reports_the_mean(tiny):
     traces = chart_traces(at, "f(x) =")
     bands = [name for name in traces if name and "spread" in name]
     assert len(bands) == 2 and all("3 seeds" in name for name in bands)
-    assert len(at.table) == 2 and "ensemble mean" in at.table[1].value.iloc[0]["Model"]
+    # One model: the metrics table's LSTM is the members' mean, and the text says so.
+    assert len(at.table) == 1 and "ensemble's mean forecast" in shown(at.markdown)
     at.radio(key="band").set_value("mean ± 2 sd").run()
     assert any("mean ± 2 sd" in name for name in chart_traces(at, "f(x) =") if name)
 
 
 def test_horizon_chart_has_the_three_models(tiny):
-    at = open_tab(app_with_params(tiny), "Horizon").run()
+    at = open_tab(app_with_params(tiny), "Steps ahead").run()
     traces = chart_traces(at, "steps ahead")
     assert set(traces) == {"LSTM", "Naive", "Linear AR"}
     n_test = make_dataset(tiny).n_test
@@ -516,9 +517,9 @@ def test_a_bundled_datasets_csv_is_parsed_at_most_once_per_rerun(tiny, monkeypat
     config = tiny.replace(source="dataset", dataset="us_accidental_deaths", lookback=4, ensemble=3)
     at = app_with_params(config).run()  # three networks, trained in worker processes on the series read here
     assert not at.exception and not at.error
-    assert len(at.table) == 2 and "3 seeds" in at.table[1].value.iloc[0]["Model"]
+    assert len(at.table) == 1 and "Ensemble of 3 networks" in shown(at.markdown)
     assert len(calls) == 1
-    for tab in ("Forecast", "Horizon", "Training", "Compare runs", "Code", "About"):
+    for tab in ("Forecast", "Backtest", "Steps ahead", "Training", "Compare runs", "Code", "About"):
         calls.clear()
         open_tab(at, tab).run()
         assert not at.exception

@@ -25,7 +25,6 @@ __all__ = [
     "inspect_csv",
     "load",
     "read_csv",
-    "suggest_season_length",
 ]
 
 FOLDER = Path(__file__).resolve().parent
@@ -290,27 +289,6 @@ def read_csv(data: bytes, value_column: str = "", x_column: str = "", fill: str 
     if not x_column:
         return Series(np.arange(len(ys), dtype=np.float64), ys, "row", value_column, filled)
     return Series(_x_values(table, x_column), ys, x_column, value_column, filled)
-
-
-# Seasons by the typical step between dates, in days: hourly, daily, weekly, monthly, quarterly.
-_SEASONS_BY_STEP = ((1 / 24, 24), (1.0, 7), (7.0, 52), (30.44, 12), (91.31, 4))
-
-
-def suggest_season_length(xs: np.ndarray) -> int:
-    """The usual season for dated data: 24 hourly, 7 daily, 52 weekly, 12 monthly, 4 quarterly; 0 otherwise.
-
-    Read from the median step between dates (so a few gaps do not change it); numbers, yearly data and other
-    steps have no suggestion (0).
-    """
-    xs = np.asarray(xs)
-    if not np.issubdtype(xs.dtype, np.datetime64) or len(xs) < 2:
-        return 0
-    step_days = float(np.median(np.diff(xs).astype("timedelta64[s]").astype(np.float64))) / 86400.0
-    for days, season_length in _SEASONS_BY_STEP:
-        # Months run 28–31 days and quarters 90–92: a tenth either way covers them and nothing else.
-        if abs(step_days - days) <= 0.1 * days:
-            return season_length
-    return 0
 
 
 @functools.cache

@@ -32,20 +32,23 @@ class LSTMForecaster(WindowForecaster):
         self.training: trainer.Training | None = None
         self._predict: network.Predictor | None = None
 
+    def _fit(self, train: np.ndarray) -> None:
+        self._train_values = train
+        super()._fit(train)
+
     def _fit_windows(self, windows: np.ndarray, targets: np.ndarray) -> None:
-        # The watched windows: those whose targets lie in `watch`, cut from the transformed whole.
-        series = np.concatenate([self.train_values, self.watch])
-        all_windows, all_targets = make_windows(self.transform.apply(series), self.lookback)
         scale = self.transform.scale
-        data = WindowData(
-            scale(windows), scale(targets), scale(all_windows[len(windows) :]), scale(all_targets[len(windows) :])
-        )
+        if len(self.watch):
+            # The watched windows: those whose targets lie in `watch`, cut from the transformed whole.
+            series = np.concatenate([self._train_values, self.watch])
+            all_windows, all_targets = make_windows(self.transform.apply(series), self.lookback)
+            watch_windows, watch_targets = all_windows[len(windows) :], all_targets[len(windows) :]
+        else:
+            # Nothing follows the training part (the future): the loss watched is the training windows' own.
+            watch_windows, watch_targets = windows, targets
+        data = WindowData(scale(windows), scale(targets), scale(watch_windows), scale(watch_targets))
         self.training = trainer.train(self.config, data, progress=self.progress)
         self._predict = network.predictor(self.training.model)
-
-    def _fit(self, train: np.ndarray) -> None:
-        self.train_values = train
-        super()._fit(train)
 
     def predict_windows(self, windows: np.ndarray) -> np.ndarray:
         if self._predict is None:

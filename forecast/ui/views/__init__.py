@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 
 from forecast.run.ensemble import Ensemble
+from forecast.run.outcome import RunResult
 from forecast.run.result import Result
 from forecast.ui.page import Page
 from forecast.ui.services import ResultViews
@@ -22,6 +23,7 @@ class Shown:
 
     page: Page
     state: SessionState
-    result: Result
+    result: Result  # the holdout, its LSTM the ensemble's mean
     views: ResultViews
     ensemble: Ensemble | None = None
+    run: RunResult | None = None  # every fold: the backtest windows and the future

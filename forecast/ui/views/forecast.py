@@ -47,21 +47,27 @@ def _band(state: SessionState) -> None:
     )
 
 
-def _metrics(views: ResultViews, ensemble: Ensemble | None) -> None:
+def _metrics(views: ResultViews, ensemble: Ensemble | None, windows: int) -> None:
     st.markdown(
         "**Test metrics** in the series' own units: RMSE and MAE (lower is better), R² (1 is perfect, 0 is no "
-        "better than the mean). One-step forecasts see the true previous values; recursive ones only their own."
+        "better than the mean), MASE (below 1 beats the in-sample naive forecast). One-step forecasts see the true "
+        "previous values; recursive ones only their own."
+        + (" The LSTM's are those of the ensemble's mean forecast." if ensemble is not None else "")
     )
     # An HTML table rather than the canvas data grid: screen readers and text selection reach every number.
     st.table(views.metrics_table)
+    if windows > 1:
+        st.markdown(f"**Over {windows} backtest windows**: the mean, with the lowest and highest in brackets.")
+        st.table(views.backtest_table)
     st.info(views.reading)
-    if ensemble is not None and views.ensemble_table is not None:
+    for note in views.notes:
+        st.caption(note + ".")
+    if ensemble is not None:
         low, high = ensemble.member_rmse["recursive"]
         st.markdown(
-            f"**Ensemble of {ensemble.size} networks** (seeds {', '.join(map(str, ensemble.seeds))}): metrics of "
-            f"their mean forecast. The members' recursive RMSE ranges from {low:.4g} to {high:.4g}."
+            f"**Ensemble of {ensemble.size} networks** (seeds {', '.join(map(str, ensemble.seeds))}): the LSTM above "
+            f"is their mean forecast. The members' own recursive RMSE ranges from {low:.4g} to {high:.4g}."
         )
-        st.table(views.ensemble_table)
 
 
 def _downloads(result: Result, views: ResultViews) -> None:
@@ -96,9 +102,26 @@ def _downloads(result: Result, views: ResultViews) -> None:
     )
 
 
+def _future(views: ResultViews, stem: str) -> None:
+    if views.future_table is None:
+        return
+    st.markdown(f"**The future**: {len(views.future_table)} steps past the data, every model refitted on all of it.")
+    st.download_button(
+        "Future (CSV)",
+        views.future_table.to_csv(index=False),
+        file_name=f"{stem}-future.csv",
+        mime="text/csv",
+        key="download_future",
+        on_click="ignore",
+        help="x (or date), each model's forecast and, with an interval level, its lower and upper edge.",
+    )
+
+
 def render(shown: Shown) -> None:
     st.plotly_chart(shown.views.forecast_figure, key="forecast_chart")
     if shown.ensemble is not None:
         _band(shown.state)
-    _metrics(shown.views, shown.ensemble)
+    windows = len(shown.run.windows) if shown.run is not None else 1
+    _metrics(shown.views, shown.ensemble, windows)
+    _future(shown.views, f"lstm-forecast-{shown.page.key[:10]}")
     _downloads(shown.result, shown.views)

@@ -17,7 +17,7 @@ from forecast import sweep as sweep_module
 from forecast.config import Config
 from forecast.data import make_dataset
 from forecast.report import sweep_plots
-from forecast.run.keys import result_key
+from forecast.run.keys import Task, result_key
 from forecast.run.result import Result
 from forecast.sweep import Sweep
 from forecast.training import JobState, Subscription
@@ -162,7 +162,8 @@ def _train(
     service, cache = services.training_service(), services.result_cache()
     missing = [index for index, result in enumerate(found) if result is None]
     subscriptions = [
-        service.subscribe(cells[index], cache, make_dataset(cells[index], series=page.series)) for index in missing
+        service.subscribe(Task(cells[index]), cache, make_dataset(cells[index], series=page.series))
+        for index in missing
     ]
     session.subscriptions = subscriptions
     slot, _, bar = status.progress_box("sweep_stop", _on_stop, "Stop the sweep.")

@@ -1,0 +1,201 @@
+"""What a whole run produced: every network's result on every fold, put together as forecasters read them.
+
+A run has backtest windows (the last is the usual holdout) and, with a horizon, the future. Each fold's networks
+(an ensemble's members) are one model: the LSTM of a fold is the mean of its members' forecasts (`combine`). Over
+the windows: metrics per window, their mean and spread, the best model by recursive MASE. With an interval level:
+bands around the recursive and future forecasts (conformal from earlier windows' errors for the LSTM and the
+simple baselines, the library's own for ARIMA and ETS) and their coverage on windows that did not calibrate them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from forecast.config import Config
+from forecast.data import Fold
+from forecast.evaluation import intervals
+from forecast.evaluation.backtest import Forecasts
+from forecast.run.result import Result
+
+__all__ = ["Band", "RunResult", "combine"]
+
+
+def combine(members: Sequence[Result]) -> Result:
+    """One fold's networks as one model: the LSTM's forecasts are the members' mean, the run's time their sum.
+
+    The baselines are the same in every member (they do not depend on the seed); the loss curves, the saved model
+    and the training details stay the first member's."""
+    first = members[0]
+    if len(members) == 1:
+        return first
+    for member in members[1:]:
+        if member.n_test != first.n_test or not np.array_equal(member.ys, first.ys):
+            raise ValueError("ensemble members must share their series and split; they differ only in the seed")
+    lstm = np.mean([member.forecasts.values["lstm"] for member in members], axis=0)
+    table = first.forecasts
+    forecasts = Forecasts(table.kind, table.origin, table.step, {**table.values, "lstm": lstm}, table.bands)
+    return dataclasses.replace(
+        first,
+        forecasts=forecasts,
+        fit_seconds=sum(member.fit_seconds for member in members),
+        cached=all(member.cached for member in members),
+        networks=len(members),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Band:
+    """A prediction interval around one model's forecast, by step ahead (NaN where a step has none)."""
+
+    lower: np.ndarray
+    upper: np.ndarray
+    method: str  # "conformal" or "library"
+    scores: np.ndarray | None = None  # conformal: how many out-of-sample errors calibrated each step
+
+    @property
+    def missing_steps(self) -> int:
+        return int(np.sum(~np.isfinite(self.lower)))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class RunResult:
+    """Every fold's results, by fold in the run's order (backtest windows oldest first, then the future)."""
+
+    config: Config
+    folds: tuple[Fold, ...]
+    results: tuple[tuple[Result, ...], ...]  # results[f]: fold f's networks, one per ensemble member
+
+    def __post_init__(self) -> None:
+        if len(self.folds) != len(self.results) or not self.folds or self.folds[0].is_future:
+            raise ValueError("a run needs at least one backtest window, and one list of results per fold")
+
+    @functools.cached_property
+    def windows(self) -> tuple[Result, ...]:
+        """Each backtest window as one model (the LSTM the members' mean), oldest first; the last is the holdout."""
+        return tuple(
+            combine(members) for fold, members in zip(self.folds, self.results, strict=True) if not fold.is_future
+        )
+
+    @property
+    def result(self) -> Result:
+        """The usual holdout: the last backtest window."""
+        return self.windows[-1]
+
+    @property
+    def members(self) -> tuple[Result, ...]:
+        """The holdout's networks, one per ensemble member."""
+        return self.results[len(self.windows) - 1]
+
+    @functools.cached_property
+    def future(self) -> Result | None:
+        """The future as one model, or None without a horizon."""
+        futures = [members for fold, members in zip(self.folds, self.results, strict=True) if fold.is_future]
+        return combine(futures[0]) if futures else None
+
+    @property
+    def all_results(self) -> list[Result]:
+        return [result for members in self.results for result in members]
+
+    @property
+    def networks(self) -> int:
+        """How many networks the run has: ensemble members times folds."""
+        return len(self.all_results)
+
+    @property
+    def trained(self) -> int:
+        """How many of them were trained by this run (the others came from the cache)."""
+        return sum(not result.cached for result in self.all_results)
+
+    @property
+    def fit_seconds(self) -> float:
+        """The whole run's training time: every network's, cached ones as they took when trained."""
+        return float(sum(result.fit_seconds for result in self.all_results))
+
+    @property
+    def cached(self) -> bool:
+        return all(result.cached for result in self.all_results)
+
+    # --- metrics over the windows -------------------------------------------------------------------------------
+
+    @functools.cached_property
+    def mean_metrics(self) -> dict[str, dict[str, dict[str, float]]]:
+        """The windows' metrics averaged, model → kind → metric."""
+        return self._over_windows(np.mean)
+
+    @functools.cached_property
+    def spread(self) -> dict[str, dict[str, dict[str, tuple[float, float]]]]:
+        """The lowest and highest value over the windows, model → kind → metric → (low, high)."""
+        return self._over_windows(lambda values: (float(np.min(values)), float(np.max(values))))
+
+    def _over_windows(self, reduce: Callable[[list[float]], Any]) -> dict:
+        first = self.windows[0].metrics
+        return {
+            model: {
+                kind: {name: reduce([window.metrics[model][kind][name] for window in self.windows]) for name in values}
+                for kind, values in kinds.items()
+            }
+            for model, kinds in first.items()
+        }
+
+    def best_by_window(self) -> list[str | None]:
+        """The model with the lowest recursive MASE in each window (None where no model's is finite)."""
+        return [_best(window.metrics) for window in self.windows]
+
+    def best(self) -> str | None:
+        """The model with the lowest recursive MASE averaged over the windows."""
+        return _best(self.mean_metrics)
+
+    # --- intervals ----------------------------------------------------------------------------------------------
+
+    def _errors(self, model: str, windows: Sequence[Result], steps: int) -> list[list[np.ndarray]]:
+        return [intervals.step_errors(window.forecasts, window.ys, model, steps) for window in windows]
+
+    def band(self, model: str, window: int | None = None) -> Band | None:
+        """The interval around a model's recursive forecast on backtest window `window` (default: the holdout), or
+        around its future forecast (`window` -1): None without an interval level or calibrating windows."""
+        level = self.config.interval
+        if not level:
+            return None
+        target = self.future if window == -1 else self.windows[len(self.windows) - 1 if window is None else window]
+        if target is None:
+            return None
+        steps = len(target.future_xs) if target.is_future else target.n_test
+        center = target.future(model) if target.is_future else target.test_forecast(model, "recursive")
+        library = target.forecasts.band(model, level)
+        if library is not None:
+            return Band(library[0], library[1], "library")
+        calibrating = self.windows if target.is_future else self.windows[: self.windows.index(target)]
+        if not calibrating:
+            return None
+        errors = self._errors(model, calibrating, min(steps, min(window.n_test for window in calibrating)))
+        widths, counts = intervals.conformal_widths(errors, level)
+        widths = np.concatenate([widths, np.full(steps - len(widths), np.nan)])
+        counts = np.concatenate([counts, np.zeros(steps - len(counts), dtype=np.int64)])
+        return Band(center - widths, center + widths, "conformal", counts)
+
+    def coverage(self, model: str, window: int) -> float | None:
+        """The share of window `window`'s held-out values inside its band (calibrated without that window)."""
+        band = self.band(model, window)
+        if band is None:
+            return None
+        return intervals.coverage(self.windows[window].test_targets, band.lower, band.upper)
+
+    def future_coverage(self, model: str) -> float | None:
+        """For a function of x: the share of the true future values inside the future band."""
+        band = self.band(model, -1)
+        future = self.future
+        if band is None or future is None or future.truth is None:
+            return None
+        return intervals.coverage(future.truth, band.lower, band.upper)
+
+
+def _best(metrics: dict[str, dict[str, dict[str, float]]]) -> str | None:
+    scores = {model: kinds["recursive"].get("mase", math.inf) for model, kinds in metrics.items()}
+    finite = {model: score for model, score in scores.items() if score is not None and math.isfinite(score)}
+    return min(finite, key=finite.__getitem__) if finite else None
