@@ -89,6 +89,11 @@ class Source:
     def origin(self, config: Config) -> str:
         return "the series"
 
+    def export_truth(self, config: Config) -> str:
+        """Python source, for the exported script, that scores its future against the true values where the
+        source knows them (a function of x); empty otherwise."""
+        return ""
+
 
 class ExpressionSource(Source):
     """A function of x sampled on a uniform grid, as in the original post."""
@@ -109,6 +114,14 @@ class ExpressionSource(Source):
 
     def label(self, config: Config) -> str:
         return config.expression
+
+    def export_truth(self, config: Config) -> str:
+        return (
+            "    # Past x_end the function itself is known: the future's errors against it.\n"
+            f"    x = {config.x_start!r} + {config.x_step!r} * np.arange(len(y), len(y) + HORIZON)\n"
+            f"    truth = {expressions.to_numpy_source(config.expression)}\n"
+            '    report["future"] |= {"truth": truth.tolist(), "metrics": metrics(truth, future, mase_scale(y))}\n'
+        )
 
     def future_xs(self, config: Config, xs: np.ndarray, horizon: int) -> np.ndarray:
         # The grid itself, continued: x = x_start + k·x_step for k = n, n + 1, … (the end of the range is exclusive).

@@ -28,115 +28,88 @@ def _layers(config: Config) -> str:
     layers = []
     for index in range(config.layers):
         last = index == config.layers - 1
-        layers.append(f"    keras.layers.LSTM({config.units}, return_sequences={not last}, unroll={unroll}),")
+        layers.append(f"        keras.layers.LSTM({config.units}, return_sequences={not last}, unroll={unroll}),")
         if not last and config.dropout > 0:
-            layers.append(f"    keras.layers.Dropout({config.dropout!r}),")
-    layers += [f'    keras.layers.Dense({config.units}, activation="relu"),'] * config.dense_layers
-    layers.append("    keras.layers.Dense(1),")
+            layers.append(f"        keras.layers.Dropout({config.dropout!r}),")
+    layers += [f'        keras.layers.Dense({config.units}, activation="relu"),'] * config.dense_layers
+    layers.append("        keras.layers.Dense(1),")
     return "\n".join(layers)
 
 
-def _scaling(config: Config) -> str:
-    if config.scaling == "standard":
-        return (
-            "seen = z[: split + LOOKBACK]  # every value the training windows and targets contain, nothing later\n"
-            "MEAN, STD = seen.mean(), (seen.std() or 1.0)\n"
-        )
-    return "MEAN, STD = 0.0, 1.0  # no scaling, as in the original post\n"
-
-
 def _transform(config: Config) -> str:
-    """Code that defines `z`, the series the network models: y itself, or its log and differences."""
+    """Code that defines `transform` (the series the network models) and its exact inverses."""
     chain = chain_of(config)
+    season = f"SEASON = {config.season_length}  # the series' season (0: none): MASE's seasonal naive\n"
     if chain.is_identity:
-        return "z = y  # the network models the values themselves\n"
-    lines = [
-        "",
-        "# --- transform " + "-" * 89,
-        f"# The network models y after {chain.describe()}; its forecasts are turned back into y's units below.",
-        f"TRANSFORM = {config.transform!r}  # none, or log: model log(y) (every value must be above 0)",
-        f"DIFFERENCE = {config.difference}  # order of the first difference: 0, 1 or 2",
-        f"SEASONAL_DIFFERENCE = {config.seasonal_difference}  # 1: also the difference between seasons",
-        f"SEASON_LENGTH = {config.season_length}",
-        'working = np.log(y) if TRANSFORM == "log" else y',
-        "# The differencing (1 - B)^DIFFERENCE (1 - B^SEASON_LENGTH)^SEASONAL_DIFFERENCE as a polynomial in the",
-        "# backshift B: z[t] = sum over k of coefficients[k] * working[t - k], with coefficients[0] = 1.",
-        "coefficients = np.array([1.0])",
-        "for _ in range(DIFFERENCE):",
-        "    coefficients = np.convolve(coefficients, [1.0, -1.0])",
-        "if SEASONAL_DIFFERENCE:",
-        "    seasonal = np.zeros(SEASON_LENGTH + 1)",
-        "    seasonal[0], seasonal[-1] = 1.0, -1.0",
-        "    coefficients = np.convolve(coefficients, seasonal)",
-        "LOST = len(coefficients) - 1  # the first LOST values have no difference",
-        "lags = np.flatnonzero(coefficients)[1:]",
-        'z = np.convolve(working, coefficients, mode="valid")  # z[i] belongs to y[i + LOST]',
-    ]
-    return "\n".join(lines) + "\n"
+        return season + (
+            "\n\ndef transform(values):\n    return values  # the network models the values themselves\n\n\n"
+            "def invert_one_step(values, predicted, origin):\n    return predicted\n\n\n"
+            "def invert_recursive(history, predicted):\n    return predicted\n"
+        )
+    return season + _TRANSFORM_CODE.format(
+        describe=chain.describe(),
+        transform=repr(config.transform),
+        difference=config.difference,
+        seasonal_difference=config.seasonal_difference,
+    )
+
+
+# The transform and its inverses, exactly as forecast.data.transform computes them.
+_TRANSFORM_CODE = """
+# --- transform --------------------------------------------------------------------------------------------
+# The network models y after {describe}; its forecasts are turned back into y's units.
+TRANSFORM = {transform}  # none, or log: model log(y) (every value must be above 0)
+DIFFERENCE = {difference}  # order of the first difference: 0, 1 or 2
+SEASONAL_DIFFERENCE = {seasonal_difference}  # 1: also the difference between seasons
+# The differencing (1 - B)^DIFFERENCE (1 - B^SEASON)^SEASONAL_DIFFERENCE as a polynomial in the backshift B:
+# z[t] = sum over k of coefficients[k] * working[t - k], with coefficients[0] = 1.
+coefficients = np.array([1.0])
+for _ in range(DIFFERENCE):
+    coefficients = np.convolve(coefficients, [1.0, -1.0])
+if SEASONAL_DIFFERENCE:
+    seasonal = np.zeros(SEASON + 1)
+    seasonal[0], seasonal[-1] = 1.0, -1.0
+    coefficients = np.convolve(coefficients, seasonal)
+LOST = len(coefficients) - 1  # the first LOST values have no difference
+lags = np.flatnonzero(coefficients)[1:]
+
+
+def working(values):
+    return np.log(values) if TRANSFORM == "log" else np.asarray(values, dtype=float)
+
+
+def original(levels):
+    return np.exp(levels) if TRANSFORM == "log" else levels
+
+
+def transform(values):
+    return np.convolve(working(values), coefficients, mode="valid")  # entry i belongs to values[i + LOST]
+
+
+def invert_one_step(values, predicted, origin):
+    \"\"\"One-step: each predicted change is added to the TRUE previous values.\"\"\"
+    history = np.zeros(len(predicted))
+    for lag in lags:
+        history += coefficients[lag] * working(values)[origin - lag : origin - lag + len(predicted)]
+    return original(predicted - history)
+
+
+def invert_recursive(history, predicted):
+    \"\"\"Recursive: from the origin on, the previous values are the forecast's own, so its errors accumulate.\"\"\"
+    path = np.concatenate([working(history)[len(history) - LOST :], np.empty(len(predicted))])
+    for step, change in enumerate(predicted):
+        path[LOST + step] = change - float(np.dot(coefficients[lags], path[LOST + step - lags]))
+    return original(path[LOST:])
+"""
 
 
 def _split(config: Config) -> str:
     if config.test_size > 0:
-        return (
-            f"TEST_SIZE = {config.test_size}  # the last TEST_SIZE values are held out\n"
-            "split = len(windows) - TEST_SIZE\n"
-        )
-    return "split = int(len(windows) * TRAIN_RATIO)\n"
-
-
-def _watch(config: Config) -> str:
-    """Early stopping's set-up: the last share of the training windows is watched, not trained on."""
-    if config.patience == 0:
-        return ""
+        return f"N_TEST = {config.test_size}  # the last N_TEST values are held out\n"
     return (
-        f"PATIENCE = {config.patience}  # epochs without a better validation loss before training stops\n"
-        f"VALIDATION_RATIO = {config.validation_ratio!r}\n"
-        "# Early stopping watches the last VALIDATION_RATIO of the training windows (chronologically, never the test\n"
-        "# part), trains on the ones before, and keeps the weights of the epoch with the lowest validation loss.\n"
-        "n_fit = len(train_x) - max(1, round(len(train_x) * VALIDATION_RATIO))\n"
-        "train_x, watch_x = train_x[:n_fit], train_x[n_fit:]\n"
-        "train_y, watch_y = train_y[:n_fit], train_y[n_fit:]\n"
-        'watch_inputs = scale(watch_x)[..., np.newaxis].astype("float32")\n'
-        'watch_outputs = scale(watch_y).astype("float32")\n'
-        "best_loss, best_epoch, best_weights, waited = math.inf, 0, None, 0\n"
-    )
-
-
-def _stop(config: Config) -> str:
-    if config.patience == 0:
-        return ""
-    return (
-        "    watch_loss = float(tf.reduce_mean(tf.square(model(watch_inputs, training=False)[:, 0] - watch_outputs)))\n"
-        "    if watch_loss < best_loss:\n"
-        "        best_loss, best_epoch, best_weights, waited = watch_loss, epoch + 1, model.get_weights(), 0\n"
-        "    else:\n"
-        "        waited += 1\n"
-        "    if waited >= PATIENCE:\n"
-        "        break\n"
-        "if best_weights is not None:\n"
-        "    model.set_weights(best_weights)\n"
-        'print(f"early stopping: {epoch + 1} epochs run, the weights of epoch {best_epoch} kept", flush=True)\n'
-    )
-
-
-def _invert(config: Config) -> str:
-    """Code that turns the transformed forecasts back into the series' units."""
-    chain = chain_of(config)
-    if chain.is_identity:
-        return ""
-    back = "np.exp({})" if config.transform == "log" else "{}"
-    return (
-        "\n# Back to the series' units. One-step: each predicted change is added to the TRUE previous values.\n"
-        "origin = len(y) - len(test_y)  # index in y of the first held-out value\n"
-        "history = np.zeros(len(test_y))\n"
-        "for lag in lags:\n"
-        "    history += coefficients[lag] * working[origin - lag : origin - lag + len(test_y)]\n"
-        f"one_step = {back.format('one_step - history')}\n"
-        "# Recursive: from the origin on, the previous values are the forecast's own, so its errors accumulate.\n"
-        "path = np.concatenate([working[origin - LOST : origin], np.empty(len(recursive))])\n"
-        "for step, change in enumerate(recursive):\n"
-        "    path[LOST + step] = change - float(np.dot(coefficients[lags], path[LOST + step - lags]))\n"
-        f"recursive = {back.format('path[LOST:]')}\n"
+        "# The holdout: the windows after int(windows · TRAIN_RATIO), as in the original post.\n"
+        "n_windows = len(cut_windows(transform(y))[0])\n"
+        "N_TEST = n_windows - int(n_windows * TRAIN_RATIO)\n"
     )
 
 
@@ -155,6 +128,11 @@ def standalone_script(config: Config, raw_values: np.ndarray | None = None) -> s
         seed=member.seed,
         lookback=member.lookback,
         train_ratio=repr(member.train_ratio),
+        scaling=repr(member.scaling),
+        backtest_windows=member.backtest_windows,
+        horizon=member.horizon,
+        patience=member.patience,
+        validation_ratio=repr(member.validation_ratio),
         epochs=member.epochs,
         batch_size=member.batch_size,
         learning_rate=repr(member.learning_rate),
@@ -163,9 +141,6 @@ def standalone_script(config: Config, raw_values: np.ndarray | None = None) -> s
         data=sources.get(member.source).export_snippet(member, raw_values),
         transform=_transform(member),
         split=_split(member),
-        scaling=_scaling(member),
         layers=_layers(member),
-        watch=_watch(member),
-        stop=_stop(member),
-        invert=_invert(member),
+        truth=sources.get(member.source).export_truth(member),
     )

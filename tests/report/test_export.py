@@ -9,7 +9,7 @@ import pytest
 from forecast.config import Config
 from forecast.data import datasets
 from forecast.report import export
-from forecast.run.pipeline import run
+from forecast.run.pipeline import run, run_all
 from tests.conftest import TINY
 
 
@@ -46,7 +46,7 @@ def run_script(script: str, folder) -> dict:
 
 def assert_same_metrics(printed: dict, expected: dict) -> None:
     for kind in ("one_step", "recursive"):
-        for name in ("rmse", "mae", "r2"):
+        for name in ("rmse", "mae", "r2", "mase"):
             np.testing.assert_allclose(printed[kind][name], expected[kind][name], rtol=1e-4, atol=1e-6)
 
 
@@ -123,3 +123,18 @@ def test_exported_script_of_a_filled_upload_reproduces_the_app(tmp_path):
     assert "empty cells filled (interpolate)" in script and "nan" not in script
     printed = run_script(script, tmp_path)
     assert_same_metrics(printed, run(config, upload=data).metrics["lstm"])
+
+
+def test_exported_script_reproduces_the_backtest_windows_and_the_future(tmp_path):
+    config = Config(**TINY).replace(epochs=3, horizon=4, backtest_windows=2)
+    printed = run_script(export.standalone_script(config), tmp_path)
+    run = run_all(config)
+    assert len(printed["backtest"]) == 2
+    for window, scores in zip(run.windows, printed["backtest"], strict=True):
+        assert_same_metrics(scores, window.metrics["lstm"])
+    np.testing.assert_allclose(printed["future"]["forecast"], run.future.future("lstm"), rtol=1e-4, atol=1e-5)
+    # A function of x: the script scores its future against the function, as the app does.
+    np.testing.assert_allclose(printed["future"]["truth"], run.future.truth, rtol=1e-12)
+    np.testing.assert_allclose(
+        printed["future"]["metrics"]["mase"], run.future.future_metrics["lstm"]["mase"], rtol=1e-4
+    )
