@@ -15,6 +15,7 @@ __all__ = [
     "SCHEDULES",
     "SEASONAL_DIFFERENCES",
     "SOURCE_FIELDS",
+    "STRATEGIES",
     "TRANSFORMS",
     "DatasetInfo",
 ]
@@ -38,6 +39,9 @@ SEASONAL_DIFFERENCES = (0, 1)
 MAX_SEASON_LENGTH = 400
 # Learning-rate schedules (forecast.models.schedule).
 SCHEDULES = ("constant", "cosine")
+# How the LSTM forecasts several steps: feeding its predictions back one step at a time, or all of them at once
+# from one multi-step output head (forecast.models.lstm).
+STRATEGIES = ("recursive", "direct")
 
 
 @dataclasses.dataclass(frozen=True)

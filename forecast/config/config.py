@@ -24,6 +24,7 @@ from forecast.config.catalogue import (
     SCHEDULES,
     SEASONAL_DIFFERENCES,
     SOURCE_FIELDS,
+    STRATEGIES,
     TRANSFORMS,
 )
 
@@ -112,6 +113,7 @@ class Config:
     horizon: int = _field(0, minimum=0, maximum=MAX_HORIZON)
     backtest_windows: int = _field(1, minimum=1, maximum=MAX_BACKTEST_WINDOWS)
     interval: int = _field(0, minimum=0, maximum=99)
+    strategy: str = _field("recursive", choices=STRATEGIES)
 
     def __post_init__(self) -> None:
         _validate(self)

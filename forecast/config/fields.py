@@ -132,6 +132,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Rolling origins: the last is the usual holdout; each earlier one has the same length and ends where the "
         "next begins, and trains on everything before it. Metrics are averaged over the windows.",
     ),
+    "strategy": (
+        "multi-step strategy",
+        "recursive: the network predicts one step and is fed its own predictions for the next; direct: one network "
+        "with an output per step forecasts the whole test part (or future) at once from the last window.",
+    ),
     "interval": (
         "prediction interval (%)",
         "Level of the prediction intervals, 50–99 (0: none): conformal from out-of-sample errors per step ahead "

@@ -37,8 +37,10 @@ def forecasters(config: Config, dataset: Dataset, progress: ProgressCallback | N
     from forecast.models.lstm.forecaster import LSTMForecaster
 
     train = np.ascontiguousarray(dataset.ys[: dataset.origin], dtype=np.float64)
+    # The direct strategy's output head covers the fold's whole test part, or its future.
+    steps = dataset.fold.horizon if dataset.fold.is_future else dataset.n_test
     chosen: dict[str, Forecaster] = {
-        "lstm": LSTMForecaster(config, watch=dataset.ys[dataset.origin :], progress=progress),
+        "lstm": LSTMForecaster(config, watch=dataset.ys[dataset.origin :], progress=progress, steps=steps),
         **registry.baselines_for(config, len(train)),
     }
     for name, forecaster in registry.classical_for(config, len(train)).items():

@@ -43,6 +43,7 @@ def test_defaults_match_the_design():
         "horizon": 0,
         "backtest_windows": 1,
         "interval": 0,
+        "strategy": "recursive",
     }
 
 
