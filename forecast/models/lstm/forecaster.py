@@ -23,12 +23,18 @@ class LSTMForecaster(WindowForecaster):
     name = "lstm"
 
     def __init__(
-        self, config: Config, *, watch: np.ndarray | None = None, progress: ProgressCallback | None = None
+        self,
+        config: Config,
+        *,
+        watch: np.ndarray | None = None,
+        progress: ProgressCallback | None = None,
+        steps: int = 1,
     ) -> None:
         super().__init__(config.lookback, chain_of(config), config.scaling)
         self.config = config
         self.watch = np.asarray(watch, dtype=np.float64) if watch is not None else np.empty(0)
         self.progress = progress
+        self.steps = steps  # the direct strategy's output head: how many steps one forecast covers
         self.training: trainer.Training | None = None
         self._predict: network.Predictor | None = None
 
