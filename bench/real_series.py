@@ -1,130 +1,86 @@
-"""Real-series benchmark: the recipe's LSTM against every baseline on each bundled series, natural holdout.
+"""Real-series benchmark: the recipe's LSTM, both strategies, against every baseline on every real series at hand.
 
-    python -m bench.real_series                      # every bundled series; about 20 s on two cores
-    python -m bench.real_series --datasets airline_passengers --epochs 50
+    python -m bench.real_series                          # the bundled series and every public one (long)
+    python -m bench.real_series --series airline_passengers elnino --json
 
-For each bundled dataset it builds the real-series recipe (`forecast.recipe.real_series`, what `--preset real`
-and the app's "Real-series recipe" button use) with the dataset's natural holdout, trains the ensemble of 5
-through the pipeline, and prints MAE and RMSE, one-step and recursive, for the ensemble's mean forecast, the
-seeds' spread, naive, seasonal naive, linear AR, AutoARIMA and AutoETS, with fit times (the LSTM's summed over
-its 5 networks; each baseline fitted again here on the same training part, timed alone).
+Each series is read as the app reads an upload (a bundled one as bundled), the real-series recipe chooses its
+levers (`forecast.run.recipe.choose`: season, log, differencing, lookback, strategy, holdout, 3 backtest windows),
+and the run is trained twice, once with each multi-step strategy. The table gives the recursive MASE averaged over
+the backtest windows of the LSTM (the mean of 5 seeds) for both strategies, of naive, seasonal naive, linear AR,
+AutoARIMA and AutoETS, and the levers the recipe chose. Series in `bench.future.HELD_OUT` were never looked at
+while the recipe's rules were chosen; they are marked.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
+from pathlib import Path
 
-from forecast.config import Config
+from bench import public_series
+from bench.future import HELD_OUT
+from forecast.config import CATALOGUE, Config
 from forecast.data import datasets, load_series
-from forecast.models.classical import AutoARIMA, AutoETS
-from forecast.models.naive import Naive, SeasonalNaive
-from forecast.run import ensemble, pipeline, recipe
+from forecast.run import pipeline, recipe
 
-BASELINES = ("naive", "seasonal_naive", "linear_ar", "arima", "ets")
-LABELS = {
-    "naive": "naive",
-    "seasonal_naive": "seasonal naive",
-    "linear_ar": "linear AR (same windows)",
-    "arima": "AutoARIMA",
-    "ets": "AutoETS",
-}
+MODELS = ("naive", "seasonal_naive", "linear_ar", "arima", "ets")
+LEVERS = ("transform", "difference", "seasonal_difference", "season_length", "lookback", "strategy", "test_size")
 
 
-def _baseline_fit_seconds(config: Config, train) -> dict[str, float]:
-    """Each baseline fitted alone on the training part, timed (the linear AR on the recipe's own windows)."""
-    season = config.season_length
-    fitted = {
-        "naive": Naive(),
-        "seasonal_naive": SeasonalNaive(season) if season >= 2 else None,
-        "arima": AutoARIMA(season),
-        "ets": AutoETS(season),
-    }
-    seconds = {}
-    for name, baseline in fitted.items():
-        if baseline is None:
-            continue
-        started = time.perf_counter()
-        baseline.fit(train)
-        seconds[name] = time.perf_counter() - started
-    return seconds
+def series_config(name: str) -> tuple[Config, bytes | None]:
+    """The config that reads the series as a person would: a bundled dataset, or the public CSV as an upload."""
+    if name in CATALOGUE:
+        return Config(source="dataset", dataset=name), None
+    data = Path(public_series.fetch()[name]).read_bytes()
+    config = Config(source="upload", upload=datasets.content_hash(data), value_column="value", x_column="date")
+    return config, data
 
 
 def run(name: str, epochs: int | None) -> dict:
-    base = Config(source="dataset", dataset=name)
-    config = recipe.real_series(base, load_series(base))
-    if epochs is not None:
-        config = config.replace(epochs=epochs)
-    started = time.perf_counter()
-    members = pipeline.run_ensemble(config)
-    wall = time.perf_counter() - started
-    first = members[0]
-    mean = ensemble.summarize(members)
-    rows = {
-        "LSTM recipe (mean of 5 seeds)": {
-            "one_step": mean.metrics["one_step"],
-            "recursive": mean.metrics["recursive"],
-            "fit_seconds": sum(member.fit_seconds for member in members),
-        }
-    }
-    seed_maes = [member.metrics["lstm"]["recursive"]["mae"] for member in members]
-    train = first.ys[: first.n_points - first.n_test]
-    fit_seconds = _baseline_fit_seconds(config, train)
-    for model in BASELINES:
-        if model in first.metrics:
-            rows[LABELS[model]] = {
-                "one_step": first.metrics[model]["one_step"],
-                "recursive": first.metrics[model]["recursive"],
-                "fit_seconds": fit_seconds.get(model, 0.0),
-            }
-    return {
-        "dataset": name,
-        "config": {key: value for key, value in config.to_dict().items() if value != getattr(Config(), key)},
-        "n_points": first.n_points,
-        "n_test": first.n_test,
-        "rows": rows,
-        "seed_recursive_mae": {"min": min(seed_maes), "median": statistics.median(seed_maes), "max": max(seed_maes)},
-        "wall_seconds": wall,
-    }
+    base, upload = series_config(name)
+    chosen = recipe.choose(base, load_series(base, upload))
+    config = chosen.config.replace(horizon=0, interval=0, **({"epochs": epochs} if epochs else {}))
+    report = {"series": name, "frequency": chosen.frequency, "recipe": chosen.summary(), "mase": {}, "seconds": {}}
+    for strategy in ("recursive", "direct"):
+        started = time.perf_counter()
+        outcome = pipeline.run_all(config.replace(strategy=strategy), upload=upload)
+        report["seconds"][strategy] = time.perf_counter() - started
+        report["mase"][f"lstm {strategy}"] = outcome.mean_metrics["lstm"]["recursive"]["mase"]
+        for model in MODELS:
+            if model in outcome.mean_metrics:
+                report["mase"][model] = outcome.mean_metrics[model]["recursive"]["mase"]
+    report |= {"n_points": len(load_series(base, upload).ys), "windows": config.backtest_windows}
+    return report
 
 
-def _table(report: dict) -> str:
-    info = datasets.CATALOGUE[report["dataset"]]
-    config = report["config"]
-    recipe_text = ", ".join(f"{key} {value}" for key, value in config.items() if key not in ("source", "dataset"))
-    lines = [
-        f"**{info.title}**, last {report['n_test']} of {report['n_points']} values held out; recipe: {recipe_text}",
-        "",
-        "| model | one-step MAE | one-step RMSE | recursive MAE | recursive RMSE | fit s |",
-        "|---|---|---|---|---|---|",
-    ]
-    for model, row in report["rows"].items():
-        one, rec = row["one_step"], row["recursive"]
-        lines.append(
-            f"| {model} | {one['mae']:.4g} | {one['rmse']:.4g} | {rec['mae']:.4g} | {rec['rmse']:.4g} | "
-            f"{row['fit_seconds']:.2f} |"
-        )
-    seeds = report["seed_recursive_mae"]
-    lines.append("")
-    lines.append(
-        f"The 5 seeds alone: recursive MAE {seeds['min']:.4g}–{seeds['max']:.4g} (median {seeds['median']:.4g})."
-    )
-    return "\n".join(lines)
+def _row(report: dict) -> str:
+    mase = report["mase"]
+    cells = [mase.get(column) for column in ("lstm recursive", "lstm direct", *MODELS)]
+    text = " | ".join("—" if value is None else f"{value:.3g}" for value in cells)
+    levers = ", ".join(f"{name} {report['recipe'][name]['value']}" for name in LEVERS if name in report["recipe"])
+    held = " (held out)" if report["series"] in HELD_OUT else ""
+    return f"| {report['series']}{held} | {report['frequency']} | {report['n_points']} | {text} | {levers} |"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", nargs="+", default=list(datasets.CATALOGUE), choices=list(datasets.CATALOGUE))
+    names = [*CATALOGUE, *public_series.CATALOGUE]
+    parser.add_argument("--series", nargs="+", default=names, choices=names)
     parser.add_argument("--epochs", type=int, help="Override the recipe's epochs (for a quick look only).")
-    parser.add_argument("--json", action="store_true", help="Print the reports as JSON instead of tables.")
+    parser.add_argument("--json", action="store_true", help="Print the reports as JSON instead of a table.")
     arguments = parser.parse_args()
-    reports = [run(name, arguments.epochs) for name in arguments.datasets]
+    header = "| series | frequency | values | LSTM recursive | LSTM direct | " + " | ".join(MODELS) + " | levers |"
+    if not arguments.json:
+        print(header + "\n|" + "---|" * (len(MODELS) + 6), flush=True)
+    reports = []
+    for name in arguments.series:
+        report = run(name, arguments.epochs)
+        reports.append(report)
+        if not arguments.json:
+            print(_row(report), flush=True)
     if arguments.json:
         print(json.dumps(reports, indent=2))
-        return
-    print("\n\n".join(_table(report) for report in reports))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from typing import Any, NoReturn
 
@@ -21,6 +22,7 @@ __all__ = [
     "config_from",
     "fail",
     "progress_printer",
+    "request_from",
     "typed_fields",
 ]
 
@@ -152,10 +154,25 @@ def _csv_fields(program: str, path: str, typed: dict[str, Any]) -> tuple[dict[st
     return {"source": "upload", "upload": content_hash(upload)} | suggested | typed, upload
 
 
-def config_from(program: str, arguments: argparse.Namespace) -> tuple[Config, bytes | None]:
-    """The Config the flags describe, and the CSV file's bytes for --csv (exit 2 on invalid input).
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """What the flags ask for: the config, the --csv file's bytes, and the recipe's levers with `--preset real`."""
 
-    Flags typed explicitly win over `--preset`: the preset fills in every field they leave out."""
+    config: Config
+    upload: bytes | None = None
+    recipe: dict[str, dict[str, Any]] | None = None  # lever → {"value", "why"}
+    frequency: str = ""  # the series' detected frequency, in words
+
+
+def config_from(program: str, arguments: argparse.Namespace) -> tuple[Config, bytes | None]:
+    """The Config the flags describe, and the CSV file's bytes for --csv (exit 2 on invalid input)."""
+    request = request_from(program, arguments)
+    return request.config, request.upload
+
+
+def request_from(program: str, arguments: argparse.Namespace) -> Request:
+    """What the flags ask for (exit 2 on invalid input). Flags typed explicitly win over `--preset`: the preset
+    fills in every field they leave out, and says why it chose each."""
     if arguments.progress_every < 1:
         fail(program, f"--progress-every must be at least 1, got {arguments.progress_every}")
     fields = typed_fields(arguments)
@@ -164,11 +181,12 @@ def config_from(program: str, arguments: argparse.Namespace) -> tuple[Config, by
         fields, upload = _csv_fields(program, arguments.csv, fields)
     try:
         config = Config(**fields)
-        if arguments.preset == "real":
-            from forecast.run import recipe
+        if arguments.preset != "real":
+            return Request(config, upload)
+        from forecast.run import recipe
 
-            config = recipe.real_series(config, load_series(config, upload), keep=tuple(typed_fields(arguments)))
-        return config, upload
+        chosen = recipe.choose(config, load_series(config, upload), keep=tuple(typed_fields(arguments)))
+        return Request(chosen.config, upload, chosen.summary(), chosen.frequency)
     except ValueError as error:
         fail(program, str(error))
 

@@ -6,12 +6,12 @@ import json
 import sys
 from collections.abc import Sequence
 
-from forecast.cli.parser import EXIT_FAILED, RUN_PROGRAM, build_parser, config_from, fail, progress_printer
+from forecast.cli.parser import EXIT_FAILED, RUN_PROGRAM, build_parser, fail, progress_printer, request_from
 from forecast.config import Config
 from forecast.data import sources
 from forecast.models.progress import ProgressCallback
 from forecast.report.summary import run_summary
-from forecast.report.tables import interval_notes
+from forecast.report.tables import interval_notes, run_warnings
 from forecast.run.keys import ResultStore, Task
 from forecast.run.outcome import RunResult
 from forecast.run.result import Result
@@ -63,6 +63,10 @@ def _print_text(config: Config, run: RunResult, summary: dict, plot: str | None)
     if run.config.ensemble > 1:
         seeds = f"{config.seed}–{config.seed + config.ensemble - 1}"
         print(f"LSTM: the mean of {run.config.ensemble} networks (seeds {seeds})")
+    if "recipe" in summary:
+        print(f"the real-series recipe, for this {summary['frequency']} series:")
+        for lever, choice in summary["recipe"].items():
+            print(f"  {lever} = {choice['value']}: {choice['why']}")
     print(_table(summary))
     if len(run.windows) > 1:
         best = summary["backtest"]["best"]
@@ -126,7 +130,8 @@ def _announce(number: int, total: int, task: Task) -> None:
 def main(argv: Sequence[str]) -> int:
     """Run `python -m forecast …`; returns the exit status."""
     arguments = build_parser().parse_args(argv)
-    config, upload = config_from(RUN_PROGRAM, arguments)
+    request = request_from(RUN_PROGRAM, arguments)
+    config, upload = request.config, request.upload
 
     from forecast.run import pipeline
     from forecast.run.cache import ResultCache
@@ -144,7 +149,9 @@ def main(argv: Sequence[str]) -> int:
             run = _run_on(address, config, cache, progress, upload)
     except ValueError as error:
         fail(RUN_PROGRAM, str(error))
-    summary = run_summary(run, interval_notes(run))
+    summary = run_summary(run, interval_notes(run) + run_warnings(run))
+    if request.recipe is not None:
+        summary |= {"recipe": request.recipe, "frequency": request.frequency}
     if cache is not None:
         for warning in cache.warnings:
             print(f"warning: {warning}", file=sys.stderr)

@@ -130,7 +130,25 @@ def check_fits(config: Config, n_points: int) -> None:
             f"horizon {config.horizon} is longer than the series ({n_points} values): forecast at most {n_points} "
             "steps ahead, or use a longer series"
         )
-    _check_budget(config, [fold_counts(config, n_points, fold)[0] for fold in folds(config, n_points)])
+    run_folds = folds(config, n_points)
+    trained = [fold_counts(config, n_points, fold)[0] for fold in run_folds]
+    if config.strategy == "direct":
+        _check_head(config, n_points, run_folds, trained)
+    _check_budget(config, trained)
+
+
+def _check_head(config: Config, n_points: int, run_folds: list[Fold], trained: list[int]) -> None:
+    """The direct strategy's head forecasts a fold's whole test part (or future) at once: each fold needs two
+    training windows with that many targets after them."""
+    for fold, n_train in zip(run_folds, trained, strict=True):
+        head = fold.horizon if fold.is_future else fold_counts(config, n_points, fold)[1]
+        if n_train - head + 1 < 2:
+            what = f"a future of {head} steps" if fold.is_future else f"a test part of {head} steps"
+            raise ValueError(
+                f"the direct strategy forecasts {what} at once, which leaves {max(n_train - head + 1, 0)} training "
+                f"windows with that many targets: use the recursive strategy, a shorter holdout or horizon, or a "
+                "longer series"
+            )
 
 
 def _check_windows(config: Config, n_points: int, n_train: int, n_test: int) -> None:

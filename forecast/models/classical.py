@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from forecast.data import transform
+from forecast.data import stationarity, transform
 from forecast.models.base import Forecaster, as_series
 
 __all__ = ["AutoARIMA", "AutoETS"]
@@ -45,8 +45,6 @@ def _statsmodels_quietly() -> Iterator[None]:
 # Hyndman & Khandakar's stepwise search (R's forecast::auto.arima, statsforecast's AutoARIMA), with their bounds.
 MAX_P, MAX_Q, MAX_SEASONAL_P, MAX_SEASONAL_Q, MAX_ORDER = 5, 5, 2, 2, 5
 MAX_MODELS = 94
-SEASONAL_STRENGTH_THRESHOLD = 0.64  # seasonal difference when STL's seasonal strength is above this
-KPSS_ALPHA = 0.05
 
 # Prediction intervals: levels in whole percent; ETS forms without an analytic variance are simulated.
 MIN_LEVEL, MAX_LEVEL = 50, 99
@@ -66,30 +64,6 @@ def _checked_levels(levels: Sequence[int]) -> list[int]:
                 f"each level must be a whole percentage from {MIN_LEVEL} to {MAX_LEVEL} (e.g. 80 or 95), got {level!r}"
             )
     return [int(level) for level in levels]
-
-
-def _seasonal_strength(values: np.ndarray, season_length: int) -> float:
-    from statsmodels.tsa.seasonal import STL
-
-    decomposition = STL(values, period=season_length).fit()
-    remainder, seasonal = np.asarray(decomposition.resid), np.asarray(decomposition.seasonal)
-    spread = np.var(remainder + seasonal)
-    return 0.0 if spread == 0 else max(0.0, 1.0 - float(np.var(remainder)) / float(spread))
-
-
-def _first_differences_needed(values: np.ndarray, max_difference: int = 2) -> int:
-    """KPSS tests at 5 %: difference while the series does not look level-stationary (as auto.arima does)."""
-    from statsmodels.tsa.stattools import kpss
-
-    difference = 0
-    while difference < max_difference and len(values) > 3 and np.ptp(values) > 0:
-        lags = max(1, int(3 * math.sqrt(len(values)) / 13))
-        _, p_value, *_ = kpss(values, regression="c", nlags=lags)
-        if p_value >= KPSS_ALPHA:
-            break
-        values = np.diff(values)
-        difference += 1
-    return difference
 
 
 def _neighbours(order: tuple[int, int, int, int, bool]) -> list[tuple[int, int, int, int, bool]]:
@@ -180,12 +154,12 @@ class AutoARIMA(_StatsmodelsModel):
         with _statsmodels_quietly():
             seasonal_difference = 0
             if self.season_length and len(train) >= 2 * self.season_length + 2:
-                strength = _seasonal_strength(train, self.season_length)
-                seasonal_difference = int(strength > SEASONAL_STRENGTH_THRESHOLD)
+                strength = stationarity.seasonal_strength(train, self.season_length)
+                seasonal_difference = int(strength > stationarity.SEASONAL_STRENGTH_THRESHOLD)
             seasonal = transform.TransformChain(
                 seasonal_difference=seasonal_difference, season_length=self.season_length
             )
-            difference = _first_differences_needed(transform.apply(train, seasonal))
+            difference = stationarity.differences_needed(transform.apply(train, seasonal))
             self.chain = transform.TransformChain(
                 difference=difference, seasonal_difference=seasonal_difference, season_length=self.season_length
             )

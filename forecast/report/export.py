@@ -32,7 +32,7 @@ def _layers(config: Config) -> str:
         if not last and config.dropout > 0:
             layers.append(f"        keras.layers.Dropout({config.dropout!r}),")
     layers += [f'        keras.layers.Dense({config.units}, activation="relu"),'] * config.dense_layers
-    layers.append("        keras.layers.Dense(1),")
+    layers.append("        keras.layers.Dense(outputs),  # 1, or the direct strategy's head")
     return "\n".join(layers)
 
 
@@ -119,8 +119,9 @@ def standalone_script(config: Config, raw_values: np.ndarray | None = None) -> s
     `raw_values` is the series before noise, needed for a dataset or an uploaded file (an expression is written
     out as numpy code; an upload's values are those after its fill mode). The script seeds Keras, shuffles each
     epoch in the playground's order, uses `keras.optimizers.Adam` with the config's learning-rate schedule, and
-    applies the config's transform and differencing (inverting the forecasts exactly), holdout and early stopping,
-    so its numbers match the app's up to floating-point rounding. An ensemble's script trains its first network.
+    applies the config's transform and differencing (inverting the forecasts exactly), holdout, early stopping and
+    multi-step strategy (the direct strategy's output head, its targets and forecasts), so its numbers match the
+    app's up to floating-point rounding. An ensemble's script trains its first network.
     """
     member = config.member(0) if config.ensemble > 1 else config
     return _template().substitute(
@@ -137,6 +138,7 @@ def standalone_script(config: Config, raw_values: np.ndarray | None = None) -> s
         batch_size=member.batch_size,
         learning_rate=repr(member.learning_rate),
         schedule=repr(member.schedule),
+        strategy=repr(member.strategy),
         noise=repr(member.noise),
         data=sources.get(member.source).export_snippet(member, raw_values),
         transform=_transform(member),

@@ -65,7 +65,25 @@ def run_figure(run: RunResult, ensemble: Ensemble | None = None, band: str = BAN
         band_traces(figure, result.test_xs, interval.lower, interval.upper, name, INTERVAL_COLOR)
     if run.future is not None:
         _future(figure, run)
+    _mark_divergences(figure, run)
     return figure
+
+
+def _mark_divergences(figure: go.Figure, run: RunResult) -> None:
+    """A diverged forecast is named as such in the legend, and the value axis stays on the data's range (the
+    curve still shows where the forecast leaves it) instead of shrinking the data to a flat line."""
+    diverged = {(found.model, found.where) for found in run.divergences() if found.member is None}
+    if not diverged:
+        return
+    names = {("lstm", "the holdout"): "LSTM recursive (test)", ("lstm", "the future"): FUTURE_TRACE_NAMES["future"]}
+    for trace in figure.data:
+        for (model, where), name in names.items():
+            if (model, where) in diverged and trace.name == name:
+                trace.name = f"{name}: DIVERGED"
+    ys = run.result.ys
+    low, high = float(np.min(ys)), float(np.max(ys))
+    margin = 0.5 * ((high - low) or 1.0)
+    figure.update_yaxes(range=[low - margin, high + margin])
 
 
 def backtest_figure(run: RunResult, model: str = "lstm") -> go.Figure:

@@ -23,6 +23,7 @@ __all__ = [
     "predictions_table",
     "reading",
     "run_reading",
+    "run_warnings",
 ]
 
 MODEL_LABELS = {
@@ -197,6 +198,9 @@ def run_reading(run: RunResult, ensemble: Ensemble | None = None) -> str:
     """The holdout's reading, then what the backtest and the intervals add: the best model by recursive MASE over
     the windows, and how often the LSTM's interval held the values it had not seen."""
     sentences = [reading(run.result, ensemble)]
+    diverged = {found.where for found in run.divergences() if found.model == "lstm" and found.member is None}
+    if diverged:
+        sentences.append(f"Careful: the LSTM's forecast has diverged on {', '.join(sorted(diverged))} (see above).")
     if len(run.windows) > 1 and (best := run.best()) is not None:
         mase = run.mean_metrics[best]["recursive"]["mase"]
         sentences.append(
@@ -247,3 +251,18 @@ def interval_notes(run: RunResult) -> list[str]:
                 "backtest windows, a longer test part or a lower level"
             )
     return notes
+
+
+def run_warnings(run: RunResult) -> list[str]:
+    """A sentence for every forecast that diverged, so that none is drawn or scored silently as if it were an
+    answer: whose, where, how far, and what to try."""
+    sentences = []
+    for found in run.divergences():
+        who = SENTENCE_NAMES[found.model]
+        if found.member is not None:
+            who += f" network with seed {found.member} (one of the ensemble's)"
+        sentences.append(
+            f"The {who}'s forecast on {found.where} has diverged: it {found.detail}. It is not an answer"
+            + (": try less differencing, the direct strategy or a lower learning rate" if found.model == "lstm" else "")
+        )
+    return sentences

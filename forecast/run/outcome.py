@@ -23,7 +23,35 @@ from forecast.evaluation import intervals
 from forecast.evaluation.backtest import Forecasts
 from forecast.run.result import Result
 
-__all__ = ["Band", "RunResult", "combine"]
+__all__ = ["DIVERGENCE_MULTIPLE", "Band", "Divergence", "RunResult", "combine", "divergence"]
+
+# A forecast further outside the training values than this many times their range has left the data: it has
+# diverged (generous on purpose: a trend may well carry a forecast past the highest value seen).
+DIVERGENCE_MULTIPLE = 2.0
+
+
+def divergence(forecast: np.ndarray, train: np.ndarray) -> str | None:
+    """What is wrong with a forecast that has diverged, in a few words, or None if it has not."""
+    forecast, train = np.asarray(forecast, dtype=np.float64), np.asarray(train, dtype=np.float64)
+    if not np.all(np.isfinite(forecast)):
+        return "is not finite"
+    low, high = float(train.min()), float(train.max())
+    span = (high - low) or abs(high) or 1.0
+    outside = np.abs(np.clip(forecast, low, high) - forecast)
+    if outside.max() <= DIVERGENCE_MULTIPLE * span:
+        return None
+    worst = float(forecast[int(np.argmax(outside))])
+    return f"reaches {worst:.4g}, far outside the training values ({low:.4g} to {high:.4g})"
+
+
+@dataclasses.dataclass(frozen=True)
+class Divergence:
+    """A forecast that left the data: whose, where, and how."""
+
+    model: str
+    where: str  # "the holdout", "backtest window 2", "the future"
+    detail: str
+    member: int | None = None  # the ensemble member's seed, for one network of an ensemble
 
 
 def combine(members: Sequence[Result]) -> Result:
@@ -179,6 +207,26 @@ class RunResult:
         counts = np.concatenate([counts, np.zeros(steps - len(counts), dtype=np.int64)])
         return Band(center - widths, center + widths, "conformal", counts)
 
+    def divergences(self) -> list[Divergence]:
+        """Every forecast that diverged: each model's on each fold, and each ensemble member's own."""
+        found = []
+        places = [
+            ("the holdout" if index == len(self.windows) - 1 else f"backtest window {index + 1}", members)
+            for index, members in enumerate(self.results[: len(self.windows)])
+        ]
+        if self.future is not None:
+            places.append(("the future", self.results[-1]))
+        for where, members in places:
+            combined = combine(members)
+            for model in combined.models:
+                if (detail := divergence(_forecast(combined, model), _train(combined))) is not None:
+                    found.append(Divergence(model, where, detail))
+            if len(members) > 1:
+                for member in members:
+                    if (detail := divergence(_forecast(member, "lstm"), _train(member))) is not None:
+                        found.append(Divergence("lstm", where, detail, member.config.seed))
+        return found
+
     def coverage(self, model: str, window: int) -> float | None:
         """The share of window `window`'s held-out values inside its band (calibrated without that window)."""
         band = self.band(model, window)
@@ -193,6 +241,14 @@ class RunResult:
         if band is None or future is None or future.truth is None:
             return None
         return intervals.coverage(future.truth, band.lower, band.upper)
+
+
+def _forecast(result: Result, model: str) -> np.ndarray:
+    return result.future(model) if result.is_future else result.test_forecast(model, "recursive")
+
+
+def _train(result: Result) -> np.ndarray:
+    return result.ys[: result.n_train_points]
 
 
 def _best(metrics: dict[str, dict[str, dict[str, float]]]) -> str | None:

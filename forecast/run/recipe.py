@@ -1,30 +1,41 @@
-"""The real-series recipe: the settings that make the LSTM competitive on a real series, adapted to the series.
+"""The real-series recipe: the levers that make the LSTM competitive on a real series, chosen for each series.
 
-Found with a probe of the bundled series (see git history: bench/real_series_probe.py) and measured with
-bench/real_series.py (README, "Real series"):
+As practitioners and AutoARIMA choose them, from the training part of the first backtest window only (no window's
+test values ever inform a choice), and each with its reason (`Lever.why`, shown on the page and in the JSON):
 
-- log of the values when every value is above 0 (a season that grows with the level becomes a steady one);
-- the seasonal difference when the series has a season, and the first difference too when the training part
-  holds at least 8 seasons, or when there is no season (shorter series are hurt by it);
-- a lookback of one season then, of half a season when the training part is short, of 6 steps without season;
-- 2 LSTM layers of 32 units, 200 epochs, batches of 16, Adam 0.001, standard scaling;
-- the mean forecast of an ensemble of 5 seeds.
+- the season: the config's, else the bundled dataset's, else the usual one for the dates' frequency (half-hourly
+  48, or the week's 336 once two weeks fit; hourly 24; daily 7; weekly 52; monthly 12; quarterly 4);
+- log only where the spread grows with the level (`stationarity.spread_slope` above 0.5);
+- the seasonal difference where STL's seasonal strength is above 0.64; then the first difference where the
+  training part holds 8 seasons or more (fewer: the seasonal difference alone), or, without a season, where KPSS
+  finds a trend — never more than one of each, so that a forecast does not integrate its errors twice;
+- a lookback of a season (two of a season of 4 or less, at most 48 steps; half of it with fewer than 8 seasons,
+  6 or 12 steps without a season), and the multi-step strategy (recursive or direct), by a validation backtest
+  on the training part: the linear AR on the same windows and transform forecasts the training part's last
+  test-length of values with each candidate, and the lowest MAE wins — a network-free proxy of milliseconds;
+- 2 LSTM layers of 32 units, 200 epochs, batches of 16, Adam 0.001, standard scaling, the mean of 5 seeds;
+- a future of one season (12 steps without one), held out as the test part too, 3 backtest windows (fewer when
+  the series is too short for them) and 80 % intervals.
 
-The season is the config's own, else the bundled dataset's, else suggested from the dates; the holdout is the
-config's `test_size`, else the bundled dataset's natural one. Epochs are lowered if the training budget needs it.
+Flags a person typed (`keep`) win over every lever. Epochs are lowered if the training budget needs it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from typing import Any
 
 import numpy as np
 
 from forecast import data
 from forecast.config import MAX_ENSEMBLE, Config
-from forecast.data import datasets, sources
+from forecast.data import calendar, datasets, sources, stationarity
+from forecast.data.transform import TransformChain
+from forecast.evaluation import metrics
+from forecast.models.linear import LinearAR
 
-__all__ = ["ENOUGH_SEASONS", "RECIPE_NETWORK", "real_series", "suggested_season"]
+__all__ = ["RECIPE_NETWORK", "Lever", "Recipe", "choose", "real_series", "suggested_season"]
 
 # The network and training of the recipe; the data settings depend on the series.
 RECIPE_NETWORK = {
@@ -41,15 +52,36 @@ RECIPE_NETWORK = {
     "ensemble": MAX_ENSEMBLE,
     "noise": 0.0,  # members of an ensemble share one series
 }
-# With fewer seasons than this in the training part, the first difference and a full season's lookback cost
-# more than they bring (measured on US accidental deaths: 5 seasons).
+LOG_SLOPE = 0.5  # log when the spread grows at least this fast with the level (1: proportionally)
+# With at least this many seasons in the training part, a seasonal series also gets the first difference and a
+# whole season's lookback (fewer: the seasonal difference alone and half a season), as measured on the tuning set.
 ENOUGH_SEASONS = 8
-LOOKBACK_WITHOUT_SEASON = 6
-# Forecasting: the future one season long (this many steps without a season), judged over this many rolling
-# origins, with intervals at this level.
 HORIZON_WITHOUT_SEASON = 12
+LOOKBACKS_WITHOUT_SEASON = (6, 12)
+LONGEST_LOOKBACK = 48  # a longer season is seen through a window of this many steps (a day of half-hours)
 BACKTEST_WINDOWS = 3
 INTERVAL = 80
+
+
+@dataclasses.dataclass(frozen=True)
+class Lever:
+    """One choice of the recipe: its value and, in a few words, why."""
+
+    value: Any
+    why: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """The recipe's config for a series, each lever with its reason, and the series' detected frequency."""
+
+    config: Config
+    levers: dict[str, Lever]
+    frequency: str
+
+    def summary(self) -> dict[str, dict[str, Any]]:
+        """The JSON block: lever → {"value", "why"}."""
+        return {name: {"value": lever.value, "why": lever.why} for name, lever in self.levers.items()}
 
 
 def suggested_season(config: Config, series: datasets.Series) -> int:
@@ -57,50 +89,151 @@ def suggested_season(config: Config, series: datasets.Series) -> int:
     return sources.get(config.source).suggested_season(config, series)
 
 
-def _season_length(config: Config, series: datasets.Series) -> int:
-    return config.season_length or suggested_season(config, series)
+def frequency_name(series: datasets.Series) -> str:
+    """The series' detected frequency in words ("monthly", "half-hourly", "steps of 0.1", …)."""
+    try:
+        return calendar.frequency(series.xs).name
+    except ValueError:
+        return "irregular"
 
 
-def _test_size(config: Config) -> int:
-    return config.test_size or sources.get(config.source).natural_holdout(config)
+def _shortest_season(config: Config, series: datasets.Series) -> int:
+    """The season a horizon covers: the config's or the dataset's, else the shortest usual one of the dates (the
+    day of half-hourly data, not its week)."""
+    season = config.season_length or suggested_season(config, series)
+    if not np.issubdtype(series.xs.dtype, np.datetime64):
+        return season
+    try:
+        candidates = calendar.frequency(series.xs).seasons
+    except ValueError:
+        return season
+    return min([season, *candidates]) if season else (candidates[0] if candidates else 0)
 
 
-def real_series(config: Config, series: datasets.Series, keep: tuple[str, ...] = ()) -> Config:
+def _season(config: Config, series: datasets.Series, n_train: int) -> Lever:
+    if config.season_length:
+        return Lever(config.season_length, "set in the config")
+    season = suggested_season(config, series)
+    if season and season * 2 <= n_train:
+        return Lever(season, f"the usual season of {frequency_name(series)} data")
+    season = calendar.suggest_season(series.xs, n_train) if np.issubdtype(series.xs.dtype, np.datetime64) else 0
+    if season:
+        return Lever(season, f"the usual season of {frequency_name(series)} data, two cycles in the training part")
+    return Lever(0, f"no season: {frequency_name(series)} data, or fewer than two cycles to learn one from")
+
+
+def _log(train: np.ndarray, season: int) -> Lever:
+    if not np.all(train > 0):
+        return Lever("none", "a value is not above 0")
+    slope = stationarity.spread_slope(train, season or HORIZON_WITHOUT_SEASON)
+    if math.isfinite(slope) and slope > LOG_SLOPE:
+        return Lever("log", f"the spread grows with the level (slope {slope:.2f}): the log makes it steady")
+    reason = "the level hardly changes" if not math.isfinite(slope) else f"the spread does not grow (slope {slope:.2f})"
+    return Lever("none", reason)
+
+
+def _seasonal_difference(working: np.ndarray, season: int) -> Lever:
+    if not season or len(working) < 2 * season + 2:
+        return Lever(0, "no season to difference")
+    strength = stationarity.seasonal_strength(working, season)
+    if strength > stationarity.SEASONAL_STRENGTH_THRESHOLD:
+        return Lever(1, f"a strong season (STL strength {strength:.2f})")
+    return Lever(0, f"a weak season (STL strength {strength:.2f} ≤ {stationarity.SEASONAL_STRENGTH_THRESHOLD})")
+
+
+def _difference(working: np.ndarray, season: int, seasonal: int) -> Lever:
+    if seasonal:
+        # A test on a few dozen seasonal changes cannot tell a trend from the season's own drift: measured on the
+        # tuning series, the first difference pays on top of the seasonal one once the training part holds enough
+        # seasons (airline passengers), and costs below that (US accidental deaths, 5 seasons).
+        seasons = len(working) // season
+        if seasons >= ENOUGH_SEASONS:
+            return Lever(1, f"{seasons} seasons in the training part: the trend of a long seasonal series")
+        return Lever(0, f"only {seasons} seasons in the training part: the seasonal difference alone")
+    if stationarity.differences_needed(working, max_difference=1):
+        return Lever(1, "KPSS finds a trend")
+    return Lever(0, "KPSS finds the level stationary")
+
+
+def _validation_mae(train: np.ndarray, chain: TransformChain, lookback: int, steps: int, strategy: str) -> float:
+    """The linear AR's MAE forecasting the training part's last `steps` values from the ones before them."""
+    fit, held = train[:-steps], train[-steps:]
+    try:
+        model = LinearAR(lookback, chain, steps=steps if strategy == "direct" else 1).fit(fit)
+        return metrics.mae(held, model.forecast(steps))
+    except ValueError:  # too short for this lookback: not a candidate
+        return math.inf
+
+
+def _lookbacks(season: int, seasons: int) -> list[int]:
+    """The lookbacks worth trying: a season (two of a short one), or half of it for a short training part."""
+    if not season:
+        return list(LOOKBACKS_WITHOUT_SEASON)
+    whole = min(season * (2 if season <= 4 else 1), LONGEST_LOOKBACK)
+    return [whole] if seasons >= ENOUGH_SEASONS else [max(2, whole // 2)]
+
+
+def _lookback_and_strategy(train: np.ndarray, chain: TransformChain, season: int, steps: int) -> dict[str, Lever]:
+    """Both by the linear-AR validation backtest among a few candidates (the lowest MAE wins)."""
+    lookbacks = _lookbacks(season, len(train) // season if season else 0)
+    scores = {
+        (lookback, strategy): _validation_mae(train, chain, lookback, steps, strategy)
+        for lookback in lookbacks
+        for strategy in ("recursive", "direct")
+    }
+    (lookback, strategy), best = min(scores.items(), key=lambda item: item[1])
+    if not math.isfinite(best):
+        return {"lookback": Lever(lookbacks[0], "too short to validate"), "strategy": Lever("recursive", "default")}
+    others = ", ".join(
+        f"{look}/{how} {mae:.3g}" for (look, how), mae in scores.items() if (look, how) != (lookback, strategy)
+    )
+    why = f"lowest validation MAE of the linear AR on the training part ({best:.3g}; {others})"
+    return {"lookback": Lever(lookback, why), "strategy": Lever(strategy, why)}
+
+
+def _data_levers(config: Config, series: datasets.Series, n_train: int, steps: int) -> dict[str, Lever]:
+    """The season, transform, differencing, lookback and strategy for the training part of the first window."""
+    train = np.asarray(series.ys, dtype=np.float64)[:n_train]
+    levers = {"season_length": _season(config, series, n_train)}
+    season = levers["season_length"].value
+    levers["transform"] = _log(train, season)
+    working = np.log(train) if levers["transform"].value == "log" else train
+    levers["seasonal_difference"] = _seasonal_difference(working, season)
+    levers["difference"] = _difference(working, season, levers["seasonal_difference"].value)
+    chain = TransformChain(
+        levers["transform"].value, levers["difference"].value, levers["seasonal_difference"].value, season
+    )
+    return levers | _lookback_and_strategy(train, chain, season, steps)
+
+
+def choose(config: Config, series: datasets.Series, keep: tuple[str, ...] = ()) -> Recipe:
     """The recipe for this config's series (`series` as `forecast.data.load_series` reads it, before noise).
 
-    Keeps the data source, the seed and the validation settings; sets the transform, differencing, season,
-    holdout, lookback, network and ensemble, a horizon of one season (12 steps without one), 3 backtest windows
-    (fewer when the series is too short for them) and 80 % intervals. The fields named in `keep` (flags a person
+    Keeps the data source, the seed and the validation settings; the fields named in `keep` (flags a person
     typed) keep the config's values. Raises ValueError, with the reason, if even the recipe does not fit the series
     (for example a file too short for any holdout).
     """
-    ys = np.asarray(series.ys, dtype=np.float64)
-    n_points = len(ys)
-    test_size = _test_size(config)
-    training_points = n_points - test_size if test_size else int(n_points * config.train_ratio)
-    season_length = _season_length(config, series)
-    if season_length >= training_points // 2:
-        season_length = 0  # a season needs at least two cycles in the training part to be differenced away
-    seasons = training_points // season_length if season_length else 0
-    long_enough = seasons >= ENOUGH_SEASONS
-    if season_length:
-        lookback = season_length if long_enough else max(2, season_length // 2)
-    else:
-        lookback = LOOKBACK_WITHOUT_SEASON
-    recipe = config.replace(
-        **RECIPE_NETWORK,
-        transform="log" if bool(np.all(ys > 0)) else "none",
-        difference=1 if long_enough or not season_length else 0,
-        seasonal_difference=1 if season_length else 0,
-        season_length=season_length,
-        test_size=test_size,
-        lookback=min(lookback, 100),
-        horizon=min(season_length or HORIZON_WITHOUT_SEASON, n_points),
-        backtest_windows=BACKTEST_WINDOWS,
-        interval=INTERVAL,
-    )
+    n_points = len(series.ys)
+    season_guess = _shortest_season(config, series)
+    horizon = config.horizon if "horizon" in keep else min(season_guess or HORIZON_WITHOUT_SEASON, n_points // 4)
+    test_size = config.test_size or sources.get(config.source).natural_holdout(config) or max(1, horizon)
+    windows = config.backtest_windows if "backtest_windows" in keep else BACKTEST_WINDOWS
+    first_train = max(n_points - windows * test_size, n_points // 2)
+    levers = _data_levers(config, series, first_train, test_size)
+    levers |= {
+        "test_size": Lever(test_size, "the holdout is as long as the future"),
+        "horizon": Lever(horizon, "one season" if season_guess else f"{HORIZON_WITHOUT_SEASON} steps: no season"),
+    }
+    chosen = {name: lever.value for name, lever in levers.items() if name not in keep}
+    recipe = config.replace(**RECIPE_NETWORK, backtest_windows=windows, interval=INTERVAL, **chosen)
     recipe = recipe.replace(**{name: getattr(config, name) for name in keep})
-    return _within_budget(_fitting_windows(recipe, n_points), n_points, lower_epochs="epochs" not in keep)
+    recipe = _within_budget(_fitting_windows(recipe, n_points), n_points, lower_epochs="epochs" not in keep)
+    return Recipe(recipe, {name: levers[name] for name in levers if name not in keep}, frequency_name(series))
+
+
+def real_series(config: Config, series: datasets.Series, keep: tuple[str, ...] = ()) -> Config:
+    """The recipe's config for this series (see `choose`)."""
+    return choose(config, series, keep).config
 
 
 def _fitting_windows(config: Config, n_points: int) -> Config:

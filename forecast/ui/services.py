@@ -123,6 +123,7 @@ class ResultViews:
     backtest_table: Styler
     future_table: pd.DataFrame | None  # x, truth (functions), each model's forecast, lower and upper
     notes: list[str]  # what the intervals could not give
+    warnings: list[str]  # forecasts that diverged: never shown silently as if they were answers
 
 
 def _styled(table: pd.DataFrame) -> Styler:
@@ -156,6 +157,7 @@ def result_views(key: str, band: str, _run: RunResult, _ensemble: Ensemble | Non
         backtest_table=tables.backtest_table(_run).style.hide(axis="index"),
         future_table=tables.future_table(_run) if _run.future is not None else None,
         notes=tables.interval_notes(_run),
+        warnings=tables.run_warnings(_run),
     )
 
 

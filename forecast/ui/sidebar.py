@@ -60,7 +60,9 @@ def _on_recipe() -> None:
     try:
         config = Config(**state.widget_values())
         upload = state.upload_bytes(config.upload) if config.upload else None
-        state.apply(recipe.real_series(config, load_series(config, upload)))
+        chosen = recipe.choose(config, load_series(config, upload))
+        state.apply(chosen.config)
+        state.recipe = chosen
     except ValueError as error:
         state.recipe_error = f"The real-series recipe does not fit these settings: {error}"
         return
@@ -275,8 +277,11 @@ def _real_series_inputs() -> None:
     _number_row(("difference", 1, None), ("seasonal_difference", 1, None))
     state = state_module.get_existing()
     _number_row(("season_length", 1, None), ("test_size", 1, None))
+    suggestion = ""
     if state.suggested_season and state.suggested_season != st.session_state.get("season_length"):
-        st.caption(f"Suggested season length for this series: {state.suggested_season}.")
+        suggestion = f" Suggested season length: {state.suggested_season}."
+    if state.frequency or suggestion:
+        st.caption((f"Detected frequency: {state.frequency}." if state.frequency else "") + suggestion)
     _number_row(("patience", 5, None), ("validation_ratio", 0.05, "%g"))
 
 
@@ -301,6 +306,8 @@ def _form() -> None:
         st.subheader("Forecast", divider="gray")
         _number_row(("horizon", 1, None), ("backtest_windows", 1, None))
         _number_input("interval", step=5)
+        spec = FIELD_SPECS["strategy"]
+        st.radio(spec.label, spec.choices, key="strategy", horizontal=True, help=spec.help)
         st.form_submit_button(
             "Train",
             key="train",

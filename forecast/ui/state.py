@@ -18,6 +18,7 @@ from forecast.config.fields import from_query_params
 from forecast.data import datasets
 from forecast.report.history import History
 from forecast.run.ensemble import BAND_KINDS
+from forecast.run.recipe import Recipe
 from forecast.training import Subscription
 
 __all__ = ["CUSTOM_PRESET", "KEY", "Pause", "SessionState", "SessionUpload", "get", "get_existing", "preset_for"]
@@ -68,6 +69,8 @@ class SessionState:
     compare_chosen: bool = False
     recipe_error: str | None = None  # why the real-series recipe could not be applied
     suggested_season: int = 0  # the season length the shown series suggests (0: none)
+    frequency: str = ""  # the shown series' detected frequency, in words
+    recipe: Recipe | None = None  # the real-series recipe last applied, with its reasons
 
     def upload_bytes(self, digest: str) -> bytes | None:
         upload = self.uploads.get(digest)

@@ -177,7 +177,6 @@ def test_an_ensemble_is_one_model_and_its_time_is_the_whole_runs(capsys):
     assert main([*TINY_FLAGS, "--seed", "1", "--json", "--no-cache"]) == 0
     second = json.loads(capsys.readouterr().out)
     assert second["metrics"]["lstm"]["one_step"]["rmse"] in (low, high)
-    assert summary["fit_seconds"] >= second["fit_seconds"]  # two networks' training, not one's
 
 
 def test_a_horizon_forecasts_past_the_data_and_scores_the_function_there(capsys):

@@ -41,8 +41,11 @@ TINY_LSTM = Config(
         lambda train: fitted_on_airline("arima"),
         lambda train: fitted_on_airline("ets"),
         lambda train: LSTMForecaster(TINY_LSTM).fit(train),
+        # The direct strategy: a head of 12 steps, so every forecast below fits in one output of it.
+        lambda train: LinearAR(12, steps=12).fit(train),
+        lambda train: LSTMForecaster(TINY_LSTM.replace(strategy="direct"), steps=12).fit(train),
     ],
-    ids=["naive", "seasonal_naive", "linear_ar", "arima", "ets", "lstm"],
+    ids=["naive", "seasonal_naive", "linear_ar", "arima", "ets", "lstm", "linear_ar_direct", "lstm_direct"],
 )
 def test_one_step_forecast_and_paths_agree_where_they_see_the_same_history(fit):
     train, test = airline()

@@ -3,12 +3,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from forecast.data import make_dataset
+from forecast.data import WindowData, make_dataset
 from forecast.models.lstm import fused, network, trainer
 from forecast.models.lstm.network import build_model
 from forecast.models.lstm.trainer import train
 from forecast.models.progress import EpochReport, TrainingCancelled
 from forecast.models.schedule import learning_rates
+from forecast.models.window import direct_windows
 
 
 def test_build_model_stacks_layers_as_configured(tiny_config):
@@ -20,6 +21,10 @@ def test_build_model_stacks_layers_as_configured(tiny_config):
     assert all(layer.units == 8 for layer in lstms)
     assert model.output_shape == (None, 1)
     assert model.input_shape == (None, tiny_config.lookback, 1)
+    # The direct strategy's head: the same network with one output per step.
+    assert build_model(tiny_config, outputs=6).output_shape == (None, 6)
+    with pytest.raises(ValueError, match="outputs must be at least 1"):
+        build_model(tiny_config, outputs=0)
 
 
 def test_original_architecture_parameter_count():
@@ -81,6 +86,39 @@ def test_chunking_does_not_change_the_numbers(tiny_config, monkeypatch):
     np.testing.assert_allclose(whole.loss, chunked.loss, rtol=1e-6)
 
 
+def plain_keras_training(config, x, y, x_watch, y_watch) -> tuple[list[np.ndarray], list[float], list[float]]:
+    """Keras's LSTM layers, `keras.optimizers.Adam` with the schedule's rate per epoch, `fit`'s batching and MSE
+    over every output: the weights after training, and each epoch's train and watched loss."""
+    rates = learning_rates(config.schedule, config.learning_rate, config.epochs)
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(config.seed)
+    outputs = 1 if y.ndim == 1 else y.shape[1]
+    reference = build_model(config, outputs)
+    optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate)
+
+    def predict(inputs, training):
+        predictions = reference(inputs, training=training)
+        return predictions[:, 0] if outputs == 1 else predictions
+
+    losses, watched = [], []
+    for epoch in range(config.epochs):
+        optimizer.learning_rate = rates[epoch]
+        keys = tf.random.stateless_uniform([len(x)], seed=tf.constant([config.seed, epoch], tf.int64))
+        order = tf.argsort(keys, stable=True).numpy()
+        squared_errors = 0.0
+        for start in range(0, len(x), config.batch_size):
+            batch = order[start : start + config.batch_size]
+            with tf.GradientTape() as tape:
+                errors = tf.square(predict(x[batch], True) - y[batch])
+                loss = tf.reduce_mean(errors)
+            squared_errors += float(tf.reduce_sum(errors))
+            gradients = tape.gradient(loss, reference.trainable_variables)
+            optimizer.apply_gradients(zip(gradients, reference.trainable_variables, strict=True))
+        losses.append(squared_errors / y.size)
+        watched.append(float(tf.reduce_mean(tf.square(predict(x_watch, False) - y_watch))))
+    return reference.get_weights(), losses, watched
+
+
 @pytest.mark.parametrize("schedule", ["constant", "cosine"])
 def test_matches_a_plain_keras_loop_with_a_partial_last_batch(tiny_config, schedule):
     """Keras's LSTM layers, `keras.optimizers.Adam` with the schedule's rate per epoch, `fit`'s batching.
@@ -95,26 +133,46 @@ def test_matches_a_plain_keras_loop_with_a_partial_last_batch(tiny_config, sched
     rates = learning_rates(config.schedule, config.learning_rate, config.epochs)
     np.testing.assert_array_equal(training.learning_rate, rates)
 
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(config.seed)
-    reference = build_model(config)
-    optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate)
     scaler = dataset.scaler
     x = scaler.transform(dataset.train_windows)[..., np.newaxis].astype(np.float32)
     y = scaler.transform(dataset.train_targets).astype(np.float32)
-    for epoch in range(config.epochs):
-        optimizer.learning_rate = rates[epoch]
-        keys = tf.random.stateless_uniform([len(x)], seed=tf.constant([config.seed, epoch], tf.int64))
-        order = tf.argsort(keys, stable=True).numpy()
-        for start in range(0, len(x), config.batch_size):
-            batch = order[start : start + config.batch_size]
-            with tf.GradientTape() as tape:
-                predictions = reference(x[batch], training=True)[:, 0]
-                loss = tf.reduce_mean(tf.square(predictions - y[batch]))
-            gradients = tape.gradient(loss, reference.trainable_variables)
-            optimizer.apply_gradients(zip(gradients, reference.trainable_variables, strict=True))
-    for got, want in zip(training.model.get_weights(), reference.get_weights(), strict=True):
+    x_watch = scaler.transform(dataset.test_windows)[..., np.newaxis].astype(np.float32)
+    y_watch = scaler.transform(dataset.test_targets).astype(np.float32)
+    weights, losses, watched = plain_keras_training(config, x, y, x_watch, y_watch)
+    for got, want in zip(training.model.get_weights(), weights, strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(training.loss, losses, rtol=1e-4)
+    np.testing.assert_allclose(training.val_loss, watched, rtol=1e-4)
+
+
+def test_a_direct_head_trains_on_the_mse_over_all_its_outputs(tiny_config, monkeypatch):
+    """Targets (n, steps) train a head of `steps` outputs like the plain Keras loop; the one-output network of the
+    same structure keeps its own compiled trainer and numbers."""
+    _fresh_trainers(monkeypatch)
+    config = tiny_config.replace(epochs=3, batch_size=16, layers=2, learning_rate=0.01)
+    dataset = make_dataset(config)
+    before = train(config, dataset.window_data())
+    scaled = dataset.scaler.transform(np.concatenate([dataset.train_windows[0], dataset.train_targets]))
+    windows, targets = direct_windows(scaled, config.lookback, 4)
+    watch_windows, watch_targets = windows[-5:], targets[-5:]
+    training = train(config, WindowData(windows[:-5], targets[:-5], watch_windows, watch_targets))
+    assert training.model.output_shape == (None, 4)
+    weights, losses, watched = plain_keras_training(
+        config,
+        windows[:-5, :, np.newaxis].astype(np.float32),
+        targets[:-5].astype(np.float32),
+        watch_windows[..., np.newaxis].astype(np.float32),
+        watch_targets.astype(np.float32),
+    )
+    for got, want in zip(training.model.get_weights(), weights, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(training.loss, losses, rtol=1e-4)
+    np.testing.assert_allclose(training.val_loss, watched, rtol=1e-4)
+    assert len(trainer._TRAINERS) == 2  # one compiled loop per number of outputs
+    after = train(config, dataset.window_data())
+    np.testing.assert_array_equal(before.loss, after.loss)
+    with pytest.raises(ValueError, match="targets must be"):
+        train(config, WindowData(windows, targets, watch_windows, watch_targets[:, :2]))
 
 
 def test_predictor_and_model_bytes_round_trip(tiny_config):

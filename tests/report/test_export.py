@@ -50,10 +50,16 @@ def assert_same_metrics(printed: dict, expected: dict) -> None:
             np.testing.assert_allclose(printed[kind][name], expected[kind][name], rtol=1e-4, atol=1e-6)
 
 
-@pytest.mark.parametrize("changes", [{}, {"scaling": "none", "layers": 2, "noise": 0.2}])
+@pytest.mark.parametrize(
+    "changes",
+    [{}, {"scaling": "none", "layers": 2, "noise": 0.2}, {"strategy": "direct", "dense_layers": 1}],
+    ids=["default", "unscaled-noisy", "direct"],
+)
 def test_exported_script_reproduces_the_apps_metrics(changes, tmp_path):
     config = Config(**TINY).replace(epochs=3, **changes)
-    printed = run_script(export.standalone_script(config), tmp_path)
+    script = export.standalone_script(config)
+    assert f"STRATEGY = {config.strategy!r}" in script
+    printed = run_script(script, tmp_path)
     assert_same_metrics(printed, run(config).metrics["lstm"])
 
 
@@ -82,7 +88,11 @@ LAKE_SECOND_DIFFERENCE = Config(
 )
 
 
-@pytest.mark.parametrize("config", [AIRLINE_REAL, LAKE_SECOND_DIFFERENCE], ids=["airline-log-d1-sd1", "lake-d2"])
+@pytest.mark.parametrize(
+    "config",
+    [AIRLINE_REAL, AIRLINE_REAL.replace(strategy="direct"), LAKE_SECOND_DIFFERENCE],
+    ids=["airline-log-d1-sd1", "airline-log-d1-sd1-direct", "lake-d2"],
+)
 def test_exported_script_reproduces_transforms_holdout_and_early_stopping(config, tmp_path):
     script = export.standalone_script(config, datasets.load(config.dataset).ys)
     expected = run(config)
@@ -125,8 +135,10 @@ def test_exported_script_of_a_filled_upload_reproduces_the_app(tmp_path):
     assert_same_metrics(printed, run(config, upload=data).metrics["lstm"])
 
 
-def test_exported_script_reproduces_the_backtest_windows_and_the_future(tmp_path):
-    config = Config(**TINY).replace(epochs=3, horizon=4, backtest_windows=2)
+@pytest.mark.parametrize("strategy", ["recursive", "direct"])
+def test_exported_script_reproduces_the_backtest_windows_and_the_future(strategy, tmp_path):
+    # With the direct strategy the head covers each window's 15 test values, and the 4 of the future.
+    config = Config(**TINY).replace(epochs=3, horizon=4, backtest_windows=2, strategy=strategy)
     printed = run_script(export.standalone_script(config), tmp_path)
     run = run_all(config)
     assert len(printed["backtest"]) == 2

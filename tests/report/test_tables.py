@@ -7,8 +7,8 @@ import numpy as np
 from forecast.config import DEFAULT_CONFIG, Config
 from forecast.config.fields import from_query_params
 from forecast.data import Fold
-from forecast.report import tables
-from forecast.run.outcome import RunResult
+from forecast.report import future_plots, tables
+from forecast.run.outcome import RunResult, divergence
 from tests.conftest import make_fake_result
 
 
@@ -73,3 +73,21 @@ def test_reading_names_the_winner():
     result.metrics["naive"]["one_step"]["rmse"] = 1.0
     text = tables.reading(result)
     assert "5.0× better than repeating the last value" in text and "79 test steps" in text
+
+
+def test_a_forecast_that_leaves_the_data_is_named_and_never_shown_silently():
+    # The fake series is sin(t): values in −1…1. A forecast 100 away has left it; one 1 away has not.
+    run = two_windows({"lstm": 1.0, "naive": 1.0, "linear_ar": 1.0}, {"lstm": 100.0, "naive": 1.0, "linear_ar": 1.0})
+    found = run.divergences()
+    assert [(item.model, item.where) for item in found] == [("lstm", "the holdout")]
+    assert (
+        found[0].detail.startswith("reaches 10") and "far outside the training values (-1 to 0.9999)" in found[0].detail
+    )
+    warnings = tables.run_warnings(run)
+    assert len(warnings) == 1 and warnings[0].startswith("The LSTM's forecast on the holdout has diverged")
+    assert "Careful: the LSTM's forecast has diverged on the holdout" in tables.run_reading(run)
+    figure = future_plots.run_figure(run)
+    assert "LSTM recursive (test): DIVERGED" in [trace.name for trace in figure.data]
+    np.testing.assert_allclose(figure.layout.yaxis.range, (-2.0, 2.0), atol=1e-3)  # the data's range
+    assert divergence(np.array([0.5, np.nan]), np.array([0.0, 1.0])) == "is not finite"
+    assert tables.run_warnings(two_windows({"lstm": 1.0}, {"lstm": 2.5})) == []

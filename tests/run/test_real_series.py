@@ -11,7 +11,7 @@ import pytest
 
 from forecast.cli import main
 from forecast.config import Config
-from forecast.data import datasets, load_series, make_dataset, make_windows
+from forecast.data import datasets, make_dataset, make_windows
 from forecast.models.lstm.network import build_model
 from forecast.models.lstm.trainer import EarlyStopping, train
 from forecast.report import tables
@@ -192,36 +192,6 @@ def test_bad_real_series_flags_exit_2(flags, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def _recipe_for(config: Config) -> Config:
-    return recipe.real_series(config, load_series(config))
-
-
-def test_the_recipe_adapts_to_each_series():
-    airline = _recipe_for(Config(source="dataset", dataset="airline_passengers"))
-    assert (airline.transform, airline.difference, airline.seasonal_difference) == ("log", 1, 1)
-    assert (airline.season_length, airline.lookback, airline.test_size, airline.ensemble) == (12, 12, 12, 5)
-    # Five seasons in the training part: the seasonal difference alone, and half a season to look back on.
-    deaths = _recipe_for(Config(source="dataset", dataset="us_accidental_deaths"))
-    assert (deaths.difference, deaths.seasonal_difference, deaths.lookback) == (0, 1, 6)
-    # Yearly data: no season, so the first difference and 6 steps.
-    lake = _recipe_for(Config(source="dataset", dataset="lake_huron"))
-    assert (lake.season_length, lake.difference, lake.lookback, lake.test_size) == (0, 1, 6, 10)
-    # A function that crosses zero gets no log; the person's own holdout and season are kept.
-    function = _recipe_for(Config(test_size=40, season_length=63))
-    assert (function.transform, function.test_size, function.season_length, function.lookback) == ("none", 40, 63, 31)
-
-
-def test_the_recipe_reads_the_season_from_dates_and_fits_the_budget():
-    rows = (f"{1990 + index // 12}-{index % 12 + 1:02d}-01,{100 + index % 12 + index}" for index in range(120))
-    data = ("month,value\n" + "\n".join(rows) + "\n").encode()
-    upload = Config(source="upload", upload=datasets.content_hash(data), value_column="value", x_column="month")
-    config = recipe.real_series(upload, load_series(upload, data))
-    assert (config.season_length, config.seasonal_difference, config.transform) == (12, 1, "log")
-    long = _recipe_for(Config(x_start=0.0, x_end=500.0, x_step=0.1, expression="2 + sin(x)"))
-    assert long.transform == "log" and long.epochs < 200  # 5000 points: fewer epochs to stay in the budget
-    make_dataset(long)  # … and then it fits
-
-
 def test_cli_preset_real_applies_the_recipe(capsys, monkeypatch):
     flags = ["--source", "dataset", "--dataset", "us_accidental_deaths", "--preset", "real", "--json", "--no-cache"]
     with pytest.raises(SystemExit) as exit_info:
@@ -249,7 +219,7 @@ def test_cli_preset_real_applies_the_recipe(capsys, monkeypatch):
     assert main([*flags, "--ensemble", "1", "--epochs", "3", "--lookback", "7", "--backtest-windows", "1"]) == 0
     typed = json.loads(capsys.readouterr().out)["config"]
     assert (typed["ensemble"], typed["epochs"], typed["lookback"], typed["backtest_windows"]) == (1, 3, 7, 1)
-    assert typed["transform"] == "log" and typed["horizon"] == 12  # the rest still from the preset
+    assert typed["seasonal_difference"] == 1 and typed["horizon"] == 12  # the rest still from the preset
 
 
 def test_the_reading_names_the_best_model_by_recursive_error(tiny_config):

@@ -50,7 +50,7 @@ def test_a_file_with_gaps_is_filled_and_the_page_says_how_many():
     at.selectbox(key="fill").set_value("interpolate").run()
     assert not at.exception
     assert any("2 empty values filled (interpolate)" in element.value for element in at.info)
-    assert any("Suggested season length for this series: 12" in element.value for element in at.caption)
+    assert any("Detected frequency: monthly. Suggested season length: 12." in element.value for element in at.caption)
 
 
 @pytest.mark.parametrize("name", ["transform", "difference", "season_length", "test_size", "patience"])
@@ -99,7 +99,7 @@ def test_the_code_tab_exports_the_real_series_settings_without_a_warning():
     assert not at.exception and not at.warning
     code = at.code[0].value
     ast.parse(code)
-    for line in ("TRANSFORM = 'log'", "DIFFERENCE = 1", "SEASON_LENGTH = 12", "TEST_SIZE = 12", "PATIENCE = 3"):
+    for line in ("TRANSFORM = 'log'", "DIFFERENCE = 1", "SEASON = 12", "N_TEST = 12", "PATIENCE = 3"):
         assert line in code
-    assert "np.exp(one_step - history)" in code
+    assert "return original(predicted - history)" in code
     assert any("first network (seed 0)" in caption.value for caption in at.caption)

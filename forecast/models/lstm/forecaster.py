@@ -8,7 +8,7 @@ from forecast.config import Config
 from forecast.data import WindowData, chain_of, make_windows
 from forecast.models.lstm import network, trainer
 from forecast.models.progress import ProgressCallback
-from forecast.models.window import WindowForecaster
+from forecast.models.window import WindowForecaster, direct_windows
 
 __all__ = ["LSTMForecaster"]
 
@@ -18,6 +18,11 @@ class LSTMForecaster(WindowForecaster):
 
     `watch`: the values after the training part (the test part), whose loss is reported every epoch and never
     used to steer training. `progress` is called after every epoch and may stop the training.
+
+    With the config's strategy "direct", the network's output head has `steps` outputs (the test part's length,
+    or the horizon): it is trained on the next `steps` values after each window and forecasts them all at once
+    from the last window. A forecast longer than `steps` goes on from a window ending with the head's outputs, in
+    chunks of `steps`. With "recursive" (the default) `steps` is not used: one output, fed its own predictions.
     """
 
     name = "lstm"
@@ -30,7 +35,10 @@ class LSTMForecaster(WindowForecaster):
         progress: ProgressCallback | None = None,
         steps: int = 1,
     ) -> None:
-        super().__init__(config.lookback, chain_of(config), config.scaling)
+        if steps < 1:
+            raise ValueError(f"steps must be at least 1 (the steps the direct strategy's head covers), got {steps}")
+        head = steps if config.strategy == "direct" else 1
+        super().__init__(config.lookback, chain_of(config), config.scaling, head=head)
         self.config = config
         self.watch = np.asarray(watch, dtype=np.float64) if watch is not None else np.empty(0)
         self.progress = progress
@@ -42,22 +50,39 @@ class LSTMForecaster(WindowForecaster):
         self._train_values = train
         super()._fit(train)
 
+    def _watched(self, windows: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The windows whose targets all lie in `watch`, cut from the transformed whole; the training windows
+        themselves when there are none (nothing follows the training part: the future)."""
+        if not len(self.watch):
+            return windows, targets
+        transformed = self.transform.apply(np.concatenate([self._train_values, self.watch]))
+        # The first window whose (first) target is the first watched value, the one after the last training value:
+        # the training windows end `head` − 1 windows before it (their last target is the last training value).
+        first = len(windows) + self.head - 1
+        if self.head == 1:
+            all_windows, all_targets = make_windows(transformed, self.lookback)
+        elif len(transformed) - self.lookback - self.head + 1 > first:
+            all_windows, all_targets = direct_windows(transformed, self.lookback, self.head)
+        else:
+            return windows, targets  # the watched part is shorter than the head: no window has all its targets
+        return all_windows[first:], all_targets[first:]
+
     def _fit_windows(self, windows: np.ndarray, targets: np.ndarray) -> None:
         scale = self.transform.scale
-        if len(self.watch):
-            # The watched windows: those whose targets lie in `watch`, cut from the transformed whole.
-            series = np.concatenate([self._train_values, self.watch])
-            all_windows, all_targets = make_windows(self.transform.apply(series), self.lookback)
-            watch_windows, watch_targets = all_windows[len(windows) :], all_targets[len(windows) :]
-        else:
-            # Nothing follows the training part (the future): the loss watched is the training windows' own.
-            watch_windows, watch_targets = windows, targets
+        watch_windows, watch_targets = self._watched(windows, targets)
         data = WindowData(scale(windows), scale(targets), scale(watch_windows), scale(watch_targets))
         self.training = trainer.train(self.config, data, progress=self.progress)
         self._predict = network.predictor(self.training.model)
 
-    def predict_windows(self, windows: np.ndarray) -> np.ndarray:
+    def _predicted(self, windows: np.ndarray) -> np.ndarray:
         if self._predict is None:
             raise ValueError("the LSTM is not trained yet: call fit(train) first")
         # The network works in scaled units; its windows and outputs are transformed values.
         return self.transform.unscale(self._predict(self.transform.scale(windows)))
+
+    def predict_windows(self, windows: np.ndarray) -> np.ndarray:
+        predicted = self._predicted(windows)
+        return predicted if self.head == 1 else predicted[:, 0]  # a head's first output: the one-step prediction
+
+    def predict_head(self, windows: np.ndarray) -> np.ndarray:
+        return self._predicted(windows).reshape(len(windows), self.head)

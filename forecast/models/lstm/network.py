@@ -14,12 +14,16 @@ from forecast.models.lstm.runtime import keras, tf
 
 __all__ = ["Predictor", "build_model", "model_from_bytes", "model_to_bytes", "predictor"]
 
-# Maps windows (n, lookback) to the next value of each (n,), in the network's units.
+# Maps windows (n, lookback) to the next value of each (n,), in the network's units; a network with an output
+# head of several steps (the direct strategy) maps them to the next `outputs` values of each, (n, outputs).
 Predictor = Callable[[np.ndarray], np.ndarray]
 
 
-def build_model(config: Config) -> keras.Model:
-    """The stacked LSTM: `layers` LSTMs (sequences between them), optional dropout and Dense layers, Dense(1)."""
+def build_model(config: Config, outputs: int = 1) -> keras.Model:
+    """The stacked LSTM: `layers` LSTMs (sequences between them), optional dropout and Dense layers, then
+    Dense(outputs): 1 for the next value, or the direct strategy's head of `outputs` steps."""
+    if outputs < 1:
+        raise ValueError(f"outputs must be at least 1 (the steps the output head covers), got {outputs}")
     unroll = config.lookback <= MAX_UNROLLED_LOOKBACK
     model = keras.Sequential(name="stacked_lstm")
     model.add(keras.Input(shape=(config.lookback, 1)))  # (batch, lookback, 1)
@@ -30,12 +34,13 @@ def build_model(config: Config) -> keras.Model:
             model.add(keras.layers.Dropout(config.dropout))
     for _ in range(config.dense_layers):
         model.add(keras.layers.Dense(config.units, activation="relu"))
-    model.add(keras.layers.Dense(1))  # (batch, 1)
+    model.add(keras.layers.Dense(outputs))  # (batch, outputs)
     return model
 
 
 def predictor(model: keras.Model) -> Predictor:
-    """A function from windows (n, lookback) to the network's prediction of the next value of each (n,).
+    """A function from windows (n, lookback) to the network's prediction of the next value of each (n,), or of
+    the next `outputs` values of each, (n, outputs), for a network with a multi-step head.
 
     Both in the network's own units (the scaled, transformed values it was trained on)."""
 
@@ -51,8 +56,8 @@ def predictor(model: keras.Model) -> Predictor:
 
     def predict(windows: np.ndarray) -> np.ndarray:
         inputs = np.asarray(windows)[..., np.newaxis].astype(np.float32)  # (n, lookback, 1)
-        output = compiled(tf.constant(inputs)).numpy()  # (n, 1)
-        return output.astype(np.float64)[:, 0]
+        output = compiled(tf.constant(inputs)).numpy()  # (n, outputs)
+        return output.astype(np.float64)[:, 0] if output.shape[1] == 1 else output.astype(np.float64)
 
     return predict
 

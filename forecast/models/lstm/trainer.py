@@ -89,8 +89,9 @@ class _Trainer:
     starts from zero: a reused trainer gives exactly the numbers a new one would.
     """
 
-    def __init__(self, config: Config) -> None:
-        self.model = build_model(config)
+    def __init__(self, config: Config, outputs: int = 1) -> None:
+        self.outputs = outputs  # 1: the next value; more: the direct strategy's head, trained on (n, outputs) targets
+        self.model = build_model(config, outputs)
         # Each LSTM's kernels trained as one variable [W; U], the fused op's weight: stacking them and splitting
         # their gradient on every step were three ops per layer and step, and Adam is elementwise, so the updates
         # are exactly those of the two kernels apart. The Keras kernels get the values back (`sync_model`).
@@ -132,12 +133,14 @@ class _Trainer:
         lookback = self.model.input_shape[1]
         windows = tf.TensorSpec((None, lookback, 1), tf.float32)
         values = tf.TensorSpec((None,), tf.float32)
+        targets = values if self.outputs == 1 else tf.TensorSpec((None, self.outputs), tf.float32)
         scalar = tf.TensorSpec((), tf.int32)
 
         # autograph=False: the loops below are written as tf.while_loop directly. Converting this function with
         # autograph costs more than half a second of tracing, for nothing it adds here.
         @tf.function(
-            autograph=False, input_signature=[windows, values, windows, values, scalar, *[scalar] * 2, values, scalar]
+            autograph=False,
+            input_signature=[windows, targets, windows, targets, scalar, *[scalar] * 2, values, scalar],
         )
         def run_epochs(x, y, x_val, y_val, batch, seed, first_epoch, rates, n_epochs):
             def train_epoch(offset: tf.Tensor, losses: tf.TensorArray, val_losses: tf.TensorArray):
@@ -163,9 +166,10 @@ class _Trainer:
         n_train = tf.shape(y)[0]
         steps = (n_train + batch - 1) // batch
         # A permutation per epoch that depends only on (seed, epoch): the same whatever the chunking of epochs (and
-        # the order the exported script and the tests draw eagerly).
+        # the order the exported script and the tests draw eagerly). One key per window, whatever its targets.
         epoch_seed = tf.cast(tf.stack([seed, epoch]), tf.int64)
-        order = tf.argsort(tf.random.stateless_uniform(tf.shape(y), seed=epoch_seed), stable=True)
+        keys_shape = tf.shape(y) if self.outputs == 1 else tf.shape(y)[:1]
+        order = tf.argsort(tf.random.stateless_uniform(keys_shape, seed=epoch_seed), stable=True)
         shuffled_x, shuffled_y = tf.gather(x, order), tf.gather(y, order)
 
         def train_step(step: tf.Tensor, squared_error_sum: tf.Tensor):
@@ -176,14 +180,20 @@ class _Trainer:
         _, squared_error_sum = tf.while_loop(
             lambda step, _: step < steps, train_step, (tf.constant(0), tf.constant(0.0))
         )
-        val_predictions = forward(self.model, x_val, False, False, self.lstm_weights)[:, 0]
+        val_predictions = self._head(forward(self.model, x_val, False, False, self.lstm_weights))
         val_loss = tf.reduce_mean(tf.square(val_predictions - y_val))
-        return squared_error_sum / tf.cast(n_train, tf.float32), val_loss
+        # The mean squared error over every output (for one output: over the windows, as always).
+        count = n_train if self.outputs == 1 else n_train * self.outputs
+        return squared_error_sum / tf.cast(count, tf.float32), val_loss
+
+    def _head(self, outputs: tf.Tensor) -> tf.Tensor:
+        """The network's (batch, outputs) as its targets are shaped: (batch,) for one output, else as it is."""
+        return outputs[:, 0] if self.outputs == 1 else outputs
 
     def _step(self, x: tf.Tensor, y: tf.Tensor, rate: tf.Tensor) -> tf.Tensor:
         """One Adam step on a mini-batch; returns its sum of squared errors."""
         with tf.GradientTape() as tape:
-            predictions = forward(self.model, x, True, lstm_weights=self.lstm_weights)[:, 0]
+            predictions = self._head(forward(self.model, x, True, lstm_weights=self.lstm_weights))
             squared_errors = tf.square(predictions - y)
             loss = tf.reduce_mean(squared_errors)
         self.optimizer.apply(tape.gradient(loss, self.optimizer.variables), rate)
@@ -198,13 +208,13 @@ _TRAINERS_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
-def _trainer_for(config: Config) -> Iterator[_Trainer]:
+def _trainer_for(config: Config, outputs: int = 1) -> Iterator[_Trainer]:
     """The kept trainer of the config's structure, or a new one; a private one if another thread is training it."""
-    key = (config.lookback, config.layers, config.units, config.dense_layers, config.dropout)
+    key = (config.lookback, config.layers, config.units, config.dense_layers, config.dropout, outputs)
     with _TRAINERS_LOCK:
         trainer = _TRAINERS.pop(key, None)
     if trainer is None:
-        trainer = _Trainer(config)
+        trainer = _Trainer(config, outputs)
     try:
         yield trainer
     finally:
@@ -218,20 +228,38 @@ def train(config: Config, data: WindowData, progress: ProgressCallback | None = 
     """Train the config's model on the training windows, watching the others (all in the network's units).
 
     `progress` is called once per epoch, in bursts of a few epochs; it may raise `TrainingCancelled` to stop.
+    Targets of shape (n,) train a network with one output; targets of shape (n, steps), the next `steps` values
+    after each window, train the direct strategy's head of `steps` outputs on the MSE over all of them.
     """
+    data, outputs = _outputs(data)
     # Without the garbage collection clear_session would run by default: a full collection costs up to 0.2 s per
     # training in a process that has imported TensorFlow, and the automatic collector frees the old models anyway.
     keras.backend.clear_session(free_memory=False)
     # Seeds Python, numpy and TensorFlow: initial weights and dropout masks follow from the config's seed.
     keras.utils.set_random_seed(config.seed)
-    model = build_model(config)
-    with _trainer_for(config) as trainer:
+    model = build_model(config, outputs)
+    with _trainer_for(config, outputs) as trainer:
         trainer.start(model)
         rates = learning_rates(config.schedule, config.learning_rate, config.epochs)
         losses, val_losses, fit_seconds, best_epoch = _train_epochs(trainer, config, data, rates, progress)
         for variable, value in zip(model.variables, trainer.model.variables, strict=True):
             variable.assign(value)
     return Training(model, np.array(losses), np.array(val_losses), rates[: len(losses)], fit_seconds, best_epoch)
+
+
+def _outputs(data: WindowData) -> tuple[WindowData, int]:
+    """The data with (n, 1) targets as (n,), and how many outputs its targets train: 1, or `steps` for (n, steps)."""
+    targets, watched = np.asarray(data.train_targets), np.asarray(data.watch_targets)
+    if targets.ndim == 1 and watched.ndim == 1:
+        return data, 1
+    if targets.ndim != 2 or watched.ndim != 2 or watched.shape[1] != targets.shape[1]:
+        raise ValueError(
+            f"targets must be (n,) next values or (n, steps) for a multi-step head, alike for the watched windows; "
+            f"got {targets.shape} and {watched.shape}"
+        )
+    if targets.shape[1] == 1:  # a head of one step is the one-output network
+        return dataclasses.replace(data, train_targets=targets[:, 0], watch_targets=watched[:, 0]), 1
+    return data, targets.shape[1]
 
 
 def _tensors(config: Config, data: WindowData) -> tuple[list[tf.Tensor], int]:
@@ -247,9 +275,9 @@ def _tensors(config: Config, data: WindowData) -> tuple[list[tf.Tensor], int]:
         train_targets, val_targets = train_targets[:n_fit], train_targets[n_fit:]
     tensors = [
         tf.constant(train_windows[..., np.newaxis], tf.float32),  # (n_train, lookback, 1)
-        tf.constant(train_targets, tf.float32),  # (n_train,)
+        tf.constant(train_targets, tf.float32),  # (n_train,), or (n_train, steps) for a multi-step head
         tf.constant(val_windows[..., np.newaxis], tf.float32),  # (n_val, lookback, 1)
-        tf.constant(val_targets, tf.float32),  # (n_val,)
+        tf.constant(val_targets, tf.float32),  # (n_val,), or (n_val, steps)
     ]
     return tensors, len(train_targets)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from forecast.report import plots
@@ -102,6 +103,19 @@ def _downloads(result: Result, views: ResultViews) -> None:
     )
 
 
+def _recipe(shown: Shown) -> None:
+    """What the real-series recipe chose for this series, and why, while its settings are the ones shown."""
+    chosen = shown.state.recipe
+    if chosen is None or chosen.config != shown.page.config:
+        return
+    st.markdown(f"**The real-series recipe** chose, for this {chosen.frequency} series:")
+    rows = [
+        {"lever": name.replace("_", " "), "value": str(lever.value), "why": lever.why}
+        for name, lever in chosen.levers.items()
+    ]
+    st.table(pd.DataFrame(rows).style.hide(axis="index"))
+
+
 def _future(views: ResultViews, stem: str) -> None:
     if views.future_table is None:
         return
@@ -118,10 +132,13 @@ def _future(views: ResultViews, stem: str) -> None:
 
 
 def render(shown: Shown) -> None:
+    for warning in shown.views.warnings:
+        st.warning(warning + ".")
     st.plotly_chart(shown.views.forecast_figure, key="forecast_chart")
     if shown.ensemble is not None:
         _band(shown.state)
     windows = len(shown.run.windows) if shown.run is not None else 1
     _metrics(shown.views, shown.ensemble, windows)
+    _recipe(shown)
     _future(shown.views, f"lstm-forecast-{shown.page.key[:10]}")
     _downloads(shown.result, shown.views)
