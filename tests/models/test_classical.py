@@ -236,3 +236,23 @@ def test_bands_need_a_fitted_model_and_a_horizon():
         AutoETS(12).bands(12, (80,))
     with pytest.raises(ValueError, match="horizon must be at least 1"):
         fitted_on_airline("ets").bands(0, (80,))
+
+
+def test_auto_ets_paths_are_the_forecasts_after_each_prefix():
+    """The one-pass rolling paths equal a forecast after each origin's true values (the generic definition)."""
+    values = datasets.load("airline_passengers").ys
+    model = AutoETS(12).fit(values[:-24])
+    test = values[-24:]
+    paths = model.paths(test, 12)
+    for origin in (0, 1, 11, 23):
+        steps = min(12, len(test) - origin)
+        np.testing.assert_allclose(paths[origin, :steps], model.forecast(steps, observed=test[:origin]), rtol=1e-12)
+        assert np.isnan(paths[origin, steps:]).all()
+
+
+def test_auto_ets_chooses_by_the_same_aicc_as_statsmodels_results():
+    values = datasets.load("airline_passengers").ys[:-24]
+    model = AutoETS(12).fit(values)
+    assert model.description == "ETS(M,A,M)"
+    refitted = model._model(values, model.form).fit(disp=False)
+    assert model.results.aicc == pytest.approx(refitted.aicc, rel=1e-12)
