@@ -168,7 +168,7 @@ def test_a_direct_head_trains_on_the_mse_over_all_its_outputs(tiny_config, monke
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(training.loss, losses, rtol=1e-4)
     np.testing.assert_allclose(training.val_loss, watched, rtol=1e-4)
-    assert len(trainer._TRAINERS) == 2  # one compiled loop per number of outputs
+    assert len(trainer._TEAMS) == 2  # one compiled loop per number of outputs
     after = train(config, dataset.window_data())
     np.testing.assert_array_equal(before.loss, after.loss)
     with pytest.raises(ValueError, match="targets must be"):
@@ -246,7 +246,7 @@ def test_warm_up_leaves_later_trainings_unchanged(tiny_config):
 
 
 def _fresh_trainers(monkeypatch) -> None:
-    monkeypatch.setattr(trainer, "_TRAINERS", type(trainer._TRAINERS)())
+    monkeypatch.setattr(trainer, "_TEAMS", type(trainer._TEAMS)())
 
 
 def test_a_reused_trainer_gives_the_numbers_of_a_new_one(tiny_config, monkeypatch):
@@ -263,7 +263,7 @@ def test_a_reused_trainer_gives_the_numbers_of_a_new_one(tiny_config, monkeypatc
 
     with pytest.raises(TrainingCancelled):
         train(other, make_dataset(other).window_data(), progress=stop)
-    assert len(trainer._TRAINERS) == 1
+    assert len(trainer._TEAMS) == 1
     reused = train(config, make_dataset(config).window_data())
     np.testing.assert_array_equal(new.loss, reused.loss)
     np.testing.assert_array_equal(new.val_loss, reused.val_loss)
@@ -286,5 +286,53 @@ def test_trainers_are_kept_per_structure_and_bounded(tiny_config, monkeypatch):
     for units in (2, 3, 4, 5, 6, 7):
         config = tiny_config.replace(epochs=1, units=units)
         train(config, make_dataset(config).window_data())
-    assert len(trainer._TRAINERS) == trainer._TRAINERS_KEPT
-    assert [key[2] for key in trainer._TRAINERS] == [4, 5, 6, 7]  # the most recent structures
+    assert len(trainer._TEAMS) == trainer._TEAMS_KEPT
+    assert [key[2] for key in trainer._TEAMS] == [4, 5, 6, 7]  # the most recent structures
+
+
+def _same_training(alone: trainer.Training, teamed: trainer.Training) -> None:
+    np.testing.assert_array_equal(alone.loss, teamed.loss)
+    np.testing.assert_array_equal(alone.val_loss, teamed.val_loss)
+    np.testing.assert_array_equal(alone.learning_rate, teamed.learning_rate)
+    assert alone.best_epoch == teamed.best_epoch
+    for a, b in zip(alone.model.get_weights(), teamed.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_team_gives_each_network_exactly_its_numbers_alone(tiny_config):
+    """Networks of one structure trained as one program: other seeds, epochs, schedules, learning rates, batch
+    sizes, early stopping and data (another count of windows) do not change a network's numbers."""
+    config = tiny_config.replace(epochs=4, layers=2, dropout=0.2)
+    other_data = config.replace(expression="sin(x)", x_end=8.0)
+    configs = [
+        config,
+        config.replace(seed=3, epochs=2, learning_rate=0.02),
+        config.replace(seed=4, schedule="cosine", batch_size=5),
+        config.replace(seed=5, patience=1, epochs=6),
+        other_data,
+    ]
+    datas = [make_dataset(one).window_data() for one in configs]
+    assert len(datas[-1].train_targets) != len(datas[0].train_targets)
+    teamed = trainer.train_many(configs, datas)
+    for one, data, together in zip(configs, datas, teamed, strict=True):
+        _same_training(train(one, data), together)
+    assert [len(training.loss) for training in teamed[:3]] == [4, 2, 4]
+
+
+def test_a_stopped_network_leaves_its_team_going(tiny_config):
+    config = tiny_config.replace(epochs=3)
+    data = make_dataset(config).window_data()
+
+    def stop(report: EpochReport) -> None:
+        raise TrainingCancelled
+
+    configs = [config, config.replace(seed=1)]
+    stopped, going = trainer.train_many(configs, [data, data], [stop, None])
+    assert stopped is None
+    _same_training(train(configs[1], data), going)
+
+
+def test_a_team_needs_one_structure(tiny_config):
+    data = make_dataset(tiny_config).window_data()
+    with pytest.raises(ValueError, match="share their layers"):
+        trainer.train_many([tiny_config, tiny_config.replace(units=7)], [data, data])

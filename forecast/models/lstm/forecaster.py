@@ -10,7 +10,7 @@ from forecast.models.lstm import network, trainer
 from forecast.models.progress import ProgressCallback
 from forecast.models.window import WindowForecaster, direct_windows
 
-__all__ = ["LSTMForecaster"]
+__all__ = ["LSTMForecaster", "fit_together"]
 
 
 class LSTMForecaster(WindowForecaster):
@@ -45,6 +45,9 @@ class LSTMForecaster(WindowForecaster):
         self.steps = steps  # the direct strategy's output head: how many steps one forecast covers
         self.training: trainer.Training | None = None
         self._predict: network.Predictor | None = None
+        # Set by `fit_together`: fitting then keeps the windows to train on (`_data`) for the team to train.
+        self._deferred = False
+        self._data: WindowData | None = None
 
     def _fit(self, train: np.ndarray) -> None:
         self._train_values = train
@@ -71,8 +74,14 @@ class LSTMForecaster(WindowForecaster):
         scale = self.transform.scale
         watch_windows, watch_targets = self._watched(windows, targets)
         data = WindowData(scale(windows), scale(targets), scale(watch_windows), scale(watch_targets))
-        self.training = trainer.train(self.config, data, progress=self.progress)
-        self._predict = network.predictor(self.training.model)
+        if self._deferred:
+            self._data = data
+            return
+        self._adopt(trainer.train(self.config, data, progress=self.progress))
+
+    def _adopt(self, training: trainer.Training) -> None:
+        self.training = training
+        self._predict = network.predictor(training.model)
 
     def _predicted(self, windows: np.ndarray) -> np.ndarray:
         if self._predict is None:
@@ -86,3 +95,28 @@ class LSTMForecaster(WindowForecaster):
 
     def predict_head(self, windows: np.ndarray) -> np.ndarray:
         return self._predicted(windows).reshape(len(windows), self.head)
+
+
+def fit_together(forecasters: list[LSTMForecaster], trains: list[np.ndarray]) -> list[bool]:
+    """Fit LSTMs of one structure and head, each on its training part, as one team (`trainer.train_many`): each
+    ends exactly as `fit` alone leaves it. True for each one fitted, False for one whose training was stopped
+    (its progress callback raised `TrainingCancelled`): it stays unfitted.
+    """
+    datas = []
+    for forecaster, train in zip(forecasters, trains, strict=True):
+        forecaster._deferred = True
+        try:
+            forecaster.fit(train)  # the checks, the transform and the windows; no training yet
+        finally:
+            forecaster._deferred = False
+        datas.append(forecaster._data)
+        forecaster._data = None
+    trainings = trainer.train_many(
+        [forecaster.config for forecaster in forecasters], datas, [forecaster.progress for forecaster in forecasters]
+    )
+    for forecaster, training in zip(forecasters, trainings, strict=True):
+        if training is not None:
+            forecaster._adopt(training)
+        else:
+            forecaster._train = None  # not fitted after all
+    return [training is not None for training in trainings]

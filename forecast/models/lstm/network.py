@@ -3,7 +3,9 @@ into a compiled function from windows to predictions."""
 
 from __future__ import annotations
 
+import collections
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,25 +40,70 @@ def build_model(config: Config, outputs: int = 1) -> keras.Model:
     return model
 
 
+class _SharedInference:
+    """One compiled inference function per network structure, shared by every trained model of that structure.
+
+    Tracing a compiled call costs 0.1–0.3 s, several times a short training's own forecasts: a run of many
+    networks of one shape (an ensemble, backtest windows, a sweep) traces it once. Each model's weights are put
+    into the shared copy when it predicts after another one did; its outputs are those of its own call.
+    """
+
+    def __init__(self, model: keras.Model) -> None:
+        self.model = keras.models.clone_model(model)
+        self.compiled = tf.function(
+            lambda inputs: self.model(inputs, training=False),
+            input_signature=[tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)],
+            autograph=False,
+        )
+        self.owner: int | None = None  # id of the model whose weights the copy holds
+        self.lock = threading.Lock()
+
+    def __call__(self, model: keras.Model, weights: list[np.ndarray], inputs: np.ndarray) -> np.ndarray:
+        with self.lock:
+            if self.owner != id(model):
+                self.model.set_weights(weights)
+                self.owner = id(model)
+            return self.compiled(tf.constant(inputs)).numpy()
+
+
+_SHARED: collections.OrderedDict[tuple, _SharedInference] = collections.OrderedDict()
+_SHARED_KEPT = 8
+_SHARED_LOCK = threading.Lock()
+
+
+def _structure(model: keras.Model) -> tuple:
+    """What makes two models the same program: their input shape and each layer's kind, weights' shapes and flags."""
+    layers = tuple(
+        (type(layer).__name__, tuple(tuple(weight.shape) for weight in layer.weights), getattr(layer, "unroll", None))
+        for layer in model.layers
+    )
+    return (tuple(model.input_shape[1:]), layers)
+
+
+def _shared_inference(model: keras.Model) -> _SharedInference:
+    key = _structure(model)
+    with _SHARED_LOCK:
+        shared = _SHARED.pop(key, None) or _SharedInference(model)
+        _SHARED[key] = shared
+        while len(_SHARED) > _SHARED_KEPT:
+            _SHARED.popitem(last=False)
+    return shared
+
+
 def predictor(model: keras.Model) -> Predictor:
     """A function from windows (n, lookback) to the network's prediction of the next value of each (n,), or of
     the next `outputs` values of each, (n, outputs), for a network with a multi-step head.
 
-    Both in the network's own units (the scaled, transformed values it was trained on)."""
-
-    # Compiled once for any batch size: the recursive forecast calls it once per step, and an eager call of an
-    # unrolled stacked LSTM costs tens of milliseconds where a compiled one costs well under one.
-    # autograph=False: the model's call has no Python control flow on tensors, and converting it took 0.2 s of
-    # tracing per trained model.
-    compiled = tf.function(
-        lambda inputs: model(inputs, training=False),
-        input_signature=[tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)],
-        autograph=False,
-    )
+    Both in the network's own units (the scaled, transformed values it was trained on). Compiled once per network
+    structure for any batch size: the recursive forecast calls it once per step, and an eager call of an
+    unrolled stacked LSTM costs tens of milliseconds where a compiled one costs well under one.
+    """
+    shared = _shared_inference(model)
+    weights = model.get_weights()
 
     def predict(windows: np.ndarray) -> np.ndarray:
         inputs = np.asarray(windows)[..., np.newaxis].astype(np.float32)  # (n, lookback, 1)
-        output = compiled(tf.constant(inputs)).numpy()  # (n, outputs)
+        output = shared(model, weights, inputs)  # (n, outputs)
         return output.astype(np.float64)[:, 0] if output.shape[1] == 1 else output.astype(np.float64)
 
     return predict

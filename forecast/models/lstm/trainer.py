@@ -12,22 +12,23 @@ import dataclasses
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
 from forecast.config import DEFAULT_CONFIG, Config
 from forecast.data import WindowData, make_dataset, validation_split
-from forecast.models.lstm.fused import FusedAdam, forward, stacked_kernels
 from forecast.models.lstm.network import build_model
 from forecast.models.lstm.runtime import keras, tf
-from forecast.models.progress import EpochReport, ProgressCallback
+from forecast.models.lstm.team import Member, Team
+from forecast.models.progress import EpochReport, ProgressCallback, TrainingCancelled
 from forecast.models.schedule import learning_rates
 
-__all__ = ["EarlyStopping", "Training", "train", "warm_up"]
+__all__ = ["EarlyStopping", "Training", "structure", "train", "train_many", "warm_up"]
 
-# Each compiled call trains whole epochs and then reports them; this many optimizer steps per call keeps
-# progress updates and cancellation checks a fraction of a second apart without adding per-call overhead.
+# Each compiled call trains whole epochs and then reports them; this many optimizer steps per call (of all the
+# team's networks) keeps progress updates and cancellation checks a fraction of a second apart without adding
+# per-call overhead.
 STEPS_PER_CALL = 100
 
 
@@ -79,149 +80,35 @@ class EarlyStopping:
             self.model.set_weights(self.best_weights)
 
 
-class _Trainer:
-    """A network of one structure, its optimizer and its compiled training loop, reused by every training of it.
-
-    Tracing and setting up the compiled loop costs 0.2–0.3 s, more than a short training itself; a process that
-    trains often (a worker, a sweep, an ensemble) pays it once per structure instead of once per training. The
-    loop takes the data, batch size, seed and learning rates as arguments, so only the layers decide whether a
-    trainer can be reused. Each training starts from the weights a fresh model of its seed gets, and the optimizer
-    starts from zero: a reused trainer gives exactly the numbers a new one would.
-    """
-
-    def __init__(self, config: Config, outputs: int = 1) -> None:
-        self.outputs = outputs  # 1: the next value; more: the direct strategy's head, trained on (n, outputs) targets
-        self.model = build_model(config, outputs)
-        # Each LSTM's kernels trained as one variable [W; U], the fused op's weight: stacking them and splitting
-        # their gradient on every step were three ops per layer and step, and Adam is elementwise, so the updates
-        # are exactly those of the two kernels apart. The Keras kernels get the values back (`sync_model`).
-        self.lstms: list[keras.layers.LSTM] = []
-        self.lstm_weights: list[tf.Variable] = []
-        variables: list = []
-        for layer in self.model.layers:
-            if isinstance(layer, keras.layers.LSTM):
-                self.lstms.append(layer)
-                self.lstm_weights.append(tf.Variable(stacked_kernels(layer)))
-                variables += [self.lstm_weights[-1], layer.cell.bias]
-            else:
-                variables += layer.trainable_variables
-        self.optimizer = FusedAdam(variables, config.learning_rate)
-        self.run_epochs = self._compile()
-
-    def start(self, initial: keras.Model) -> None:
-        """Start a training from `initial`'s weights (and its dropout seeds) with a fresh optimizer."""
-        for variable, value in zip(self.model.variables, initial.variables, strict=True):
-            variable.assign(value)
-        for weights, layer in zip(self.lstm_weights, self.lstms, strict=True):
-            weights.assign(stacked_kernels(layer))
-        self.optimizer.reset()
-
-    def sync_model(self) -> None:
-        """Put the trained [W; U] back into the Keras model's LSTM kernels."""
-        for weights, layer in zip(self.lstm_weights, self.lstms, strict=True):
-            inputs = layer.cell.kernel.shape[0]
-            layer.cell.kernel.assign(weights[:inputs])
-            layer.cell.recurrent_kernel.assign(weights[inputs:])
-
-    def _compile(self) -> Callable[..., tuple[tf.Tensor, tf.Tensor]]:
-        """A compiled function that trains whole epochs in one call and returns their train and validation losses.
-
-        Keras's `fit` pays Python and callback overhead on every one of its many tiny steps; here epochs and
-        batches loop inside one `tf.function`. The semantics are `fit`'s: a fresh shuffle every epoch,
-        mini-batches of `batch_size` with a smaller last batch, MSE, Adam. `rates[epoch]` is Adam's step size.
-        """
-        lookback = self.model.input_shape[1]
-        windows = tf.TensorSpec((None, lookback, 1), tf.float32)
-        values = tf.TensorSpec((None,), tf.float32)
-        targets = values if self.outputs == 1 else tf.TensorSpec((None, self.outputs), tf.float32)
-        scalar = tf.TensorSpec((), tf.int32)
-
-        # autograph=False: the loops below are written as tf.while_loop directly. Converting this function with
-        # autograph costs more than half a second of tracing, for nothing it adds here.
-        @tf.function(
-            autograph=False,
-            input_signature=[windows, targets, windows, targets, scalar, *[scalar] * 2, values, scalar],
-        )
-        def run_epochs(x, y, x_val, y_val, batch, seed, first_epoch, rates, n_epochs):
-            def train_epoch(offset: tf.Tensor, losses: tf.TensorArray, val_losses: tf.TensorArray):
-                train_loss, val_loss = self._epoch(
-                    (x, y, x_val, y_val), batch, seed, first_epoch + offset, rates[offset]
-                )
-                return offset + 1, losses.write(offset, train_loss), val_losses.write(offset, val_loss)
-
-            _, losses, val_losses = tf.while_loop(
-                lambda offset, *_: offset < n_epochs,
-                train_epoch,
-                (tf.constant(0), tf.TensorArray(tf.float32, size=n_epochs), tf.TensorArray(tf.float32, size=n_epochs)),
-            )
-            return losses.stack(), val_losses.stack()
-
-        return run_epochs
-
-    def _epoch(
-        self, data: tuple[tf.Tensor, ...], batch: tf.Tensor, seed: tf.Tensor, epoch: tf.Tensor, rate: tf.Tensor
-    ) -> tuple[tf.Tensor, tf.Tensor]:
-        """One epoch inside the compiled loop: shuffle, a step per mini-batch, then the watched windows' loss."""
-        x, y, x_val, y_val = data
-        n_train = tf.shape(y)[0]
-        steps = (n_train + batch - 1) // batch
-        # A permutation per epoch that depends only on (seed, epoch): the same whatever the chunking of epochs (and
-        # the order the exported script and the tests draw eagerly). One key per window, whatever its targets.
-        epoch_seed = tf.cast(tf.stack([seed, epoch]), tf.int64)
-        keys_shape = tf.shape(y) if self.outputs == 1 else tf.shape(y)[:1]
-        order = tf.argsort(tf.random.stateless_uniform(keys_shape, seed=epoch_seed), stable=True)
-        shuffled_x, shuffled_y = tf.gather(x, order), tf.gather(y, order)
-
-        def train_step(step: tf.Tensor, squared_error_sum: tf.Tensor):
-            # The batch's rows; the last batch is smaller when batch_size does not divide the windows.
-            rows = slice(step * batch, tf.minimum((step + 1) * batch, n_train))
-            return step + 1, squared_error_sum + self._step(shuffled_x[rows], shuffled_y[rows], rate)
-
-        _, squared_error_sum = tf.while_loop(
-            lambda step, _: step < steps, train_step, (tf.constant(0), tf.constant(0.0))
-        )
-        val_predictions = self._head(forward(self.model, x_val, False, False, self.lstm_weights))
-        val_loss = tf.reduce_mean(tf.square(val_predictions - y_val))
-        # The mean squared error over every output (for one output: over the windows, as always).
-        count = n_train if self.outputs == 1 else n_train * self.outputs
-        return squared_error_sum / tf.cast(count, tf.float32), val_loss
-
-    def _head(self, outputs: tf.Tensor) -> tf.Tensor:
-        """The network's (batch, outputs) as its targets are shaped: (batch,) for one output, else as it is."""
-        return outputs[:, 0] if self.outputs == 1 else outputs
-
-    def _step(self, x: tf.Tensor, y: tf.Tensor, rate: tf.Tensor) -> tf.Tensor:
-        """One Adam step on a mini-batch; returns its sum of squared errors."""
-        with tf.GradientTape() as tape:
-            predictions = self._head(forward(self.model, x, True, lstm_weights=self.lstm_weights))
-            squared_errors = tf.square(predictions - y)
-            loss = tf.reduce_mean(squared_errors)
-        self.optimizer.apply(tape.gradient(loss, self.optimizer.variables), rate)
-        return tf.reduce_sum(squared_errors)
-
-
-# Trainers by network structure, most recently used last. A few are kept: a worker switching between a handful of
-# structures keeps them all compiled, and each holds only a small network.
-_TRAINERS: collections.OrderedDict[tuple, _Trainer] = collections.OrderedDict()
-_TRAINERS_KEPT = 4
-_TRAINERS_LOCK = threading.Lock()
+# Teams by network structure and size, most recently used last. A few are kept: a worker switching between a
+# handful of structures keeps them all compiled, and each holds only small networks.
+_TEAMS: collections.OrderedDict[tuple, Team] = collections.OrderedDict()
+_TEAMS_KEPT = 4
+_TEAMS_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
-def _trainer_for(config: Config, outputs: int = 1) -> Iterator[_Trainer]:
-    """The kept trainer of the config's structure, or a new one; a private one if another thread is training it."""
-    key = (config.lookback, config.layers, config.units, config.dense_layers, config.dropout, outputs)
-    with _TRAINERS_LOCK:
-        trainer = _TRAINERS.pop(key, None)
-    if trainer is None:
-        trainer = _Trainer(config, outputs)
+def _team_for(config: Config, outputs: int, size: int) -> Iterator[Team]:
+    """The kept team of the config's structure and this size, or a new one; a private one if another thread is
+    training it."""
+    key = (config.lookback, config.layers, config.units, config.dense_layers, config.dropout, outputs, size)
+    with _TEAMS_LOCK:
+        team = _TEAMS.pop(key, None)
+    if team is None:
+        team = Team(config, outputs, size)
     try:
-        yield trainer
+        yield team
     finally:
-        with _TRAINERS_LOCK:
-            _TRAINERS[key] = trainer  # taken out while in use, so no two trainings share it
-            while len(_TRAINERS) > _TRAINERS_KEPT:
-                _TRAINERS.popitem(last=False)
+        with _TEAMS_LOCK:
+            _TEAMS[key] = team  # taken out while in use, so no two trainings share it
+            while len(_TEAMS) > _TEAMS_KEPT:
+                _TEAMS.popitem(last=False)
+
+
+def structure(config: Config) -> tuple:
+    """What networks must share to train as one team: their layers (the data, seed, schedule, epochs, batch size
+    and early stopping may differ)."""
+    return (config.lookback, config.layers, config.units, config.dense_layers, config.dropout)
 
 
 def train(config: Config, data: WindowData, progress: ProgressCallback | None = None) -> Training:
@@ -231,20 +118,45 @@ def train(config: Config, data: WindowData, progress: ProgressCallback | None = 
     Targets of shape (n,) train a network with one output; targets of shape (n, steps), the next `steps` values
     after each window, train the direct strategy's head of `steps` outputs on the MSE over all of them.
     """
-    data, outputs = _outputs(data)
+    training = train_many([config], [data], [progress])[0]
+    if training is None:
+        raise TrainingCancelled
+    return training
+
+
+def train_many(
+    configs: list[Config], datas: list[WindowData], progresses: list[ProgressCallback | None] | None = None
+) -> list[Training | None]:
+    """Train several networks of one structure as one program (`Team`); each gives exactly the numbers it gives
+    alone. A network whose progress callback raises `TrainingCancelled` stops there and gets None; the others go on.
+    """
+    if not configs or len({structure(config) for config in configs}) != 1 or len(configs) != len(datas):
+        raise ValueError("a team needs one data per config, and configs that share their layers")
+    prepared = [_outputs(data) for data in datas]
+    outputs = {count for _, count in prepared}
+    if len(outputs) != 1:
+        raise ValueError(f"a team's networks must have heads of one size, got {sorted(outputs)}")
     # Without the garbage collection clear_session would run by default: a full collection costs up to 0.2 s per
     # training in a process that has imported TensorFlow, and the automatic collector frees the old models anyway.
     keras.backend.clear_session(free_memory=False)
-    # Seeds Python, numpy and TensorFlow: initial weights and dropout masks follow from the config's seed.
-    keras.utils.set_random_seed(config.seed)
-    model = build_model(config, outputs)
-    with _trainer_for(config, outputs) as trainer:
-        trainer.start(model)
-        rates = learning_rates(config.schedule, config.learning_rate, config.epochs)
-        losses, val_losses, fit_seconds, best_epoch = _train_epochs(trainer, config, data, rates, progress)
-        for variable, value in zip(model.variables, trainer.model.variables, strict=True):
-            variable.assign(value)
-    return Training(model, np.array(losses), np.array(val_losses), rates[: len(losses)], fit_seconds, best_epoch)
+    count = prepared[0][1]
+    models = []
+    for config in configs:
+        # Seeds Python, numpy and TensorFlow: initial weights and dropout masks follow from each network's seed.
+        keras.utils.set_random_seed(config.seed)
+        models.append(build_model(config, count))
+    with _team_for(configs[0], count, len(configs)) as team:
+        for member, model in zip(team.members, models, strict=True):
+            member.start(model)
+        runs = [
+            _Run(config, data, member, progress)
+            for config, (data, _), member, progress in zip(
+                configs, prepared, team.members, progresses or [None] * len(configs), strict=True
+            )
+        ]
+        seconds = _train_team(team, runs)
+        trainings = [run.finish(model, seconds / len(runs)) for run, model in zip(runs, models, strict=True)]
+    return trainings
 
 
 def _outputs(data: WindowData) -> tuple[WindowData, int]:
@@ -282,44 +194,87 @@ def _tensors(config: Config, data: WindowData) -> tuple[list[tf.Tensor], int]:
     return tensors, len(train_targets)
 
 
-def _train_epochs(
-    trainer: _Trainer, config: Config, data: WindowData, rates: np.ndarray, progress: ProgressCallback | None
-) -> tuple[list[float], list[float], float, int]:
-    """Run the config's epochs on the trainer, chunk by chunk with progress; the losses, seconds and best epoch.
+class _Run:
+    """One network's training within a team: its data as tensors, its rates, its early stopping and its losses."""
 
-    `rates` is Adam's step size in each epoch."""
+    def __init__(self, config: Config, data: WindowData, member: Member, progress: ProgressCallback | None) -> None:
+        self.config, self.member, self.progress = config, member, progress
+        self.tensors, n_fit = _tensors(config, data)
+        self.batch = min(config.batch_size, n_fit)
+        self.steps_per_epoch = math.ceil(n_fit / self.batch)
+        self.rates = learning_rates(config.schedule, config.learning_rate, config.epochs)
+        self.stopper = EarlyStopping(member.model, config.patience) if config.patience > 0 else None
+        self.losses: list[float] = []
+        self.val_losses: list[float] = []
+        self.active, self.cancelled = True, False
+
+    def record(self, train_losses: np.ndarray, watched: np.ndarray, elapsed: float) -> None:
+        """Take a chunk's epochs: report each, then stop if early stopping says so or the loss is not finite."""
+        try:
+            for train_loss, val_loss in zip(train_losses, watched, strict=True):
+                self.losses.append(float(train_loss))
+                self.val_losses.append(float(val_loss))
+                if self.progress is not None:
+                    epoch = len(self.losses)
+                    self.progress(EpochReport(epoch, self.config.epochs, self.losses[-1], self.val_losses[-1], elapsed))
+        except TrainingCancelled:
+            self.active, self.cancelled = False, True
+            return
+        if self.stopper is not None:
+            self.member.sync_model()  # early stopping keeps the Keras model's weights
+            if self.stopper.update(len(self.losses), self.val_losses[-1]):
+                self.active = False
+        # Training diverged (usually a learning rate that is too high): stop instead of burning epochs on NaN.
+        if not math.isfinite(self.losses[-1]) or len(self.losses) >= self.config.epochs:
+            self.active = False
+
+    def finish(self, model: keras.Model, fit_seconds: float) -> Training | None:
+        """The trained network in its own Keras model (None if it was cancelled)."""
+        if self.cancelled:
+            return None
+        if self.stopper is None:
+            self.member.sync_model()
+        else:
+            self.stopper.restore()
+        for variable, value in zip(model.variables, self.member.model.variables, strict=True):
+            variable.assign(value)
+        best_epoch = self.stopper.best_epoch if self.stopper is not None else 0
+        rates = self.rates[: len(self.losses)]
+        return Training(model, np.array(self.losses), np.array(self.val_losses), rates, fit_seconds, best_epoch)
+
+
+def _train_team(team: Team, runs: list[_Run]) -> float:
+    """Run every network's epochs in lockstep, chunk by chunk with progress, until each has finished or stopped;
+    returns the seconds it took."""
     started = time.perf_counter()
-    stopper = EarlyStopping(trainer.model, config.patience) if config.patience > 0 else None
-    tensors, n_fit = _tensors(config, data)
-    batch = min(config.batch_size, n_fit)
+    watching = any(run.stopper is not None for run in runs)
     # One epoch per call while early stopping watches, so that the best epoch's weights can be kept.
-    epochs_per_call = 1 if stopper else max(1, STEPS_PER_CALL // math.ceil(n_fit / batch))
-    rates = rates.astype(np.float32)
-    losses: list[float] = []
-    val_losses: list[float] = []
-    for first_epoch in range(0, config.epochs, epochs_per_call):
-        count = min(epochs_per_call, config.epochs - first_epoch)
-        chunk = trainer.run_epochs(
-            *tensors, batch, config.seed, first_epoch, rates[first_epoch : first_epoch + count], count
+    # Otherwise about STEPS_PER_CALL steps in all per call, whatever the team's size: Stop stays as quick.
+    per_call = 1 if watching else max(1, STEPS_PER_CALL // sum(run.steps_per_epoch for run in runs))
+    epoch = 0
+    while any(run.active for run in runs):
+        # A chunk ends where the first active network's epochs do: a finished network never takes a step more.
+        count = min(per_call, *(run.config.epochs - epoch for run in runs if run.active))
+        rates = np.zeros((len(runs), count), dtype=np.float32)
+        for index, run in enumerate(runs):
+            if run.active:
+                rates[index] = run.rates[epoch : epoch + count]
+        chunk = team.run_epochs(
+            *[[run.tensors[part] for run in runs] for part in range(4)],
+            np.array([run.batch for run in runs], dtype=np.int32),
+            np.array([run.config.seed for run in runs], dtype=np.int32),
+            epoch,
+            rates,
+            count,
+            np.array([run.active for run in runs]),
         )
+        losses, watched = (part.numpy() for part in chunk)  # (count, size) each
         elapsed = time.perf_counter() - started
-        for train_loss, val_loss in zip(*(part.numpy() for part in chunk), strict=True):
-            losses.append(float(train_loss))
-            val_losses.append(float(val_loss))
-            if progress is not None:
-                progress(EpochReport(len(losses), config.epochs, losses[-1], val_losses[-1], elapsed))
-        if stopper is not None:
-            trainer.sync_model()  # early stopping keeps the Keras model's weights
-            if stopper.update(len(losses), val_losses[-1]):
-                break
-        if not math.isfinite(losses[-1]):
-            # Training diverged (usually a learning rate that is too high): stop instead of burning epochs on NaN.
-            break
-    if stopper is None:
-        trainer.sync_model()
-        return losses, val_losses, time.perf_counter() - started, 0
-    stopper.restore()
-    return losses, val_losses, time.perf_counter() - started, stopper.best_epoch
+        for index, run in enumerate(runs):
+            if run.active:
+                run.record(losses[:, index], watched[:, index], elapsed)
+        epoch += count
+    return time.perf_counter() - started
 
 
 def warm_up() -> float:
