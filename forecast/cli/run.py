@@ -122,9 +122,15 @@ def _write_plot(path: str, run: RunResult) -> None:
         fail(RUN_PROGRAM, f"cannot write {path}: {error.strerror}")
 
 
-def _announce(number: int, total: int, task: Task) -> None:
-    fold = "the future" if task.fold.is_future else "a backtest window" if task.fold.cut else "the holdout"
-    print(f"network {number} of {total}: seed {task.config.seed} on {fold}", file=sys.stderr, flush=True)
+def _announce(team: list[Task], done: int, total: int) -> None:
+    fold = team[0].fold
+    where = "the future" if fold.is_future else "a backtest window" if fold.cut else "the holdout"
+    seeds = ", ".join(str(task.config.seed) for task in team)
+    if len(team) == 1:
+        print(f"network {done + 1} of {total}: seed {seeds} on {where}", file=sys.stderr, flush=True)
+        return
+    networks = f"networks {done + 1}–{done + len(team)} of {total}"
+    print(f"{networks}: seeds {seeds} on {where}, trained together", file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str]) -> int:
@@ -144,7 +150,7 @@ def main(argv: Sequence[str]) -> int:
         # Reads and checks the series (NaN, inf, a bad file, the split, the budget) before importing TensorFlow.
         if address is None:
             announce = None if arguments.json else _announce
-            run = pipeline.run_all(config, cache=cache, progress=progress, upload=upload, on_task=announce)
+            run = pipeline.run_all(config, cache=cache, progress=progress, upload=upload, on_team=announce)
         else:
             run = _run_on(address, config, cache, progress, upload)
     except ValueError as error:

@@ -81,6 +81,17 @@ class Forecasts:
         """The index in the series of each row's target."""
         return self.origin + self.step - 1
 
+    def joined(self, other: Forecasts) -> Forecasts:
+        """This table's models, then `other`'s, on the same rows (the baselines a fold's networks share)."""
+        same_rows = all(
+            np.array_equal(mine, theirs)
+            for mine, theirs in ((self.kind, other.kind), (self.origin, other.origin), (self.step, other.step))
+        )
+        if not same_rows or set(self.values) & set(other.values):
+            raise ValueError("only tables of the same rows and different models can be joined")
+        values, bands = {**self.values, **other.values}, {**self.bands, **other.bands}
+        return Forecasts(self.kind, self.origin, self.step, values, bands)
+
     def mask(self, kind: str) -> np.ndarray:
         """The rows of one kind."""
         if kind not in KINDS:

@@ -151,3 +151,21 @@ def test_an_ensemble_reads_its_series_once(monkeypatch):
                                     epochs=1, ensemble=2)  # fmt: skip
     results = pipeline.run_ensemble(config)
     assert len(calls) == 1 and [result.config.seed for result in results] == [0, 1]
+
+
+def test_networks_computed_together_give_the_results_they_give_alone(tiny_config):
+    """An ensemble's members on two folds, as a worker gets them: trained as teams, the fold's baselines fitted
+    and evaluated once, and every result the one `compute` gives for that network alone."""
+    config = tiny_config.replace(ensemble=2, horizon=3, backtest_windows=1, test_size=4, epochs=2)
+    run_plan = pipeline.plan(config, data.load_series(config))
+    configs = [task.config for task in run_plan.tasks]
+    datasets = [run_plan.datasets[task.fold] for task in run_plan.tasks]
+    teams: list[list[int]] = []
+    together = pipeline.compute_many(configs, datasets, on_team=teams.append)
+    assert sorted(len(team) for team in teams) == [2, 2]  # one team per fold
+    for one, dataset, result in zip(configs, datasets, together, strict=True):
+        alone = pipeline.compute(one, dataset)
+        np.testing.assert_array_equal(alone.loss, result.loss)
+        assert alone.forecasts.models == result.forecasts.models
+        for model in alone.forecasts.models:
+            np.testing.assert_array_equal(alone.forecasts.values[model], result.forecasts.values[model])
