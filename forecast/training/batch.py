@@ -30,7 +30,7 @@ def train_all(
     `progress` gets the epochs of the first task (a single run's progress lines); `on_finished(k)` is called
     each time the number of finished jobs grows. Interrupting (Ctrl-C) abandons every job, which cancels it.
     """
-    subscriptions = [service.subscribe(task, cache, dataset) for task, dataset in zip(tasks, datasets, strict=True)]
+    subscriptions = service.subscribe_many(tasks, cache, datasets)
     jobs = [subscription.job for subscription in subscriptions]
     reported, finished = 0, 0
     try:

@@ -14,11 +14,13 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from forecast.config import Config
 from forecast.data import Dataset, Fold, make_dataset
 from forecast.models.progress import EpochReport, TrainingCancelled
+from forecast.run.result import Result
 
 __all__ = [
     "CANCEL_SLOTS",
@@ -27,8 +29,9 @@ __all__ = [
     "TensorFlowUnavailable",
     "initialise",
     "is_cancelled",
+    "is_flagged",
     "tensorflow_problem",
-    "train",
+    "train_group",
     "warm_up",
 ]
 
@@ -119,16 +122,29 @@ def warm_up() -> int:
     return os.getpid()
 
 
+def is_flagged(flags: Any, number: int) -> bool:
+    """Whether the cancel flags (the shared array) say that training `number` is cancelled."""
+    return flags[number % CANCEL_SLOTS] == number + 1
+
+
 def is_cancelled(number: int) -> bool:
-    return _cancel_flags[number % CANCEL_SLOTS] == number + 1
+    return is_flagged(_cancel_flags, number)
 
 
-def train(number: int, config_fields: dict[str, Any], fold_fields: dict[str, Any], dataset: Dataset | None) -> bool:
-    """Train one config on one fold, streaming progress and then the result to the parent; False if cancelled.
+def train_group(
+    numbers: list[int],
+    configs: list[dict[str, Any]],
+    folds: list[dict[str, Any]],
+    datasets: list[Dataset | None],
+) -> list[int]:
+    """Train a group of configs, each on its fold, as `pipeline.compute_many` does (teams, shared baselines),
+    streaming each one's progress and then its result to the parent.
 
-    The result goes on the same queue as the progress, after it, so the parent never sees a job finish before
-    its last epoch. `dataset` is the fold's series prepared by the app (needed for an uploaded file, which the
-    worker cannot read); without it the worker builds it.
+    Each result goes on the same queue as its progress, after it, so the parent never sees a job finish before
+    its last epoch. A dataset is the fold's series prepared by the app (needed for an uploaded file, which the
+    worker cannot read); without it the worker builds it. A cancelled training stops at its next chunk of epochs
+    and sends no result; the others go on. Returns the numbers whose results were sent (the parent may see this
+    before the results themselves, which come on the queue).
     """
     if _unstarted is not None:
         with _unstarted.get_lock():
@@ -137,21 +153,34 @@ def train(number: int, config_fields: dict[str, Any], fold_fields: dict[str, Any
         raise TensorFlowUnavailable(_import_problem)
     from forecast.run import pipeline
 
-    if is_cancelled(number):
-        return False
-    _progress_queue.put((number, "started", os.getpid()))
+    wanted = [k for k, number in enumerate(numbers) if not is_cancelled(number)]
+    if not wanted:
+        return []
+    for k in wanted:
+        _progress_queue.put((numbers[k], "started", os.getpid()))
+    configs_wanted = [Config(**configs[k]) for k in wanted]
+    prepared = [
+        datasets[k] if datasets[k] is not None else make_dataset(config, fold=Fold(**folds[k]))
+        for k, config in zip(wanted, configs_wanted, strict=True)
+    ]
+    sent = []
+
+    def send(index: int, result: Result) -> None:  # each result as soon as its team has it
+        _progress_queue.put((numbers[wanted[index]], "result", result))
+        sent.append(numbers[wanted[index]])
+
+    pipeline.compute_many(configs_wanted, prepared, [_reporter(numbers[k]) for k in wanted], on_result=send)
+    return sent
+
+
+def _reporter(number: int) -> Callable[[EpochReport], None]:
+    """Training `number`'s progress callback: each epoch to the parent, or TrainingCancelled once it is flagged."""
 
     def report(epoch_report: EpochReport) -> None:
         if is_cancelled(number):
+            # Said at once: the parent ends this training now, while the rest of its team goes on training.
+            _progress_queue.put((number, "stopped", None))
             raise TrainingCancelled
         _progress_queue.put((number, "epoch", epoch_report))
 
-    config = Config(**config_fields)
-    if dataset is None:
-        dataset = make_dataset(config, fold=Fold(**fold_fields))
-    try:
-        result = pipeline.compute(config, dataset, progress=report)
-    except TrainingCancelled:
-        return False
-    _progress_queue.put((number, "result", result))
-    return True
+    return report

@@ -13,6 +13,7 @@ import collections
 import concurrent.futures
 import contextlib
 import dataclasses
+import math
 import multiprocessing
 import threading
 import traceback
@@ -28,6 +29,33 @@ __all__ = ["DEFAULT_TRAININGS_PER_WORKER", "LocalPool"]
 
 DEFAULT_TRAININGS_PER_WORKER = 10
 BROKEN_MESSAGE = "the training process stopped unexpectedly (out of memory?); try a smaller model"
+
+
+class _Group:
+    """Trainings handed to one worker together, in order; the first one's number names the group."""
+
+    def __init__(self, trainings: list[tuple[int, Task, Dataset | None]]) -> None:
+        self.trainings = list(trainings)
+
+    @property
+    def leader(self) -> int:
+        return self.trainings[0][0]
+
+    @property
+    def numbers(self) -> list[int]:
+        return [number for number, _, _ in self.trainings]
+
+    def drop(self, number: int) -> None:
+        self.trainings = [training for training in self.trainings if training[0] != number]
+
+    def arguments(self) -> tuple:
+        """`child.train_group`'s arguments: plain values that pickle cheaply."""
+        return (
+            self.numbers,
+            [task.config.to_dict() for _, task, _ in self.trainings],
+            [dataclasses.asdict(task.fold) for _, task, _ in self.trainings],
+            [dataset for _, _, dataset in self.trainings],
+        )
 
 
 class LocalPool:
@@ -67,8 +95,9 @@ class LocalPool:
         self._unstarted = self._context.Value("i", 0)
         self._lock = threading.Lock()
         self._events: dict[int, JobEvents] = {}
-        self._waiting: collections.deque[tuple[int, Task, Dataset | None]] = collections.deque()
-        self._futures: dict[int, concurrent.futures.Future] = {}
+        self._waiting: collections.deque[_Group] = collections.deque()
+        self._futures: dict[int, concurrent.futures.Future] = {}  # by the number of the group's first training
+        self._running: dict[int, _Group] = {}  # the same keys: the group each future trains
         self._pool_trainings = 0  # trainings given to the current executor
         self._retiring: list[threading.Thread] = []  # threads waiting for retired executors' workers to exit
         self._reported_pids: set[int] = set()
@@ -122,24 +151,33 @@ class LocalPool:
     # --- trainings ------------------------------------------------------------------------------------------
 
     def submit(self, number: int, task: Task, dataset: Dataset | None, events: JobEvents) -> None:
+        self.submit_group([(number, task, dataset, events)])
+
+    def submit_group(self, trainings: list[tuple[int, Task, Dataset | None, JobEvents]]) -> None:
+        """Queue trainings that one worker takes together (`child.train_group`): as teams, sharing baselines."""
         with self._lock:
             if self._closed:
                 raise RuntimeError("the training service has been shut down")
-            self._events[number] = events
-            self._waiting.append((number, task, dataset))
+            for number, _, _, events in trainings:
+                self._events[number] = events
+            # One share per worker, in order (a run's networks come fold by fold, so a share keeps its folds).
+            share = math.ceil(len(trainings) / self.max_concurrent)
+            for start in range(0, len(trainings), share):
+                chunk = trainings[start : start + share]
+                self._waiting.append(_Group([(number, task, dataset) for number, task, dataset, _ in chunk]))
             self._pump()
 
     def _pump(self) -> None:
-        """Give waiting trainings to the executor while a worker is free (lock held)."""
+        """Give waiting groups to the executor while a worker is free (lock held)."""
         while self._waiting and len(self._futures) < self.max_concurrent and not self._closed:
             if self._pool_trainings >= self.trainings_per_worker * self.max_concurrent:
                 if self._futures:
                     return  # The executor finishes what it runs first; `_task_ended` retires it.
                 self._replace_executor()
-            self._start(*self._waiting.popleft())
+            self._start(self._waiting.popleft())
 
-    def _start(self, number: int, task: Task, dataset: Dataset | None) -> None:
-        arguments = (child.train, number, task.config.to_dict(), dataclasses.asdict(task.fold), dataset)
+    def _start(self, group: _Group) -> None:
+        arguments = (child.train_group, *group.arguments())
         # Counted before it is handed over, so that a worker beginning it at once never sees the count below zero.
         with self._unstarted.get_lock():
             self._unstarted.value += 1
@@ -153,11 +191,12 @@ class LocalPool:
             self._executor = self._new_executor()
             self._pool_trainings = 0
             future = self._executor.submit(*arguments)
-        self._futures[number] = future
-        self._pool_trainings += 1
+        self._futures[group.leader] = future
+        self._running[group.leader] = group
+        self._pool_trainings += len(group.numbers)
         # Runs in the executor's thread (or whichever thread cancels the future): it only posts the news, and the
         # dispatcher applies it after every message the worker sent before.
-        future.add_done_callback(lambda _, number=number: self._post(number, "finished"))
+        future.add_done_callback(lambda _, leader=group.leader: self._post(leader, "finished"))
 
     def _post(self, number: int, kind: str) -> None:
         with contextlib.suppress(OSError, ValueError):  # The queue is closed only after shutdown.
@@ -185,6 +224,8 @@ class LocalPool:
             return
         if kind == "result":
             self._end(number, payload, None)  # type: ignore[arg-type]
+        elif kind == "stopped":  # a cancelled training of a group whose others go on: it ends now, not with them
+            self._end(number, None, None)
         elif kind == "finished":
             self._task_ended(number)
         else:
@@ -195,11 +236,12 @@ class LocalPool:
             elif events is not None and kind == "epoch":
                 events.epoch(payload)  # type: ignore[arg-type]
 
-    def _task_ended(self, number: int) -> None:
-        """A task is over: free its worker slot, then end the training unless its result is (or was) on the queue."""
+    def _task_ended(self, leader: int) -> None:
+        """A group is over: free its worker slot, then end each of its trainings whose result never came."""
         with self._lock:
-            future = self._futures.pop(number, None)
-            if future is None:
+            future = self._futures.pop(leader, None)
+            group = self._running.pop(leader, None)
+            if future is None or group is None:
                 return
             used_up = self._pool_trainings >= self.trainings_per_worker * self.max_concurrent
             if used_up and not self._closed and not self._futures:
@@ -207,20 +249,21 @@ class LocalPool:
                 # next training asks for them.
                 self._replace_executor()
             self._pump()
-        if future.cancelled():
-            self._end(number, None, None)
-            return
-        try:
-            sent_result = future.result()
-        except BrokenProcessPool:
-            self._end(number, None, BROKEN_MESSAGE)
-        except child.TensorFlowUnavailable as exception:
-            self._end(number, None, str(exception))
-        except Exception as exception:  # Reported to the user; the pool keeps serving.
-            self._end(number, None, f"training failed: {type(exception).__name__}: {exception}")
-        else:
-            if not sent_result:
-                self._end(number, None, None)  # cancelled inside the worker
+        error, sent = None, []
+        if not future.cancelled():
+            try:
+                sent = future.result()
+            except BrokenProcessPool:
+                error = BROKEN_MESSAGE
+            except child.TensorFlowUnavailable as exception:
+                error = str(exception)
+            except Exception as exception:  # Reported to the user; the pool keeps serving.
+                error = f"training failed: {type(exception).__name__}: {exception}"
+        # The others are over without a result: cancelled inside the worker, or failed. A sent result is on the
+        # queue, and may still be behind this news.
+        for number in group.numbers:
+            if number not in sent:
+                self._end(number, None, error)
 
     def _end(self, number: int, result: Result | None, error: str | None) -> None:
         with self._lock:
@@ -230,11 +273,16 @@ class LocalPool:
 
     def cancel(self, number: int) -> None:
         with self._lock:
-            waiting = next((item for item in self._waiting if item[0] == number), None)
+            waiting = next((group for group in self._waiting if number in group.numbers), None)
             if waiting is not None:
-                self._waiting.remove(waiting)
-            future = self._futures.get(number)
+                waiting.drop(number)
+                if not waiting.numbers:
+                    self._waiting.remove(waiting)
             self._cancel_flags[number % child.CANCEL_SLOTS] = number + 1
+            running = next((group for group in self._running.values() if number in group.numbers), None)
+            # A group no worker has begun is dropped once every one of its trainings is cancelled.
+            everything = running is not None and all(child.is_flagged(self._cancel_flags, n) for n in running.numbers)
+            future = self._futures.get(running.leader) if everything and running is not None else None
         if waiting is not None:
             self._end(number, None, None)  # never started: cancelled at once
         elif future is not None and future.cancel():  # Succeeds only while no worker has begun it.
@@ -251,7 +299,7 @@ class LocalPool:
             if self._closed:
                 return
             self._closed = True
-            numbers = [number for number, _, _ in self._waiting] + list(self._futures)
+            numbers = [number for group in (*self._waiting, *self._running.values()) for number in group.numbers]
         for number in numbers:
             self.cancel(number)
         self._executor.shutdown(wait=True, cancel_futures=True)

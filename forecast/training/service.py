@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
+
 from forecast.config import Config
 from forecast.data import Dataset
 from forecast.run.keys import ResultStore, Task
@@ -14,6 +17,15 @@ __all__ = ["DEFAULT_GRACE_SECONDS", "TrainingService"]
 # A job nobody waits for any more is cancelled after this long: long enough for a session's rerun to pick the
 # same job up again (a rerun briefly drops its subscription), short enough to free the worker at once.
 DEFAULT_GRACE_SECONDS = 0.3
+
+
+def _new_job(task: Task, dataset: Dataset | None, number: int) -> Job:
+    return Job(task, number, dataset)
+
+
+def _store(cache: ResultStore, job: Job) -> None:
+    if job.result is not None:
+        cache.put(job.key, job.result, job.warnings)
 
 
 class TrainingService:
@@ -52,29 +64,56 @@ class TrainingService:
         for an uploaded file; otherwise the worker builds it). Every `submit` must be paired with a `release`
         when the caller stops waiting.
         """
-        task = task if isinstance(task, Task) else Task(task)
-        job, new = self.registry.subscribe(task.key, lambda number: Job(task, number, dataset))
-        if new:
-            if cache is not None:
+        return self.submit_many([task], cache, [dataset])[0]
+
+    def submit_many(
+        self, tasks: Sequence[Task | Config], cache: ResultStore | None = None, datasets: Sequence[Dataset | None] = ()
+    ) -> list[Job]:
+        """`submit` for many tasks at once: the new ones go to the backend together, so a worker trains them as
+        teams and shares their baselines (a run's networks; a sweep's cells). `datasets`: one per task, or none."""
+        datasets = list(datasets) or [None] * len(tasks)
+        jobs, new_jobs = [], []
+        for task, dataset in zip(tasks, datasets, strict=True):
+            task = task if isinstance(task, Task) else Task(task)
+            job, new = self.registry.subscribe(task.key, functools.partial(_new_job, task, dataset))
+            jobs.append(job)
+            if new and cache is not None:
                 # Stored before the job counts as finished, so a session that sees it done also finds it cached.
-                job.on_finish(
-                    lambda done: cache.put(done.key, done.result, done.warnings) if done.result is not None else None
-                )
-            try:
-                self.backend.submit(job.number, task, dataset, job)
-            except ValueError as error:
-                # The backend cannot take it (a Ray cluster that went away and cannot be reached): the job fails
-                # with the backend's sentence, like any failed training, instead of waiting forever.
+                job.on_finish(functools.partial(_store, cache))
+            if new:
+                new_jobs.append(job)
+        if new_jobs:
+            self._start(new_jobs)
+        return jobs
+
+    def _start(self, jobs: list[Job]) -> None:
+        """Hand new jobs to the backend: together where it trains groups, else one by one."""
+        submit_group = getattr(self.backend, "submit_group", None)
+        try:
+            if submit_group is not None:
+                submit_group([(job.number, job.task, job.dataset, job) for job in jobs])
+            else:
+                for job in jobs:
+                    self.backend.submit(job.number, job.task, job.dataset, job)
+        except ValueError as error:
+            # The backend cannot take it (a Ray cluster that went away and cannot be reached): the jobs fail with
+            # the backend's sentence, like any failed training, instead of waiting forever.
+            for job in jobs:
                 job.ended(None, str(error))
-                return job
-            self.trainings_started += 1
-        return job
+            return
+        self.trainings_started += len(jobs)
 
     def subscribe(
         self, task: Task | Config, cache: ResultStore | None = None, dataset: Dataset | None = None
     ) -> Subscription:
         """`submit`, wrapped in a `Subscription` that releases the job exactly once."""
         return Subscription(self.registry, self.submit(task, cache, dataset))
+
+    def subscribe_many(
+        self, tasks: Sequence[Task | Config], cache: ResultStore | None = None, datasets: Sequence[Dataset | None] = ()
+    ) -> list[Subscription]:
+        """`submit_many`, each job wrapped in a `Subscription`."""
+        return [Subscription(self.registry, job) for job in self.submit_many(tasks, cache, datasets)]
 
     def release(self, job: Job, grace_seconds: float | None = None) -> None:
         """Stop waiting for `job`; when nobody waits any more, it is cancelled after `grace_seconds`."""

@@ -64,27 +64,33 @@ def _session_is_connected() -> bool:
         return True
 
 
+# The share of the bar that training fills; the rest is each network's forecasts and its window's baselines.
+TRAINING_SHARE = 0.9
+
+
 def _progress_text(service: TrainingService, jobs: list[Job], cached: int = 0) -> tuple[float, str]:
-    """How far the trainings are, and a line saying so: networks trained of the run's, then the running one's epoch.
+    """How far the run is, and a line saying so: networks trained of the run's, then the running one's epoch (or
+    the forecasts and baseline fits after training).
 
     `cached`: the run's networks that came from the cache (they count as trained)."""
-    total_epochs = sum(job.config.epochs for job in jobs)
-    done_epochs = sum(job.config.epochs if job.finished else len(job.reports) for job in jobs)
     networks = len(jobs) + cached
+    shares = [1.0 if job.finished else TRAINING_SHARE * len(job.reports) / job.config.epochs for job in jobs]
+    fraction = (sum(shares) + cached) / networks
     prefix = f"{sum(job.finished for job in jobs) + cached} of {networks} networks trained · " if networks > 1 else ""
-    active = next((job for job in jobs if not job.finished), jobs[-1])
+    running = [job for job in jobs if not job.finished]
+    active = running[0] if running else jobs[-1]
     if active.state == JobState.QUEUED:
         ahead = service.queue_position(active)
         if ahead:
-            return (
-                0.0,
-                f"{prefix}Waiting for a free trainer: {ahead} training{'s' if ahead > 1 else ''} ahead of yours…",
-            )
-        return done_epochs / total_epochs, f"{prefix}Starting the trainer…"
+            trainings = f"{ahead} training{'s' if ahead > 1 else ''}"
+            return 0.0, f"{prefix}Waiting for a free trainer: {trainings} ahead of yours…"
+        return fraction, f"{prefix}Starting the trainer…"
     latest = active.latest
     if latest is None:
-        return done_epochs / total_epochs, f"{prefix}Building the model and compiling the training loop…"
-    return done_epochs / total_epochs, (
+        return fraction, f"{prefix}Building the model and compiling the training loop…"
+    if running and all(job.latest is not None and job.latest.epoch == job.config.epochs for job in running):
+        return fraction, f"{prefix}Forecasting with each network and fitting the baselines of each window…"
+    return fraction, (
         f"{prefix}Epoch {latest.epoch}/{latest.epochs} · loss {latest.loss:.4g} · "
         f"test loss {latest.val_loss:.4g} · {latest.elapsed:.1f}s"
     )
@@ -135,7 +141,8 @@ def _train(
 ) -> list[Result] | None:
     """Train `tasks` in workers, showing progress and a live loss curve; None if one failed or was stopped."""
     state = state_module.get_existing()
-    subscriptions = [service.subscribe(task, cache, dataset) for task, dataset in zip(tasks, datasets, strict=True)]
+    # Submitted together: a worker trains a fold's networks as a team and fits its baselines once.
+    subscriptions = service.subscribe_many(tasks, cache, datasets)
     state.subscriptions = subscriptions
     slot, box, bar = progress_box("stop", on_stop, "Stop this training.")
     live_chart = box.empty()

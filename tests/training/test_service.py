@@ -97,6 +97,39 @@ def test_queue_positions_and_cancellation_of_abandoned_jobs(service, tiny_config
     assert waiting.state == JobState.CANCELLED and not waiting.reports
 
 
+def test_tasks_submitted_together_train_as_a_team_each_with_its_own_numbers(service, tiny_config):
+    configs = [tiny_config.replace(seed=seed, epochs=3) for seed in (41, 42, 43)]
+    jobs = service.submit_many(configs)
+    try:
+        assert all(job.wait(timeout=180) for job in jobs)
+    finally:
+        for job in jobs:
+            service.release(job)
+    assert [job.state for job in jobs] == [JobState.DONE] * 3
+    assert len({job.worker_pid for job in jobs}) == 1  # one worker took the group
+    for config, job in zip(configs, jobs, strict=True):
+        assert [report.epoch for report in job.reports] == [1, 2, 3]
+        assert job.result.metrics == run(config).metrics
+
+
+def test_one_stopped_member_of_a_group_leaves_the_others_training(service, tiny_config):
+    long = tiny_config.replace(epochs=400, batch_size=1)
+    stopped, kept = service.submit_many([long.replace(seed=51), tiny_config.replace(seed=52, epochs=400)])
+    try:
+        deadline = time.monotonic() + 180
+        while len(stopped.reports) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        released = time.monotonic()
+        service.release(stopped, grace_seconds=0)
+        assert stopped.wait(timeout=10)
+        assert time.monotonic() - released < 2.0
+        assert kept.wait(timeout=180)
+    finally:
+        service.release(kept)
+    assert stopped.state == JobState.CANCELLED and stopped.reports[-1].epoch < 400
+    assert kept.state == JobState.DONE and len(kept.reports) == 400
+
+
 def test_wait_returns_false_while_the_job_runs(service, tiny_config):
     job = service.submit(tiny_config.replace(epochs=1000, batch_size=1, seed=71))
     try:

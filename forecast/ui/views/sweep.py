@@ -161,25 +161,19 @@ def _train(
     """Train the cells the cache lacks while the tab is open, with "k of n done" and Stop; fills `found`."""
     service, cache = services.training_service(), services.result_cache()
     missing = [index for index, result in enumerate(found) if result is None]
-    subscriptions = [
-        service.subscribe(Task(cells[index]), cache, make_dataset(cells[index], series=page.series))
-        for index in missing
-    ]
+    # Submitted together: a worker trains cells of one structure as teams and fits their baselines once.
+    subscriptions = service.subscribe_many(
+        [Task(cells[index]) for index in missing],
+        cache,
+        [make_dataset(cells[index], series=page.series) for index in missing],
+    )
     session.subscriptions = subscriptions
     slot, _, bar = status.progress_box("sweep_stop", _on_stop, "Stop the sweep.")
     jobs = [subscription.job for subscription in subscriptions]
-    cached = len(cells) - len(jobs)
     try:
-        while True:
-            done = cached + sum(job.finished for job in jobs)
-            bar.progress(done / len(cells), text=f"{done} of {len(cells)} done")
-            waiting = [job for job in jobs if not job.finished]
-            if not waiting:
-                break
-            if not status._session_is_connected():
-                session.abandon()  # The browser tab is gone: nobody will see these cells.
-                return
-            waiting[0].wait(POLL_SECONDS)
+        if not _wait_for(jobs, len(cells), bar):
+            session.abandon()  # The browser tab is gone: nobody will see these cells.
+            return
     finally:
         # As for a single run: a rerun releases the cells (they are cancelled after a short grace unless the
         # next run picks them up); Stop abandons them at once.
@@ -194,6 +188,22 @@ def _train(
         first = failed[0]
         where = _cell_label(definition, first.config)
         show_problem(f"{len(failed)} of {len(cells)} cells failed ({where}: {first.error})")
+
+
+def _wait_for(jobs: list, cell_count: int, bar) -> bool:
+    """Move the bar until every job has finished; False when the browser tab went away first."""
+    cached = cell_count - len(jobs)
+    while True:
+        done = cached + sum(job.finished for job in jobs)
+        # Cells trained as a team finish together: the bar moves with their epochs meanwhile.
+        share = cached + sum(1 if job.finished else len(job.reports) / job.config.epochs for job in jobs)
+        bar.progress(min(share / cell_count, 1.0), text=f"{done} of {cell_count} done")
+        waiting = [job for job in jobs if not job.finished]
+        if not waiting:
+            return True
+        if not status._session_is_connected():
+            return False
+        waiting[0].wait(POLL_SECONDS)
 
 
 def _results_table(definition: Sweep, cells: list[Config], found: list[Result | None]) -> pd.DataFrame:
