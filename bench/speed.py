@@ -1,7 +1,9 @@
-"""Speed benchmark: the original recipe's Keras `fit` against the project's trainer, seed by seed.
+"""Speed benchmark: the original recipe's Keras `fit` against the project's trainer, seed by seed; then many
+networks trained together against the same networks one at a time (bench/many.py).
 
-    python -m bench.speed                 # seeds 0 1 2, about a minute and a half on two cores
-    python -m bench.speed --seeds 0 1 2 3 4
+    python -m bench.speed                 # both parts, about fifteen minutes on two cores
+    python -m bench.speed --part original --seeds 0 1 2 3 4
+    python -m bench.speed --part many --repeats 3
 
 For each seed it runs, back to back and each in a fresh process, the faithful reference (bench/reference.py)
 and the same recipe through the project (`python -m forecast` with ORIGINAL_FLAGS, `--no-cache --json`), then
@@ -48,13 +50,30 @@ def project(seed: int, flags: list[str]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Original recipe: reference fit vs the project's trainer.")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--part", choices=["original", "many", "all"], default="all")
+    parser.add_argument("--repeats", type=int, default=3, help="repeats of each measurement of the many part")
     arguments = parser.parse_args()
+    if arguments.part in ("original", "all"):
+        original_recipe(arguments.seeds)
+    if arguments.part in ("many", "all"):
+        from bench import many
+
+        walls = many.command_lines(arguments.repeats)
+        many.report(many.in_process(arguments.repeats), walls)
+    print(
+        f"command: python -m bench.speed --part {arguments.part} --seeds {' '.join(map(str, arguments.seeds))} "
+        f"--repeats {arguments.repeats}"
+    )
+
+
+def original_recipe(seeds: list[int]) -> None:
+    """The reference Keras fit against the project's trainer on the blog post's recipe, seed by seed."""
     rows = []
     print(
         f"{'seed':>4} {'reference s':>12} {'project s':>10} {'ratio':>6} {'ref RMSE':>9} {'proj RMSE':>10} "
         f"{'default s':>10} {'default RMSE':>13}"
     )
-    for seed in arguments.seeds:
+    for seed in seeds:
         ref = reference(seed)
         original = project(seed, ORIGINAL_FLAGS)
         default = project(seed, [])
@@ -90,7 +109,6 @@ def main() -> None:
         f"RMSE {default_rmse:.3f} (median, target ≤ {DEFAULT_RMSE_TARGET:g}: "
         f"{'met' if default_rmse <= DEFAULT_RMSE_TARGET else 'NOT met'})"
     )
-    print(f"command: python -m bench.speed --seeds {' '.join(map(str, arguments.seeds))}")
 
 
 if __name__ == "__main__":
