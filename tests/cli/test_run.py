@@ -16,14 +16,14 @@ ROOT = Path(__file__).resolve().parents[2]
 TINY_FLAGS = [part for name, value in TINY.items() for part in (f"--{name.replace('_', '-')}", str(value))]
 
 
-def run_cli(*arguments: str, env_cache: Path, **environment: str) -> subprocess.CompletedProcess:
+def run_cli(*arguments: str, env_cache: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "forecast", *arguments],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
-        env={"FORECAST_CACHE_DIR": str(env_cache), "PATH": "/usr/bin:/bin", "HOME": str(env_cache), **environment},
+        env={"FORECAST_CACHE_DIR": str(env_cache), "PATH": "/usr/bin:/bin", "HOME": str(env_cache)},
     )
 
 
