@@ -157,3 +157,40 @@ def report(figures: dict[str, dict[str, tuple[float, float]]], walls: dict[str, 
         f"16-cell sweep {sweep['together'][0] / sweep['one network'][0]:.2f}× one cell (target ≤ {SWEEP_TARGET}×); "
         f"peak memory of the full run {full[1]:.0f} MB (target < {MEMORY_TARGET_MB} MB)"
     )
+
+
+def page_against_command_line(repeats: int) -> tuple[list[float], list[float]]:
+    """The full recipe run's first result in the page against the same run on the command line, pair by pair.
+
+    Each page visit is a fresh app server (the README's way: a checkout with its own `.venv`, `streamlit run
+    app.py`) with an empty cache, opened the moment it answers; each command line a fresh process, just before."""
+    import json
+    import tempfile
+    from pathlib import Path
+    from urllib.parse import urlencode
+
+    from playwright.sync_api import sync_playwright
+
+    from bench.latency import MOMENTS, OBSERVER, make_checkout, visit
+    from forecast.config.fields import to_query_params
+    from tests.e2e.streamlit_server import CHROMIUM, CHROMIUM_ARGS, IDLE, StreamlitServer
+
+    link = "?" + urlencode(to_query_params(recipe_config(FULL_RUN)))
+    pages, commands = [], []
+    with tempfile.TemporaryDirectory() as temporary, sync_playwright() as playwright:
+        folder = Path(temporary)
+        checkout = make_checkout(folder / "checkout")
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for repeat in range(repeats):
+            commands.append(command_line(FULL_RUN)[0])
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.add_init_script(OBSERVER % (json.dumps(MOMENTS), json.dumps(IDLE)))
+            app = StreamlitServer(
+                {"FORECAST_CACHE_DIR": str(folder / f"cache-{repeat}")}, checkout / "app.py", file_watcher=None,
+                cwd=checkout, python=str(checkout / ".venv/bin/python"),
+            )  # fmt: skip
+            with app:
+                pages.append(visit(page, app.url + link, timeout_ms=900_000)["result"])
+            page.close()
+        browser.close()
+    return pages, commands

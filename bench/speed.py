@@ -4,6 +4,7 @@ networks trained together against the same networks one at a time (bench/many.py
     python -m bench.speed                 # both parts, about fifteen minutes on two cores
     python -m bench.speed --part original --seeds 0 1 2 3 4
     python -m bench.speed --part many --repeats 3
+    python -m bench.speed --part page --repeats 3   # the full recipe run's first result: page vs command line
 
 For each seed it runs, back to back and each in a fresh process, the faithful reference (bench/reference.py)
 and the same recipe through the project (`python -m forecast` with ORIGINAL_FLAGS, `--no-cache --json`), then
@@ -50,7 +51,7 @@ def project(seed: int, flags: list[str]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Original recipe: reference fit vs the project's trainer.")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--part", choices=["original", "many", "all"], default="all")
+    parser.add_argument("--part", choices=["original", "many", "page", "all"], default="all")
     parser.add_argument("--repeats", type=int, default=3, help="repeats of each measurement of the many part")
     arguments = parser.parse_args()
     if arguments.part in ("original", "all"):
@@ -60,6 +61,16 @@ def main() -> None:
 
         walls = many.command_lines(arguments.repeats)
         many.report(many.in_process(arguments.repeats), walls)
+    if arguments.part in ("page", "all"):
+        from bench import many
+
+        pages, commands = many.page_against_command_line(arguments.repeats)
+        ratios = [page / command for page, command in zip(pages, commands, strict=True)]
+        print(
+            f"full recipe run, first result: page {statistics.median(pages):.1f} s, command line "
+            f"{statistics.median(commands):.1f} s (medians of {len(pages)}); page/command line per pair "
+            f"{', '.join(f'{ratio:.2f}×' for ratio in ratios)}, median {statistics.median(ratios):.2f}×"
+        )
     print(
         f"command: python -m bench.speed --part {arguments.part} --seeds {' '.join(map(str, arguments.seeds))} "
         f"--repeats {arguments.repeats}"
