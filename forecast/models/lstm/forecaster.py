@@ -89,6 +89,15 @@ class LSTMForecaster(WindowForecaster):
         # The network works in scaled units; its windows and outputs are transformed values.
         return self.transform.unscale(self._predict(self.transform.scale(windows)))
 
+    def _forecast(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        if self.head != 1 or self._predict is None:
+            return super()._forecast(history, horizon)
+        # The recursive forecast rolled forward inside the network's compiled call, in its scaled units (the
+        # scaling is affine: rolling there gives the numbers of rolling in transformed units, step by step).
+        window = self.transform.scale(self.transform.apply(history)[-self.lookback :])
+        changes = self.transform.unscale(self._predict.roll(window, horizon))
+        return self.transform.invert_recursive(history, changes)
+
     def predict_windows(self, windows: np.ndarray) -> np.ndarray:
         predicted = self._predicted(windows)
         return predicted if self.head == 1 else predicted[:, 0]  # a head's first output: the one-step prediction

@@ -6,7 +6,6 @@ from __future__ import annotations
 import collections
 import tempfile
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +15,28 @@ from forecast.models.lstm.runtime import keras, tf
 
 __all__ = ["Predictor", "build_model", "model_from_bytes", "model_to_bytes", "predictor"]
 
-# Maps windows (n, lookback) to the next value of each (n,), in the network's units; a network with an output
-# head of several steps (the direct strategy) maps them to the next `outputs` values of each, (n, outputs).
-Predictor = Callable[[np.ndarray], np.ndarray]
+
+class Predictor:
+    """A trained network as a function from windows (n, lookback) to the next value of each (n,), in the network's
+    units; a network with an output head of several steps (the direct strategy) gives the next `outputs` values
+    of each, (n, outputs). `roll` is its recursive forecast from one window, in one compiled call."""
+
+    def __init__(self, shared: _SharedInference, weights: list[np.ndarray]) -> None:
+        self.shared, self.weights = shared, weights
+
+    def __call__(self, windows: np.ndarray) -> np.ndarray:
+        inputs = np.asarray(windows)[..., np.newaxis].astype(np.float32)  # (n, lookback, 1)
+        output = self.shared(self.weights, inputs)  # (n, outputs)
+        return output.astype(np.float64)[:, 0] if output.shape[1] == 1 else output.astype(np.float64)
+
+    def roll(self, window: np.ndarray, steps: int) -> np.ndarray:
+        """`steps` predictions from one window (lookback,), each fed back in as its newest value: (steps,).
+
+        The same numbers as calling the predictor step by step with the window of the previous predictions (the
+        window stays in float32 either way), without a round trip to Python per step: 79 steps cost ≈ 55 ms one
+        call at a time and a few milliseconds in one."""
+        window = np.asarray(window, dtype=np.float32).reshape(-1)
+        return self.shared.roll(self.weights, window, int(steps)).astype(np.float64)
 
 
 def build_model(config: Config, outputs: int = 1) -> keras.Model:
@@ -55,14 +73,38 @@ class _SharedInference:
             input_signature=[tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)],
             autograph=False,
         )
-        self.owner: int | None = None  # id of the model whose weights the copy holds
+        # The weights the copy holds: a predictor's own list, so that two predictors of one model made at different
+        # epochs (snapshots while it trains) never pass for each other.
+        self.owner: list[np.ndarray] | None = None
         self.lock = threading.Lock()
+        self.rolled = tf.function(
+            self._roll,
+            input_signature=[tf.TensorSpec((model.input_shape[1],), tf.float32), tf.TensorSpec((), tf.int32)],
+            autograph=False,
+        )
 
-    def __call__(self, model: keras.Model, weights: list[np.ndarray], inputs: np.ndarray) -> np.ndarray:
+    def _roll(self, window: tf.Tensor, steps: tf.Tensor) -> tf.Tensor:
+        def step(index: tf.Tensor, window: tf.Tensor, outputs: tf.TensorArray) -> tuple:
+            prediction = self.model(window[tf.newaxis, :, tf.newaxis], training=False)[0, 0]
+            return index + 1, tf.concat([window[1:], prediction[tf.newaxis]], axis=0), outputs.write(index, prediction)
+
+        start = (tf.constant(0), window, tf.TensorArray(tf.float32, size=steps))
+        _, _, outputs = tf.while_loop(lambda index, *_: index < steps, step, start)
+        return outputs.stack()
+
+    def _load(self, weights: list[np.ndarray]) -> None:
+        if self.owner is not weights:
+            self.model.set_weights(weights)
+            self.owner = weights
+
+    def roll(self, weights: list[np.ndarray], window: np.ndarray, steps: int) -> np.ndarray:
         with self.lock:
-            if self.owner != id(model):
-                self.model.set_weights(weights)
-                self.owner = id(model)
+            self._load(weights)
+            return self.rolled(tf.constant(window), tf.constant(steps, tf.int32)).numpy()
+
+    def __call__(self, weights: list[np.ndarray], inputs: np.ndarray) -> np.ndarray:
+        with self.lock:
+            self._load(weights)
             return self.compiled(tf.constant(inputs)).numpy()
 
 
@@ -98,15 +140,7 @@ def predictor(model: keras.Model) -> Predictor:
     structure for any batch size: the recursive forecast calls it once per step, and an eager call of an
     unrolled stacked LSTM costs tens of milliseconds where a compiled one costs well under one.
     """
-    shared = _shared_inference(model)
-    weights = model.get_weights()
-
-    def predict(windows: np.ndarray) -> np.ndarray:
-        inputs = np.asarray(windows)[..., np.newaxis].astype(np.float32)  # (n, lookback, 1)
-        output = shared(model, weights, inputs)  # (n, outputs)
-        return output.astype(np.float64)[:, 0] if output.shape[1] == 1 else output.astype(np.float64)
-
-    return predict
+    return Predictor(_shared_inference(model), model.get_weights())
 
 
 def model_to_bytes(model: keras.Model) -> bytes:
