@@ -114,6 +114,8 @@ class Config:
     backtest_windows: int = _field(1, minimum=1, maximum=MAX_BACKTEST_WINDOWS)
     interval: int = _field(0, minimum=0, maximum=99)
     strategy: str = _field("recursive", choices=STRATEGIES)
+    # Watching it learn (forecast.models.progress.Snapshot): 0 takes none, so the numbers and keys stay as they were.
+    snapshot_every: int = _field(0, minimum=0, maximum=1000)
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -259,7 +261,11 @@ def config_hash(config: Config, version: str, extra: dict[str, Any] | None = Non
 
     `extra` (plain JSON values) tells apart runs of one config on different parts of its series; without it the
     key is what it always was."""
-    content = {"config": config.to_dict(), "version": version} | ({"extra": extra} if extra else {})
+    fields = config.to_dict()
+    if fields["snapshot_every"] == 0:
+        # Added later, and taking no snapshots changes nothing a run computes: results cached before it still count.
+        del fields["snapshot_every"]
+    content = {"config": fields, "version": version} | ({"extra": extra} if extra else {})
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

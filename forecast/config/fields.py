@@ -137,6 +137,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "recursive: the network predicts one step and is fed its own predictions for the next; direct: one network "
         "with an output per step forecasts the whole test part (or future) at once from the last window.",
     ),
+    "snapshot_every": (
+        "snapshot every (epochs)",
+        "Every this many epochs, keep the LSTM's one-step and recursive forecasts (0: none): the page draws them while "
+        "the network trains and replays them with the epoch scrubber; the JSON lists them as snapshots.",
+    ),
     "interval": (
         "prediction interval (%)",
         "Level of the prediction intervals, 50–99 (0: none): conformal from out-of-sample errors per step ahead "
@@ -164,7 +169,7 @@ def field_spec(name: str) -> FieldSpec:
 # Fields added after the app began writing complete links, each with the value that keeps what an older link
 # showed: a link the app wrote holds every field it had then, so one holding all the others but not these is
 # older than them. (A hand-written link with only some fields gets the defaults, as always.)
-FIELDS_ADDED_LATER: dict[str, str] = {"schedule": "constant"}
+FIELDS_ADDED_LATER: dict[str, Any] = {"schedule": "constant", "snapshot_every": 0}
 
 
 def _format(value: Any) -> str:
@@ -193,13 +198,15 @@ def parse_value(name: str, text: str) -> Any:
         raise ValueError(f"{name} must be a number, got {text!r}") from None
 
 
-def from_query_params(params: Mapping[str, str | list[str]]) -> tuple[Config, dict[str, str]]:
+def from_query_params(
+    params: Mapping[str, str | list[str]], defaults: Config = DEFAULT_CONFIG
+) -> tuple[Config, dict[str, str]]:
     """Read a Config from URL query parameters, leniently.
 
     Unknown keys are ignored. A complete link written before a field existed gets that field's value from
     `FIELDS_ADDED_LATER`, so it keeps its meaning. A value that cannot be read, or is out of bounds on its own,
-    is reported under its field name and replaced by the default. If the remaining fields do not fit together,
-    every field falls back to the default and the problem is reported under "config".
+    is reported under its field name and replaced by the default (`defaults`' value). If the remaining fields do
+    not fit together, every field falls back to `defaults` and the problem is reported under "config".
     """
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
@@ -221,7 +228,7 @@ def from_query_params(params: Mapping[str, str | list[str]]) -> tuple[Config, di
             continue
         values[name] = value
     try:
-        return Config(**values), errors
+        return defaults.replace(**values), errors
     except ValueError as error:
         errors["config"] = f"{error}; using the defaults instead"
-        return DEFAULT_CONFIG, errors
+        return defaults, errors

@@ -9,6 +9,7 @@ import numpy as np
 
 from forecast.run.ensemble import summarize
 from forecast.run.outcome import RunResult
+from forecast.run.result import snapshots_summary
 
 __all__ = ["finite", "run_summary", "x_values"]
 
@@ -70,6 +71,8 @@ def _future(run: RunResult) -> dict[str, Any]:
             **({"interval": band.method} if band is not None else {}),
         }
     block: dict[str, Any] = {"x": x_values(future.future_xs), "models": models}
+    if future.config.snapshot_every > 0:
+        block["snapshots"] = snapshots_summary(future.snapshots)
     if future.truth is not None:
         block["truth"] = future.truth
         block["metrics"] = future.future_metrics

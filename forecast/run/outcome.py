@@ -21,9 +21,10 @@ from forecast.config import Config
 from forecast.data import Fold
 from forecast.evaluation import intervals
 from forecast.evaluation.backtest import Forecasts
-from forecast.run.result import Result
+from forecast.models.progress import Snapshot
+from forecast.run.result import SNAPSHOT_KINDS, Result
 
-__all__ = ["DIVERGENCE_MULTIPLE", "Band", "Divergence", "RunResult", "combine", "divergence"]
+__all__ = ["DIVERGENCE_MULTIPLE", "Band", "Divergence", "RunResult", "combine", "divergence", "mean_snapshots"]
 
 # A forecast further outside the training values than this many times their range has left the data: it has
 # diverged (generous on purpose: a trend may well carry a forecast past the highest value seen).
@@ -74,7 +75,26 @@ def combine(members: Sequence[Result]) -> Result:
         fit_seconds=sum(member.fit_seconds for member in members),
         cached=all(member.cached for member in members),
         networks=len(members),
+        snapshots=mean_snapshots(members),
     )
+
+
+def mean_snapshots(members: Sequence[Result]) -> tuple[Snapshot, ...]:
+    """The ensemble's snapshots: at each epoch every member saved, the members' mean forecasts and losses (a
+    member that stopped early has fewer: the mean goes as far as the shortest)."""
+    count = min(len(member.snapshots) for member in members)
+    means = []
+    for index in range(count):
+        taken = [member.snapshots[index] for member in members]
+        means.append(
+            Snapshot(
+                taken[0].epoch,
+                float(np.mean([snapshot.loss for snapshot in taken])),
+                float(np.mean([snapshot.val_loss for snapshot in taken])),
+                *(np.mean([getattr(snapshot, kind) for snapshot in taken], axis=0) for kind in SNAPSHOT_KINDS),
+            )
+        )
+    return tuple(means)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -22,6 +22,7 @@ from forecast.run.result import Result
 __all__ = [
     "Plan",
     "Trainer",
+    "cached_run",
     "compute",
     "compute_many",
     "forecasters",
@@ -174,6 +175,7 @@ def _result(config: Config, dataset: Dataset, table: backtest.Forecasts, trainin
         fold=dataset.fold,
         future_xs=dataset.future_xs,
         truth=dataset.truth,
+        snapshots=tuple(training.snapshots),
     )
 
 
@@ -305,3 +307,10 @@ def run(
     """
     first = config.member(0) if config.ensemble > 1 else config
     return run_ensemble(first, cache=cache, progress=progress, upload=upload)[0]
+
+
+def cached_run(config: Config, cache: ResultStore, upload: bytes | None = None) -> RunResult | None:
+    """The config's whole run if the cache holds every network of it, else None; never trains."""
+    run_plan = plan(config, load_series(config, upload))
+    results = resolve(run_plan.tasks, cache, lambda missing: None)
+    return run_plan.assemble(results) if results is not None else None

@@ -15,10 +15,12 @@ from forecast.config import Config
 from forecast.data import Fold, holdout
 from forecast.evaluation import metrics
 from forecast.evaluation.backtest import Forecasts
+from forecast.models.progress import Snapshot
 
-__all__ = ["FORECAST_KINDS", "Result"]
+__all__ = ["FORECAST_KINDS", "SNAPSHOT_KINDS", "Result", "snapshots_summary"]
 
 FORECAST_KINDS = ("one_step", "recursive")  # the kinds a metrics block scores
+SNAPSHOT_KINDS = ("one_step", "recursive", "future")  # the forecasts a snapshot holds
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -48,6 +50,7 @@ class Result:
     future_xs: np.ndarray | None = None
     truth: np.ndarray | None = None
     networks: int = 1  # how many networks' forecasts the LSTM's are the mean of (an ensemble's size)
+    snapshots: tuple[Snapshot, ...] = ()  # the LSTM's forecasts every `snapshot_every` epochs, oldest first
 
     @property
     def epochs_run(self) -> int:
@@ -159,6 +162,7 @@ class Result:
             "final_loss": _finite_or_none(self.loss[-1]) if len(self.loss) else None,
             "final_val_loss": _finite_or_none(self.val_loss[-1]) if len(self.val_loss) else None,
             **({"best_epoch": self.best_epoch} if self.config.patience > 0 else {}),
+            **({"snapshots": snapshots_summary(self.snapshots)} if self.config.snapshot_every > 0 else {}),
             "metrics": {
                 model: {
                     kind: {name: _finite_or_none(value) for name, value in values.items()}
@@ -191,6 +195,7 @@ class Result:
             "model_bytes": np.frombuffer(self.model_bytes, dtype=np.uint8),
         }
         arrays |= {f"forecasts/{name}": values for name, values in self.forecasts.to_arrays().items()}
+        arrays |= _snapshot_arrays(self.snapshots)
         if self.future_xs is not None:
             arrays["future_xs"] = self.future_xs
             arrays["truth"] = self.truth if self.truth is not None else np.full(len(self.future_xs), np.nan)
@@ -229,7 +234,50 @@ class Result:
             fold=Fold(**meta["fold"]),
             future_xs=_dates_or_numbers(archive["future_xs"]) if "future_xs" in archive.files else None,
             truth=archive["truth"].astype(np.float64) if "truth" in archive.files else None,
+            snapshots=_snapshots_from(archive),
         )
+
+
+def snapshots_summary(snapshots: tuple[Snapshot, ...]) -> list[dict[str, Any]]:
+    """The JSON's `snapshots`: each as epoch, losses and forecasts (a future's as `future` instead)."""
+    return [
+        {
+            "epoch": snapshot.epoch,
+            "loss": _finite_or_none(snapshot.loss),
+            "val_loss": _finite_or_none(snapshot.val_loss),
+            **{
+                kind: [_finite_or_none(value) for value in values]
+                for kind in SNAPSHOT_KINDS
+                if len(values := getattr(snapshot, kind)) or kind != "future"
+            },
+        }
+        for snapshot in snapshots
+    ]
+
+
+def _snapshot_arrays(snapshots: tuple[Snapshot, ...]) -> dict[str, np.ndarray]:
+    if not snapshots:
+        return {}
+    arrays = {
+        "snapshots/epoch": np.array([snapshot.epoch for snapshot in snapshots], dtype=np.int64),
+        "snapshots/loss": np.array([snapshot.loss for snapshot in snapshots]),
+        "snapshots/val_loss": np.array([snapshot.val_loss for snapshot in snapshots]),
+    }
+    for kind in SNAPSHOT_KINDS:
+        arrays[f"snapshots/{kind}"] = np.stack([getattr(snapshot, kind) for snapshot in snapshots]).astype(np.float64)
+    return arrays
+
+
+def _snapshots_from(archive: Any) -> tuple[Snapshot, ...]:
+    if "snapshots/epoch" not in archive.files:
+        return ()
+    parts = {kind: archive[f"snapshots/{kind}"] for kind in SNAPSHOT_KINDS}
+    return tuple(
+        Snapshot(int(epoch), float(loss), float(val_loss), *(parts[kind][index] for kind in SNAPSHOT_KINDS))
+        for index, (epoch, loss, val_loss) in enumerate(
+            zip(archive["snapshots/epoch"], archive["snapshots/loss"], archive["snapshots/val_loss"], strict=True)
+        )
+    )
 
 
 def _dates_or_numbers(xs: np.ndarray) -> np.ndarray:

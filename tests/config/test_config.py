@@ -44,6 +44,7 @@ def test_defaults_match_the_design():
         "backtest_windows": 1,
         "interval": 0,
         "strategy": "recursive",
+        "snapshot_every": 0,
     }
 
 

@@ -251,6 +251,7 @@ FIELD_CHANGES = {
     "backtest_windows": 2,
     "interval": 80,
     "strategy": "direct",
+    "snapshot_every": 5,
 }
 # Changes this test cannot make alone: log needs positive values (these series cross 0), seasonal differencing
 # needs a season length, and a fill mode changes only a file with empty cells, which the default fill refuses

@@ -64,9 +64,9 @@ def direct_lstm():
     seen = []
     real_train = lstm_forecaster.trainer.train
 
-    def recording(config, data, progress=None):
+    def recording(config, data, progress=None, observer=None):
         seen.append(data)
-        return real_train(config, data, progress=progress)
+        return real_train(config, data, progress=progress, observer=observer)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(lstm_forecaster.trainer, "train", recording)

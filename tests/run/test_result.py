@@ -77,4 +77,5 @@ def test_result_imports_neither_tensorflow_nor_the_pipeline():
         "forecast.data",
         "forecast.evaluation",
         "forecast.evaluation.backtest",
+        "forecast.models.progress",  # plain data (the snapshots' type), no TensorFlow
     }

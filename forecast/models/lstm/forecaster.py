@@ -7,7 +7,7 @@ import numpy as np
 from forecast.config import Config
 from forecast.data import WindowData, chain_of, make_windows
 from forecast.models.lstm import network, trainer
-from forecast.models.progress import ProgressCallback
+from forecast.models.progress import EpochReport, ProgressCallback, Snapshot
 from forecast.models.window import WindowForecaster, direct_windows
 
 __all__ = ["LSTMForecaster", "fit_together"]
@@ -23,6 +23,10 @@ class LSTMForecaster(WindowForecaster):
     or the horizon): it is trained on the next `steps` values after each window and forecasts them all at once
     from the last window. A forecast longer than `steps` goes on from a window ending with the head's outputs, in
     chunks of `steps`. With "recursive" (the default) `steps` is not used: one output, fed its own predictions.
+
+    With the config's `snapshot_every` of N, every N-th epoch's forecasts are kept (`training.snapshots`) and sent
+    with that epoch's report: of the watched part (one-step and recursive), or without one, of the `steps` after
+    the training part (the future).
     """
 
     name = "lstm"
@@ -77,7 +81,24 @@ class LSTMForecaster(WindowForecaster):
         if self._deferred:
             self._data = data
             return
-        self._adopt(trainer.train(self.config, data, progress=self.progress))
+        self._adopt(trainer.train(self.config, data, progress=self.progress, observer=self.observer))
+
+    @property
+    def observer(self) -> trainer.Observer | None:
+        """What the trainer calls every `snapshot_every` epochs (None when the config takes no snapshots)."""
+        return self._snapshot if self.config.snapshot_every > 0 else None
+
+    def _snapshot(self, model, report: EpochReport) -> Snapshot:
+        """The forecasts the network makes with the weights it has now; the trained ones are not touched."""
+        kept, self._predict = self._predict, network.predictor(model)
+        try:
+            if len(self.watch):
+                one_step, recursive, future = self.one_step(self.watch), self.forecast(len(self.watch)), np.empty(0)
+            else:
+                one_step, recursive, future = np.empty(0), np.empty(0), self.forecast(self.steps)
+        finally:
+            self._predict = kept
+        return Snapshot(report.epoch, report.loss, report.val_loss, one_step, recursive, future)
 
     def _adopt(self, training: trainer.Training) -> None:
         self.training = training
@@ -121,7 +142,10 @@ def fit_together(forecasters: list[LSTMForecaster], trains: list[np.ndarray]) ->
         datas.append(forecaster._data)
         forecaster._data = None
     trainings = trainer.train_many(
-        [forecaster.config for forecaster in forecasters], datas, [forecaster.progress for forecaster in forecasters]
+        [forecaster.config for forecaster in forecasters],
+        datas,
+        [forecaster.progress for forecaster in forecasters],
+        [forecaster.observer for forecaster in forecasters],
     )
     for forecaster, training in zip(forecasters, trainings, strict=True):
         if training is not None:

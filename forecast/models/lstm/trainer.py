@@ -12,7 +12,8 @@ import dataclasses
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -21,10 +22,14 @@ from forecast.data import WindowData, make_dataset, validation_split
 from forecast.models.lstm.network import build_model
 from forecast.models.lstm.runtime import keras, tf
 from forecast.models.lstm.team import Member, Team
-from forecast.models.progress import EpochReport, ProgressCallback, TrainingCancelled
+from forecast.models.progress import EpochReport, ProgressCallback, Snapshot, TrainingCancelled
 from forecast.models.schedule import learning_rates
 
-__all__ = ["EarlyStopping", "Training", "structure", "train", "train_many", "warm_up"]
+__all__ = ["EarlyStopping", "Observer", "Training", "structure", "train", "train_many", "warm_up"]
+
+# Takes a network (its Keras model holding the weights after an epoch) and that epoch's report; returns the
+# forecasts it makes then. Called every `snapshot_every` epochs; it must not change the weights.
+Observer = Callable[[Any, EpochReport], Snapshot]
 
 # Each compiled call trains whole epochs and then reports them; this many optimizer steps per call (of all the
 # team's networks) keeps progress updates and cancellation checks a fraction of a second apart without adding
@@ -42,6 +47,7 @@ class Training:
     learning_rate: np.ndarray  # (epochs_run,) Adam's step size in each epoch
     fit_seconds: float
     best_epoch: int = 0  # with early stopping: the epoch whose weights the model has (1-based); else 0
+    snapshots: list[Snapshot] = dataclasses.field(default_factory=list)  # every `snapshot_every` epochs
 
     @property
     def epochs_run(self) -> int:
@@ -111,24 +117,31 @@ def structure(config: Config) -> tuple:
     return (config.lookback, config.layers, config.units, config.dense_layers, config.dropout)
 
 
-def train(config: Config, data: WindowData, progress: ProgressCallback | None = None) -> Training:
+def train(
+    config: Config, data: WindowData, progress: ProgressCallback | None = None, observer: Observer | None = None
+) -> Training:
     """Train the config's model on the training windows, watching the others (all in the network's units).
 
     `progress` is called once per epoch, in bursts of a few epochs; it may raise `TrainingCancelled` to stop.
     Targets of shape (n,) train a network with one output; targets of shape (n, steps), the next `steps` values
     after each window, train the direct strategy's head of `steps` outputs on the MSE over all of them.
     """
-    training = train_many([config], [data], [progress])[0]
+    training = train_many([config], [data], [progress], [observer])[0]
     if training is None:
         raise TrainingCancelled
     return training
 
 
 def train_many(
-    configs: list[Config], datas: list[WindowData], progresses: list[ProgressCallback | None] | None = None
+    configs: list[Config],
+    datas: list[WindowData],
+    progresses: list[ProgressCallback | None] | None = None,
+    observers: list[Observer | None] | None = None,
 ) -> list[Training | None]:
     """Train several networks of one structure as one program (`Team`); each gives exactly the numbers it gives
     alone. A network whose progress callback raises `TrainingCancelled` stops there and gets None; the others go on.
+    A network with an observer and a config's `snapshot_every` of N is observed after every N-th epoch; the
+    snapshot rides on that epoch's report and is kept in its Training.
     """
     if not configs or len({structure(config) for config in configs}) != 1 or len(configs) != len(datas):
         raise ValueError("a team needs one data per config, and configs that share their layers")
@@ -148,10 +161,11 @@ def train_many(
     with _team_for(configs[0], count, len(configs)) as team:
         for member, model in zip(team.members, models, strict=True):
             member.start(model)
+        none = [None] * len(configs)
         runs = [
-            _Run(config, data, member, progress)
-            for config, (data, _), member, progress in zip(
-                configs, prepared, team.members, progresses or [None] * len(configs), strict=True
+            _Run(config, data, member, progress, observer)
+            for config, (data, _), member, progress, observer in zip(
+                configs, prepared, team.members, progresses or none, observers or none, strict=True
             )
         ]
         seconds = _train_team(team, runs)
@@ -197,8 +211,17 @@ def _tensors(config: Config, data: WindowData) -> tuple[list[tf.Tensor], int]:
 class _Run:
     """One network's training within a team: its data as tensors, its rates, its early stopping and its losses."""
 
-    def __init__(self, config: Config, data: WindowData, member: Member, progress: ProgressCallback | None) -> None:
-        self.config, self.member, self.progress = config, member, progress
+    def __init__(
+        self,
+        config: Config,
+        data: WindowData,
+        member: Member,
+        progress: ProgressCallback | None,
+        observer: Observer | None = None,
+    ) -> None:
+        self.config, self.member, self.progress, self.observer = config, member, progress, observer
+        self.every = config.snapshot_every if observer is not None else 0  # epochs between snapshots (0: none)
+        self.snapshots: list[Snapshot] = []
         self.tensors, n_fit = _tensors(config, data)
         self.batch = min(config.batch_size, n_fit)
         self.steps_per_epoch = math.ceil(n_fit / self.batch)
@@ -214,9 +237,12 @@ class _Run:
             for train_loss, val_loss in zip(train_losses, watched, strict=True):
                 self.losses.append(float(train_loss))
                 self.val_losses.append(float(val_loss))
+                epoch = len(self.losses)
+                report = EpochReport(epoch, self.config.epochs, self.losses[-1], self.val_losses[-1], elapsed)
+                if self.every and epoch % self.every == 0:
+                    report = self._observe(report)
                 if self.progress is not None:
-                    epoch = len(self.losses)
-                    self.progress(EpochReport(epoch, self.config.epochs, self.losses[-1], self.val_losses[-1], elapsed))
+                    self.progress(report)
         except TrainingCancelled:
             self.active, self.cancelled = False, True
             return
@@ -227,6 +253,13 @@ class _Run:
         # Training diverged (usually a learning rate that is too high): stop instead of burning epochs on NaN.
         if not math.isfinite(self.losses[-1]) or len(self.losses) >= self.config.epochs:
             self.active = False
+
+    def _observe(self, report: EpochReport) -> EpochReport:
+        # A snapshot's epoch always ends a chunk (`_train_team`), so the team holds exactly that epoch's weights.
+        self.member.sync_model()
+        snapshot = self.observer(self.member.model, report)
+        self.snapshots.append(snapshot)
+        return dataclasses.replace(report, snapshot=snapshot)
 
     def finish(self, model: keras.Model, fit_seconds: float) -> Training | None:
         """The trained network in its own Keras model (None if it was cancelled)."""
@@ -240,7 +273,8 @@ class _Run:
             variable.assign(value)
         best_epoch = self.stopper.best_epoch if self.stopper is not None else 0
         rates = self.rates[: len(self.losses)]
-        return Training(model, np.array(self.losses), np.array(self.val_losses), rates, fit_seconds, best_epoch)
+        losses, val_losses = np.array(self.losses), np.array(self.val_losses)
+        return Training(model, losses, val_losses, rates, fit_seconds, best_epoch, self.snapshots)
 
 
 def _train_team(team: Team, runs: list[_Run]) -> float:
@@ -255,6 +289,8 @@ def _train_team(team: Team, runs: list[_Run]) -> float:
     while any(run.active for run in runs):
         # A chunk ends where the first active network's epochs do: a finished network never takes a step more.
         count = min(per_call, *(run.config.epochs - epoch for run in runs if run.active))
+        # ... and where a network takes a snapshot: it is taken from the weights after that very epoch.
+        count = min(count, *(run.every - epoch % run.every for run in runs if run.active and run.every), count)
         rates = np.zeros((len(runs), count), dtype=np.float32)
         for index, run in enumerate(runs):
             if run.active:
