@@ -139,6 +139,7 @@ def standalone_script(config: Config, raw_values: np.ndarray | None = None) -> s
         learning_rate=repr(member.learning_rate),
         schedule=repr(member.schedule),
         strategy=repr(member.strategy),
+        snapshot_every=member.snapshot_every,
         noise=repr(member.noise),
         data=sources.get(member.source).export_snippet(member, raw_values),
         transform=_transform(member),

@@ -150,3 +150,17 @@ def test_exported_script_reproduces_the_backtest_windows_and_the_future(strategy
     np.testing.assert_allclose(
         printed["future"]["metrics"]["mase"], run.future.future_metrics["lstm"]["mase"], rtol=1e-4
     )
+
+
+def test_exported_script_reproduces_the_snapshots(tmp_path):
+    config = Config(**TINY).replace(epochs=4, snapshot_every=2, horizon=3)
+    printed = run_script(export.standalone_script(config), tmp_path)
+    expected = run_all(config)
+    for shown, result in ((printed["snapshots"], expected.result), (printed["future"]["snapshots"], expected.future)):
+        assert [snapshot["epoch"] for snapshot in shown] == [snapshot.epoch for snapshot in result.snapshots] == [2, 4]
+        for mine, theirs in zip(shown, result.snapshots, strict=True):
+            np.testing.assert_allclose(mine["loss"], theirs.loss, rtol=1e-4)
+            np.testing.assert_allclose(mine["val_loss"], theirs.val_loss, rtol=1e-4)
+            for kind in ("one_step", "recursive", "future"):
+                if kind in mine:
+                    np.testing.assert_allclose(mine[kind], getattr(theirs, kind), rtol=1e-4, atol=1e-5)
