@@ -6,7 +6,7 @@ import dataclasses
 
 import streamlit as st
 
-from forecast.config import DEFAULT_CONFIG, Config
+from forecast.config import Config
 from forecast.config.fields import to_query_params
 from forecast.data import Dataset, Fold, MissingUpload, datasets, load_series
 from forecast.run import pipeline, recipe
@@ -14,7 +14,7 @@ from forecast.run.keys import result_key
 from forecast.run.pipeline import Plan
 from forecast.sweep import QUERY_PARAMETER
 from forecast.ui.messages import plain, show_problem
-from forecast.ui.state import Pause, SessionState
+from forecast.ui.state import PAGE_DEFAULTS, Pause, SessionState
 
 __all__ = ["LINK_PAUSE_MESSAGE", "Page", "prepare"]
 
@@ -69,8 +69,8 @@ def prepare(state: SessionState) -> Page | None:
     except ValueError as error:
         if state.from_link:
             state.url_errors["config"] = f"{error}; using the defaults instead"
-            state.apply(DEFAULT_CONFIG)
-            page = _load(DEFAULT_CONFIG, state)
+            state.apply(PAGE_DEFAULTS)
+            page = _load(PAGE_DEFAULTS, state)
         elif state.last_good_config is None:
             show_problem(error, "Change the settings in the sidebar and press Train.")
             return None

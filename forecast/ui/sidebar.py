@@ -231,7 +231,7 @@ def _shortcuts() -> None:
         "Original post",
         key="reproduce_original",
         on_click=_on_apply,
-        args=(ORIGINAL_RECIPE,),
+        args=(ORIGINAL_RECIPE.replace(snapshot_every=state_module.LIVE_SNAPSHOT_EVERY),),
         help="Reproduce the original blog post: x*sin(x), lookback 5, three LSTM(32), 200 epochs, batch 50, "
         "Adam with a constant 0.001 and no scaling.",
         width="stretch",
@@ -240,7 +240,7 @@ def _shortcuts() -> None:
         "Defaults",
         key="reset_defaults",
         on_click=_on_apply,
-        args=(DEFAULT_CONFIG,),
+        args=(state_module.PAGE_DEFAULTS,),
         help="Reset every setting to the playground's defaults.",
         width="stretch",
     )
@@ -301,7 +301,7 @@ def _form() -> None:
         _number_row(("learning_rate", 0.0005, "%g"), ("seed", 1, None))
         spec = FIELD_SPECS["schedule"]
         st.radio(spec.label, spec.choices, key="schedule", horizontal=True, help=spec.help)
-        _number_input("ensemble", step=1)
+        _number_row(("ensemble", 1, None), ("snapshot_every", 5, None))
         _real_series_inputs()
         st.subheader("Forecast", divider="gray")
         _number_row(("horizon", 1, None), ("backtest_windows", 1, None))

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from forecast.config import FIELD_NAMES, Config
+from forecast.config import DEFAULT_CONFIG, FIELD_NAMES, Config
 from forecast.config.expressions import PRESETS
 from forecast.config.fields import from_query_params
 from forecast.data import datasets
@@ -21,10 +21,25 @@ from forecast.run.ensemble import BAND_KINDS
 from forecast.run.recipe import Recipe
 from forecast.training import Subscription
 
-__all__ = ["CUSTOM_PRESET", "KEY", "Pause", "SessionState", "SessionUpload", "get", "get_existing", "preset_for"]
+__all__ = [
+    "CUSTOM_PRESET",
+    "KEY",
+    "PAGE_DEFAULTS",
+    "Pause",
+    "SessionState",
+    "SessionUpload",
+    "get",
+    "get_existing",
+    "preset_for",
+]
 
 KEY = "playground"
 CUSTOM_PRESET = "Custom expression"
+# The page's settings before anyone changes them: the library's defaults, watching the network learn (a snapshot
+# of its forecasts every LIVE_SNAPSHOT_EVERY epochs; measured to cost the default training a few per cent:
+# bench/live.py). The command line takes none unless asked; its numbers are the same either way.
+LIVE_SNAPSHOT_EVERY = 20
+PAGE_DEFAULTS = DEFAULT_CONFIG.replace(snapshot_every=LIVE_SNAPSHOT_EVERY)
 # Uploaded files a session keeps, newest first; older ones must be uploaded again to be used.
 MAX_SESSION_UPLOADS = 3
 
@@ -122,7 +137,7 @@ def get() -> SessionState:
     """The session's state: created from the URL's query parameters on its first run, then reused."""
     state = st.session_state.get(KEY)
     if state is None:
-        config, errors = from_query_params(st.query_params.to_dict())
+        config, errors = from_query_params(st.query_params.to_dict(), PAGE_DEFAULTS)
         state = SessionState(fields=config.to_dict(), url_errors=errors, from_link=True)
         st.session_state[KEY] = state
         state.apply(config)

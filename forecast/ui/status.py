@@ -96,14 +96,20 @@ def _progress_text(service: TrainingService, jobs: list[Job], cached: int = 0) -
     )
 
 
+# Draws the forecasts the running jobs have sent so far (their reports' snapshots) where the page shows them.
+LiveDrawer = Callable[[list[Job]], None]
+
+
 def _follow(
     service: TrainingService,
     subscriptions: list[Subscription],
     bar: DeltaGenerator,
     live_chart: DeltaGenerator,
     cached: int = 0,
+    live: LiveDrawer | None = None,
 ) -> bool:
-    """Update the progress bar and the live loss curve until every job ends; False if the tab went away."""
+    """Update the progress bar, the live loss curve and (with `live`) the forecast so far until every job ends, at
+    most every LIVE_CHART_SECONDS whatever the epoch rate; False if the tab went away."""
     shown: tuple[str | None, int] = (None, 0)
     last_drawn = 0.0
     jobs = [subscription.job for subscription in subscriptions]
@@ -120,13 +126,7 @@ def _follow(
         now = time.monotonic()
         if (job.key, len(reports)) != shown and reports and now - last_drawn >= LIVE_CHART_SECONDS:
             shown, last_drawn = (job.key, len(reports)), now
-            figure = plots.loss_figure(
-                [report.loss for report in reports],
-                [report.val_loss for report in reports],
-                scaled=job.config.scaling != "none",
-                validation=job.config.patience > 0,
-            )
-            live_chart.plotly_chart(figure, height=260)
+            _draw_live(job, live_chart, jobs, live)
         if not _session_is_connected():
             for subscription in subscriptions:
                 subscription.abandon()  # The tab is gone: nobody will see these trainings.
@@ -136,8 +136,27 @@ def _follow(
     return True
 
 
+def _draw_live(job: Job, live_chart: DeltaGenerator, jobs: list[Job], live: LiveDrawer | None) -> None:
+    """The running job's loss curve so far, and (with `live`) every job's forecasts so far."""
+    reports = job.reports
+    figure = plots.loss_figure(
+        [report.loss for report in reports],
+        [report.val_loss for report in reports],
+        scaled=job.config.scaling != "none",
+        validation=job.config.patience > 0,
+    )
+    live_chart.plotly_chart(figure, height=260)
+    if live is not None:
+        live(jobs)
+
+
 def _train(
-    service: TrainingService, cache: ResultCache, tasks: list[Task], datasets: list[Dataset], cached: int = 0
+    service: TrainingService,
+    cache: ResultCache,
+    tasks: list[Task],
+    datasets: list[Dataset],
+    cached: int = 0,
+    live: LiveDrawer | None = None,
 ) -> list[Result] | None:
     """Train `tasks` in workers, showing progress and a live loss curve; None if one failed or was stopped."""
     state = state_module.get_existing()
@@ -147,7 +166,7 @@ def _train(
     slot, box, bar = progress_box("stop", on_stop, "Stop this training.")
     live_chart = box.empty()
     try:
-        if not _follow(service, subscriptions, bar, live_chart, cached):
+        if not _follow(service, subscriptions, bar, live_chart, cached, live):
             return None
     finally:
         # Reruns, and sessions Streamlit stops, land here too. No Streamlit call is allowed here (a stopped
@@ -179,7 +198,7 @@ class _Resolution:
     service: TrainingService
     cache: ResultCache
     area: DeltaGenerator
-    before_training: Callable[[], None]
+    before_training: Callable[[], LiveDrawer | None]
     # This run's cache problems only: the cache is shared by every session of the server.
     warnings: list[str] = dataclasses.field(default_factory=list)
     shown: set[str] = dataclasses.field(default_factory=set)
@@ -197,14 +216,14 @@ class _Resolution:
         if page.plan is None:
             self.area.info(plain(page.missing_upload or "This series is not available here."))
             return None
-        self.before_training()
+        live = self.before_training()
         if state.pause is not None and state.pause.key == page.key:
             self.area.info(state.pause.message)
             return None
         # Each fold's members share its dataset: they differ only in the seed (an ensemble has no noise).
         datasets = [page.plan.datasets[task.fold] for task in missing]
         with self.area:
-            return _train(self.service, self.cache, missing, datasets, len(page.plan.tasks) - len(missing))
+            return _train(self.service, self.cache, missing, datasets, len(page.plan.tasks) - len(missing), live)
 
 
 def resolve(
@@ -212,11 +231,12 @@ def resolve(
     service: TrainingService,
     cache: ResultCache,
     area: DeltaGenerator,
-    before_training: Callable[[], None],
+    before_training: Callable[[], LiveDrawer | None],
 ) -> RunResult | None:
     """Every network of the page's run: cached ones at once, the others trained in workers.
 
-    Before training, `before_training` draws what can be shown without a result (the actual curve). Returns
+    Before training, `before_training` draws what can be shown without a result (the actual curve), and may return
+    a drawer for the forecasts the networks send while they train. Returns
     None when nothing can be shown yet: the training was stopped, failed, is paused, or lacks its file.
     """
     state_module.get_existing().wanted_key = page.key

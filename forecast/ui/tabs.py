@@ -11,13 +11,13 @@ from forecast.training import TrainingService
 from forecast.ui import services, status
 from forecast.ui.page import Page
 from forecast.ui.state import SessionState
-from forecast.ui.views import Shown, about, backtest, code, compare, horizon, sweep, training
+from forecast.ui.views import Shown, about, backtest, code, compare, horizon, lessons, sweep, training
 from forecast.ui.views import forecast as forecast_view
 
 __all__ = ["VIEWS", "render"]
 
 # The tabs, in order. Tabs rather than pages: the URL keeps holding the config whichever is open.
-VIEWS = (forecast_view, backtest, horizon, training, compare, sweep, code, about)
+VIEWS = (forecast_view, backtest, horizon, training, compare, sweep, lessons, code, about)
 
 
 def render(page: Page, state: SessionState, service: TrainingService, cache: ResultCache) -> None:
@@ -33,10 +33,11 @@ def render(page: Page, state: SessionState, service: TrainingService, cache: Res
             with area.container():
                 view.render(None)
 
-    def draw_series() -> None:
-        if forecast_view in areas:
-            with areas[forecast_view].container():
-                forecast_view.render_series(page)
+    def draw_series() -> status.LiveDrawer | None:
+        if forecast_view not in areas:
+            return None
+        with areas[forecast_view].container():
+            return forecast_view.render_series(page)
 
     run = status.resolve(page, service, cache, status_area, before_training=draw_series)
     if run is None:

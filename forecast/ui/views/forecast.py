@@ -5,13 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from forecast.report import plots
+from forecast.report import learning_plots, plots
 from forecast.run.ensemble import BAND_KINDS, Ensemble
 from forecast.run.keys import result_key
 from forecast.run.result import Result
+from forecast.training import Job
+from forecast.ui import live
 from forecast.ui.page import Page
 from forecast.ui.services import ResultViews
 from forecast.ui.state import SessionState
+from forecast.ui.status import LiveDrawer
 from forecast.ui.views import Shown
 
 __all__ = ["LABEL", "NEEDS_RESULT", "render", "render_series"]
@@ -20,15 +23,28 @@ LABEL = "Forecast"
 NEEDS_RESULT = True
 
 
-def render_series(page: Page) -> None:
-    """The actual curve alone, before any training: the page never waits on TensorFlow to show something."""
+def render_series(page: Page) -> LiveDrawer | None:
+    """The actual curve alone, before any training: the page never waits on TensorFlow to show something.
+
+    Returns what redraws it, in place, with the forecasts the networks send while they train (`snapshot_every`)."""
     dataset = page.dataset
     if dataset is None:
-        return
+        return None
     config = page.config
     boundary = plots.midpoint(dataset.xs[dataset.first_target + dataset.n_train - 1], dataset.test_xs[0])
     figure = plots.series_figure(dataset.xs, dataset.ys, boundary, plots.chart_title(config), plots.axis_titles(config))
-    st.plotly_chart(figure, key="series_chart")
+    slot = st.empty()
+    slot.plotly_chart(figure)
+    drawn: list[tuple] = []
+
+    def draw(jobs: list[Job]) -> None:
+        lines = live.lines(jobs)
+        signature = tuple((line.label, line.snapshot.epoch) for line in lines)
+        if lines and (not drawn or drawn[-1] != signature):  # only when a network has sent a newer snapshot
+            drawn.append(signature)
+            slot.plotly_chart(learning_plots.live_figure(figure, lines, config.epochs))
+
+    return draw if config.snapshot_every > 0 else None
 
 
 def _band(state: SessionState) -> None:
@@ -131,10 +147,43 @@ def _future(views: ResultViews, stem: str) -> None:
     )
 
 
+# A click on one of these traces asks for the window behind that test forecast.
+CLICKABLE = {plots.TRACE_NAMES["one_step"]: "one_step", plots.TRACE_NAMES["recursive"]: "recursive"}
+
+
+def _chart(shown: Shown) -> None:
+    """The forecast chart: with snapshots, its epoch scrubber; a click on an LSTM test forecast rings the window of
+    values it was computed from."""
+    result = shown.result
+    figure = learning_plots.with_scrubber(shown.views.forecast_figure, result)
+    window = _clicked_window(figure, result)
+    if window is not None:
+        figure = learning_plots.window_traces(figure, result, window)
+    st.plotly_chart(figure, key="forecast_chart", on_select="rerun", selection_mode="points")
+    if window is not None:
+        st.caption(window.caption)
+    else:
+        st.caption("Click a one-step dot or a point of the recursive line to see the window of values behind it.")
+
+
+def _clicked_window(figure, result: Result) -> learning_plots.Window | None:
+    """The window behind the point last clicked in the chart, if it was an LSTM test forecast."""
+    chart = st.session_state.get("forecast_chart")
+    points = chart.selection.points if chart is not None else []
+    names = [trace.name for trace in figure.data]
+    for point in points:
+        curve, index = point.get("curve_number"), point.get("point_index")
+        if curve is not None and curve < len(names) and names[curve] in CLICKABLE and index is not None:
+            kind = CLICKABLE[names[curve]]
+            if 0 <= index < result.n_test:
+                return learning_plots.window_behind(result, kind, int(index))
+    return None
+
+
 def render(shown: Shown) -> None:
     for warning in shown.views.warnings:
         st.warning(warning + ".")
-    st.plotly_chart(shown.views.forecast_figure, key="forecast_chart")
+    _chart(shown)
     if shown.ensemble is not None:
         _band(shown.state)
     windows = len(shown.run.windows) if shown.run is not None else 1
