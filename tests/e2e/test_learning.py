@@ -91,6 +91,7 @@ def test_clicking_a_prediction_rings_the_window_behind_it(server, page, expected
     page.goto(server.url + query(to_query_params(WATCHED)))
     wait_for_result(page, timeout=300_000)
     step = 6
+    traces(page, key="forecast_chart")  # waits until Plotly has drawn the chart
     # Where Plotly drew the 7th one-step prediction, in page coordinates.
     point = page.evaluate(
         """([name, step]) => {

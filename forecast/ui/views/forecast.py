@@ -33,7 +33,8 @@ def render_series(page: Page) -> LiveDrawer | None:
     config = page.config
     boundary = plots.midpoint(dataset.xs[dataset.first_target + dataset.n_train - 1], dataset.test_xs[0])
     figure = plots.series_figure(dataset.xs, dataset.ys, boundary, plots.chart_title(config), plots.axis_titles(config))
-    slot = st.empty()
+    # The keyed container names the chart in the page (browser tests find it); the slot inside is redrawn in place.
+    slot = st.container(key="series_chart").empty()
     slot.plotly_chart(figure)
     drawn: list[tuple] = []
 
