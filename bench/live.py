@@ -29,7 +29,7 @@ from tests.e2e.streamlit_server import CHROMIUM, CHROMIUM_ARGS, IDLE, StreamlitS
 
 TRAINING_TARGET, RESPONSE_TARGET, RELOAD_TARGET = 1.10, 0.5, 1.10
 # Alternated: each choice starts a new training, so the next click meets one too.
-PRESETS = ("sin(x)", "x*sin(x)")
+PRESETS = (("Sine", "sin(x)"), ("x·sin(x) (the original post)", "x*sin(x)"))  # (option, its expression)
 PAGE_EVERY = 20  # forecast.ui.state.LIVE_SNAPSHOT_EVERY, checked in main()
 
 
@@ -80,13 +80,13 @@ def responsiveness(page, url: str, rounds: int) -> dict[str, list[float]]:
         answers["tab: Forecast"].append(
             _answer(page, lambda: page.get_by_role("tab", name="Forecast").click(), forecast)
         )
-        preset = PRESETS[round_index % 2]
+        option, expression = PRESETS[round_index % 2]
 
-        def choose(preset: str = preset) -> None:
+        def choose(option: str = option) -> None:
             page.locator(".st-key-preset").click()
-            page.get_by_role("option").filter(has_text=preset).first.click()
+            page.get_by_role("option", name=option, exact=True).click()
 
-        shown = f"document.querySelector('.st-key-expression input').value === {json.dumps(preset)}"
+        shown = f"document.querySelector('.st-key-expression input').value === {json.dumps(expression)}"
         answers["widget: function preset"].append(_answer(page, choose, shown))
     return answers
 
