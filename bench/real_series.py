@@ -44,7 +44,11 @@ def run(name: str, epochs: int | None) -> dict:
     report = {"series": name, "frequency": chosen.frequency, "recipe": chosen.summary(), "mase": {}, "seconds": {}}
     for strategy in ("recursive", "direct"):
         started = time.perf_counter()
-        outcome = pipeline.run_all(config.replace(strategy=strategy), upload=upload)
+        try:
+            outcome = pipeline.run_all(config.replace(strategy=strategy), upload=upload)
+        except ValueError as error:  # a strategy this series cannot train (e.g. too few windows for a head)
+            report.setdefault("refused", {})[strategy] = str(error)
+            continue
         report["seconds"][strategy] = time.perf_counter() - started
         report["mase"][f"lstm {strategy}"] = outcome.mean_metrics["lstm"]["recursive"]["mase"]
         for model in MODELS:
@@ -56,8 +60,16 @@ def run(name: str, epochs: int | None) -> dict:
 
 def _row(report: dict) -> str:
     mase = report["mase"]
-    cells = [mase.get(column) for column in ("lstm recursive", "lstm direct", *MODELS)]
-    text = " | ".join("—" if value is None else f"{value:.3g}" for value in cells)
+    refused = report.get("refused", {})
+    columns = ("lstm recursive", "lstm direct", *MODELS)
+    text = " | ".join(
+        "refused"
+        if column.removeprefix("lstm ") in refused
+        else "—"
+        if mase.get(column) is None
+        else f"{mase[column]:.3g}"
+        for column in columns
+    )
     levers = ", ".join(f"{name} {report['recipe'][name]['value']}" for name in LEVERS if name in report["recipe"])
     held = " (held out)" if report["series"] in HELD_OUT else ""
     return f"| {report['series']}{held} | {report['frequency']} | {report['n_points']} | {text} | {levers} |"

@@ -299,3 +299,11 @@ def continue_xs(xs: np.ndarray, horizon: int, step: float | None = None) -> np.n
         return future.to_numpy().astype("datetime64[ns]")
     step = frequency(values).step if step is None else _checked_step(step)
     return _continued_numbers(values, horizon, step)
+
+
+def iso_text(xs: np.ndarray) -> list[str]:
+    """Dates as ISO text at the coarsest unit that keeps every one exact: days, seconds, or finer (a series of
+    half-seconds keeps its .500), so that two different dates never print as the same text."""
+    xs = np.asarray(xs)
+    unit = next((unit for unit in ("D", "s", "ms", "us") if np.all(xs == xs.astype(f"datetime64[{unit}]"))), "ns")
+    return [str(x) for x in np.datetime_as_string(xs, unit=unit)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from forecast.data import calendar
 from forecast.report.plots import COLORS, MODEL_LABELS, axis_titles, band_traces, forecast_figure, layout
 from forecast.run.ensemble import BAND_KINDS, Ensemble
 from forecast.run.outcome import RunResult
@@ -26,7 +27,7 @@ FUTURE_REGION = "rgba(0, 114, 178, 0.06)"
 
 def _iso(x: object) -> object:
     # Plotly reads ISO text on a date axis; a numpy datetime64 scalar would be taken for a number.
-    return str(np.datetime_as_string(x, unit="s")) if isinstance(x, np.datetime64) else x
+    return calendar.iso_text(np.array([x]))[0] if isinstance(x, np.datetime64) else x
 
 
 def _future(figure: go.Figure, run: RunResult) -> None:

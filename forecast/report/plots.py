@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from forecast.config import Config
-from forecast.data import sources
+from forecast.data import calendar, sources
 from forecast.run.ensemble import BAND_KINDS, Ensemble
 from forecast.run.result import Result
 
@@ -105,7 +105,7 @@ def _boundary(figure: go.Figure, x: object) -> None:
     # A shape and an annotation rather than add_vline, which cannot place its label on a date axis; a numpy
     # date becomes ISO text, which Plotly reads on a date axis (a datetime64 scalar would be taken for a number).
     if isinstance(x, np.datetime64):
-        x = str(np.datetime_as_string(x, unit="s"))
+        x = calendar.iso_text(np.array([x]))[0]
     line = {"color": COLORS["boundary"], "dash": "dot", "width": 1}
     figure.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", line=line)
     figure.add_annotation(

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from forecast.data import calendar
 from forecast.run.ensemble import summarize
 from forecast.run.outcome import RunResult
 from forecast.run.result import snapshots_summary
@@ -35,9 +36,7 @@ def x_values(xs: np.ndarray) -> list:
     if not np.issubdtype(xs.dtype, np.datetime64):
         # A grid's x_start + k·x_step carries float noise (20.200000000000003): 12 significant digits read true.
         return [float(f"{x:.12g}") for x in xs]
-    seconds = xs.astype("datetime64[s]")
-    whole_days = bool(np.all(seconds == seconds.astype("datetime64[D]")))
-    return [str(x) for x in np.datetime_as_string(seconds, unit="D" if whole_days else "s")]
+    return calendar.iso_text(xs)
 
 
 def _backtest(run: RunResult) -> dict[str, Any]:

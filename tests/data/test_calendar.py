@@ -6,7 +6,7 @@ import pytest
 
 from forecast.config.catalogue import MAX_SEASON_LENGTH
 from forecast.data import datasets
-from forecast.data.calendar import Frequency, continue_xs, frequency, suggest_season
+from forecast.data.calendar import Frequency, continue_xs, frequency, iso_text, suggest_season
 
 
 def dates(start: str, periods: int, freq: str) -> np.ndarray:
@@ -284,3 +284,18 @@ def test_a_year_of_weeks_is_too_short_for_the_yearly_season():
 def test_unusable_input_is_refused_with_a_reason(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_iso_text_keeps_every_date_distinct_at_the_coarsest_exact_unit():
+    days = np.array(["2020-01-01", "2020-02-01"], dtype="datetime64[ns]")
+    assert iso_text(days) == ["2020-01-01", "2020-02-01"]
+    hours = np.array(["2020-01-01T00:00", "2020-01-01T01:00"], dtype="datetime64[ns]")
+    assert iso_text(hours) == ["2020-01-01T00:00:00", "2020-01-01T01:00:00"]
+    half_seconds = continue_xs(
+        np.array(["2000-01-01T00:00:00.000", "2000-01-01T00:00:00.500"], dtype="datetime64[ns]"), 3
+    )
+    assert iso_text(half_seconds) == [
+        "2000-01-01T00:00:01.000",
+        "2000-01-01T00:00:01.500",
+        "2000-01-01T00:00:02.000",
+    ]
