@@ -277,14 +277,24 @@ class _Run:
         return Training(model, losses, val_losses, rates, fit_seconds, best_epoch, self.snapshots)
 
 
+def _epochs_per_call(runs: list[_Run]) -> int:
+    """Epochs per compiled call: about STEPS_PER_CALL steps in all, whatever the team's size (Stop stays as quick);
+    with snapshots, a multiple of their interval where one is near, so that calls end where snapshots are taken
+    (the page's default: 10 calls of 20 epochs, not 20 calls of 14 and 6)."""
+    per_call = max(1, STEPS_PER_CALL // sum(run.steps_per_epoch for run in runs))
+    every = min((run.every for run in runs if run.every), default=0)
+    if every and every <= 2 * per_call:
+        return every * max(1, round(per_call / every))
+    return per_call
+
+
 def _train_team(team: Team, runs: list[_Run]) -> float:
     """Run every network's epochs in lockstep, chunk by chunk with progress, until each has finished or stopped;
     returns the seconds it took."""
     started = time.perf_counter()
     watching = any(run.stopper is not None for run in runs)
     # One epoch per call while early stopping watches, so that the best epoch's weights can be kept.
-    # Otherwise about STEPS_PER_CALL steps in all per call, whatever the team's size: Stop stays as quick.
-    per_call = 1 if watching else max(1, STEPS_PER_CALL // sum(run.steps_per_epoch for run in runs))
+    per_call = 1 if watching else _epochs_per_call(runs)
     epoch = 0
     while any(run.active for run in runs):
         # A chunk ends where the first active network's epochs do: a finished network never takes a step more.
