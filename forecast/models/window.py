@@ -179,12 +179,16 @@ class WindowForecaster(Forecaster):
         changes = self.predict_paths(window[np.newaxis, :], np.array([horizon]))[0]
         return self.transform.invert_recursive(history, changes)
 
-    def _every_window(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
-        """One-step predictions of every target of train + test, from the first one on, computed in one batch."""
+    def _every_window(self, train: np.ndarray, test: np.ndarray, last: int | None = None) -> np.ndarray:
+        """One-step predictions of every target of train + test, from the first one on, computed in one batch;
+        with `last`, of the last `last` targets only (their windows alone are predicted)."""
         series = np.concatenate([train, test])
         windows, _ = make_windows(self.transform.apply(series), self.lookback)
+        start = self.first_target
+        if last is not None:
+            windows, start = windows[-last:], len(series) - last
         predicted = np.asarray(self.predict_windows(windows), dtype=np.float64).reshape(len(windows))
-        return self.transform.invert_one_step(series, predicted, self.first_target)
+        return self.transform.invert_one_step(series, predicted, start)
 
     def _one_step(self, train: np.ndarray, test: np.ndarray) -> np.ndarray:
         return self._every_window(train, test)[-len(test) :]

@@ -8,8 +8,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from forecast.data import calendar
-from forecast.report.plots import COLORS, MODEL_LABELS, axis_titles, band_traces, forecast_figure, layout
+from forecast.report.plots import COLORS, MODEL_LABELS, axis_titles, band_traces, forecast_figure, iso_x, layout
 from forecast.run.ensemble import BAND_KINDS, Ensemble
 from forecast.run.outcome import RunResult
 
@@ -25,18 +24,13 @@ INTERVAL_COLOR = "rgba(213, 94, 0, 0.18)"
 FUTURE_REGION = "rgba(0, 114, 178, 0.06)"
 
 
-def _iso(x: object) -> object:
-    # Plotly reads ISO text on a date axis; a numpy datetime64 scalar would be taken for a number.
-    return calendar.iso_text(np.array([x]))[0] if isinstance(x, np.datetime64) else x
-
-
 def _future(figure: go.Figure, run: RunResult) -> None:
     """The future region, shaded: the LSTM's future and its interval, the baselines' futures one legend click away,
     and the true values where the source knows them."""
     future = run.future
     xs = future.future_xs
-    figure.add_vrect(x0=_iso(xs[0]), x1=_iso(xs[-1]), fillcolor=FUTURE_REGION, line_width=0, layer="below")
-    figure.add_annotation(x=_iso(xs[0]), y=1, yref="paper", text="future", showarrow=False, xanchor="left")
+    figure.add_vrect(x0=iso_x(xs[0]), x1=iso_x(xs[-1]), fillcolor=FUTURE_REGION, line_width=0, layer="below")
+    figure.add_annotation(x=iso_x(xs[0]), y=1, yref="paper", text="future", showarrow=False, xanchor="left")
     band = run.band("lstm", -1)
     if band is not None:
         name = f"{FUTURE_TRACE_NAMES['future_band']} ({run.config.interval}%)"
@@ -104,6 +98,6 @@ def backtest_figure(run: RunResult, model: str = "lstm") -> go.Figure:
         forecast = window.test_forecast(model, "recursive")
         figure.add_trace(go.Scatter(x=window.test_xs, y=forecast, mode="lines", name=name, line=style))
         start = window.test_xs[0]
-        figure.add_vline(x=_iso(start), line={"color": "#BBBBBB", "width": 1, "dash": "dot"})
+        figure.add_vline(x=iso_x(start), line={"color": "#BBBBBB", "width": 1, "dash": "dot"})
     title = f"Backtest: {len(run.windows)} window{'s' * (len(run.windows) > 1)}, recursive forecasts"
     return layout(figure, title, *axis_titles(config))

@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from forecast.models.progress import Snapshot
-from forecast.report.plots import COLORS, RUN_COLORS, TRACE_NAMES
+from forecast.report.plots import COLORS, RUN_COLORS, TRACE_NAMES, iso_x
 from forecast.run.result import Result
 
 __all__ = ["LiveLine", "Window", "live_figure", "window_behind", "window_traces", "with_scrubber"]
@@ -243,9 +243,7 @@ def _head(result: Result) -> int:
 
 
 def _text(x: object) -> str:
-    if isinstance(x, np.datetime64):
-        return str(np.datetime_as_string(x, unit="D"))
-    return f"{float(x):.4g}"
+    return str(iso_x(x)) if isinstance(x, np.datetime64) else f"{float(x):.4g}"
 
 
 def window_traces(figure: go.Figure, result: Result, window: Window) -> go.Figure:

@@ -101,11 +101,15 @@ def layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Figu
     return figure
 
 
+def iso_x(x: object) -> object:
+    """An x for Plotly: a numpy date as ISO text, which Plotly reads on a date axis (a datetime64 scalar would be
+    taken for a number); anything else as it is."""
+    return calendar.iso_text(np.array([x]))[0] if isinstance(x, np.datetime64) else x
+
+
 def _boundary(figure: go.Figure, x: object) -> None:
-    # A shape and an annotation rather than add_vline, which cannot place its label on a date axis; a numpy
-    # date becomes ISO text, which Plotly reads on a date axis (a datetime64 scalar would be taken for a number).
-    if isinstance(x, np.datetime64):
-        x = calendar.iso_text(np.array([x]))[0]
+    # A shape and an annotation rather than add_vline, which cannot place its label on a date axis.
+    x = iso_x(x)
     line = {"color": COLORS["boundary"], "dash": "dot", "width": 1}
     figure.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", line=line)
     figure.add_annotation(

@@ -106,12 +106,8 @@ class LSTMForecaster(WindowForecaster):
         every window of the series (for `fitted`): the default run's 79 instead of 395. A row of a batch of two or
         more windows comes out of the fused op bit for bit as in a larger batch (a lone window takes another
         kernel), so the last snapshot is still exactly the trained forecast (tests/run/test_snapshots.py)."""
-        if len(self.watch) < 2:
-            return self.one_step(self.watch)
-        series = np.concatenate([self.train, self.watch])
-        windows, _ = make_windows(self.transform.apply(series), self.lookback)
-        predicted = np.asarray(self.predict_windows(windows[-len(self.watch) :]), dtype=np.float64)
-        return self.transform.invert_one_step(series, predicted, len(series) - len(self.watch))
+        last = len(self.watch) if len(self.watch) >= 2 else None  # a lone window: every window, as `one_step`
+        return self._every_window(self.train, self.watch, last)[-len(self.watch) :]
 
     def _adopt(self, training: trainer.Training) -> None:
         self.training = training
