@@ -18,7 +18,7 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from forecast.config import Config
-from forecast.report import export, future_plots, plots, tables
+from forecast.report import export, future_plots, learning_plots, plots, tables
 from forecast.resources import default_concurrency
 from forecast.run.cache import ResultCache, default_cache_dir
 from forecast.run.ensemble import Ensemble
@@ -112,7 +112,7 @@ def show_backend_problem() -> None:
 class ResultViews:
     """Everything drawn from a run, built once per run: re-rendering a cached config then costs little."""
 
-    forecast_figure: go.Figure
+    forecast_figure: go.Figure  # with its epoch scrubber when the run has snapshots
     horizon_figure: go.Figure
     loss_figure: go.Figure
     metrics_table: Styler
@@ -140,7 +140,8 @@ def result_views(key: str, band: str, _run: RunResult, _ensemble: Ensemble | Non
     """The figures, tables and texts for the run stored under `key` (run and ensemble are not hashed)."""
     result = _run.result
     return ResultViews(
-        forecast_figure=future_plots.run_figure(_run, _ensemble, band),
+        # The scrubber's frames are built here, once per run, not on every rerun of a page that shows it.
+        forecast_figure=learning_plots.with_scrubber(future_plots.run_figure(_run, _ensemble, band), result),
         horizon_figure=plots.horizon_figure(result),
         loss_figure=plots.loss_figure(
             result.loss,

@@ -156,7 +156,7 @@ def _chart(shown: Shown) -> None:
     """The forecast chart: with snapshots, its epoch scrubber; a click on an LSTM test forecast rings the window of
     values it was computed from."""
     result = shown.result
-    figure = learning_plots.with_scrubber(shown.views.forecast_figure, result)
+    figure = shown.views.forecast_figure
     window = _clicked_window(figure, result)
     if window is not None:
         figure = learning_plots.window_traces(figure, result, window)
