@@ -140,6 +140,12 @@ class Team:
             updated = []
             for k, member in enumerate(self.members):
                 rows = slice(step * batches[k], tf.minimum((step + 1) * batches[k], counts[k]))
+                if self.size == 1:
+                    # Alone, a network takes every step of the loop: it runs only while active, for its own steps.
+                    updated.append(
+                        sums[k] + member.step(shuffled[k][0][rows], shuffled[k][1][rows], rates[k], self.outputs)
+                    )
+                    continue
                 taking = tf.logical_and(active[k], step < steps[k])
                 sse = tf.cond(
                     taking,
