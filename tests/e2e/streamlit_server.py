@@ -109,7 +109,9 @@ class StreamlitServer:
             os.killpg(group, signal.SIGKILL)
 
     def __enter__(self) -> StreamlitServer:
-        return self.start()
+        # `with StreamlitServer(...).start() as server` enters a running server: starting it again would leave the
+        # first process running, unstopped, beside the one the block stops.
+        return self if self.process is not None else self.start()
 
     def __exit__(self, *exception: object) -> None:
         self.stop()

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from bench.processes import worker_pids
-from tests.e2e.streamlit_server import StreamlitServer
+from tests.e2e.streamlit_server import StreamlitServer, group_alive
 
 
 def _has_tensorflow(pid: int) -> bool:
@@ -27,3 +27,11 @@ def test_workers_import_tensorflow_before_the_first_visit(tmp_path):
         else:
             raise AssertionError(f"no worker of the server imported TensorFlow:\n{server.log()}")
         assert "Traceback" not in server.log()
+
+
+def test_a_started_server_entered_as_a_context_is_the_same_server_and_stops(tmp_path):
+    server = StreamlitServer({"FORECAST_CACHE_DIR": str(tmp_path)}).start()
+    started = server.process
+    with server as entered:
+        assert entered.process is started
+    assert not group_alive(started.pid), "the server started before the with block survived it"
