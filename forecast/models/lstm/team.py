@@ -140,21 +140,16 @@ class Team:
             updated = []
             for k, member in enumerate(self.members):
                 rows = slice(step * batches[k], tf.minimum((step + 1) * batches[k], counts[k]))
+
+                def take(k=k, member=member, rows=rows) -> tf.Tensor:
+                    return sums[k] + member.step(shuffled[k][0][rows], shuffled[k][1][rows], rates[k], self.outputs)
+
                 if self.size == 1:
                     # Alone, a network takes every step of the loop: it runs only while active, for its own steps.
-                    updated.append(
-                        sums[k] + member.step(shuffled[k][0][rows], shuffled[k][1][rows], rates[k], self.outputs)
-                    )
-                    continue
-                taking = tf.logical_and(active[k], step < steps[k])
-                sse = tf.cond(
-                    taking,
-                    lambda k=k, member=member, rows=rows: (
-                        sums[k] + member.step(shuffled[k][0][rows], shuffled[k][1][rows], rates[k], self.outputs)
-                    ),
-                    lambda k=k: sums[k],
-                )
-                updated.append(sse)
+                    updated.append(take())
+                else:
+                    taking = tf.logical_and(active[k], step < steps[k])
+                    updated.append(tf.cond(taking, take, lambda k=k: sums[k]))
             return step + 1, tuple(updated)
 
         zeros = tuple(tf.constant(0.0) for _ in range(self.size))
