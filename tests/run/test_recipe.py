@@ -49,13 +49,23 @@ def test_differencing_only_where_a_trend_remains():
     assert chosen(trend).config.seasonal_difference == 0
 
 
-def test_lookback_and_strategy_win_a_validation_backtest_and_say_so():
+def test_a_seasonal_series_looks_back_a_season_and_forecasts_recursively():
     result = chosen(500 + 2 * STEPS + 30 * np.sin(STEPS * np.pi / 6) + RNG.normal(0, 3, 240))
-    assert result.config.lookback == 12 and result.config.strategy == "direct"  # the winner of the two strategies
-    why = result.levers["lookback"].why
-    assert why.startswith("lowest validation MAE of the linear AR on the training part") and "/recursive" in why
+    assert result.config.lookback == 12 and result.levers["lookback"].why.startswith("a season")
+    assert result.config.strategy == "recursive" and "tuning series" in result.levers["strategy"].why
+    short = chosen(500 + 30 * np.sin(STEPS[:72] * np.pi / 6) + RNG.normal(0, 3, 72))
+    assert short.config.lookback == 6 and "fewer than 8 seasons" in short.levers["lookback"].why
     summary = result.summary()
     assert summary["transform"] == {"value": result.config.transform, "why": result.levers["transform"].why}
+
+
+def test_without_a_season_the_lookback_wins_a_validation_backtest_and_says_so():
+    result = recipe.choose(Config(source="dataset", dataset="lake_huron"), datasets.load("lake_huron"))
+    assert result.config.season_length == 0 and result.config.strategy == "recursive"
+    # Lake Huron's yearly levels: six years back forecast the training part's last values better than twelve.
+    assert result.config.lookback == 6
+    why = result.levers["lookback"].why
+    assert why.startswith("lowest validation MAE of the linear AR on the training part") and "12: " in why
 
 
 def test_the_forecast_settings_and_what_a_person_typed():
