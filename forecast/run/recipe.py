@@ -207,7 +207,7 @@ def _data_levers(config: Config, series: datasets.Series, n_train: int, steps: i
     # Recursive, not chosen per series: the linear AR's validation, which picked between them before, chose the
     # network's worse strategy on 7 of the 11 tuning series (how a linear model's errors grow over the steps says
     # little about a network's), and recursive is the network's better one on 7 of them (bench/real_series.py).
-    strategy = Lever("recursive", "the default: no rule found tells in advance where direct does better")
+    strategy = Lever("recursive", "the default (no rule found tells in advance where direct does better)")
     return levers | {"lookback": _lookback(train, chain, season, steps), "strategy": strategy}
 
 
