@@ -182,8 +182,10 @@ def _lookback(train: np.ndarray, chain: TransformChain, season: int, steps: int)
     if season:
         span = "two seasons" if season <= 4 else "a season"
         if seasons < ENOUGH_SEASONS:
-            return Lever(lookbacks[0], f"half of {span}: fewer than {ENOUGH_SEASONS} seasons in the training part")
-        return Lever(lookbacks[0], f"{span} (at most {LONGEST_LOOKBACK} steps)")
+            return Lever(lookbacks[0], f"half the usual: fewer than {ENOUGH_SEASONS} seasons in the training part")
+        if lookbacks[0] == LONGEST_LOOKBACK and season > LONGEST_LOOKBACK:
+            return Lever(lookbacks[0], f"the longest lookback: {span} of {season} steps is longer")
+        return Lever(lookbacks[0], span)
     scores = {lookback: _validation_mae(train, chain, lookback, steps) for lookback in lookbacks}
     lookback, best = min(scores.items(), key=lambda item: item[1])
     if not math.isfinite(best):
