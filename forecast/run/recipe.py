@@ -167,29 +167,25 @@ def _validation_mae(train: np.ndarray, chain: TransformChain, lookback: int, ste
         return math.inf
 
 
-def _lookbacks(season: int, seasons: int) -> list[int]:
-    """The lookbacks worth trying: a season (two of a short one), or half of it for a short training part."""
-    if not season:
-        return list(LOOKBACKS_WITHOUT_SEASON)
+def _seasonal_lookback(season: int, seasons: int) -> Lever:
+    """A season (two of a short one, at most the longest lookback), or half of it for a short training part."""
+    span = "two seasons" if season <= 4 else "a season"
     whole = min(season * (2 if season <= 4 else 1), LONGEST_LOOKBACK)
-    return [whole] if seasons >= ENOUGH_SEASONS else [max(2, whole // 2)]
+    if seasons < ENOUGH_SEASONS:
+        return Lever(max(2, whole // 2), f"half the usual: fewer than {ENOUGH_SEASONS} seasons in the training part")
+    if season > LONGEST_LOOKBACK:
+        return Lever(whole, f"the longest lookback: {span} of {season} steps is longer")
+    return Lever(whole, span)
 
 
 def _lookback(train: np.ndarray, chain: TransformChain, season: int, steps: int) -> Lever:
     """A season's lookback where there is a season; without one, the lowest validation MAE of the linear AR."""
-    seasons = len(train) // season if season else 0
-    lookbacks = _lookbacks(season, seasons)
     if season:
-        span = "two seasons" if season <= 4 else "a season"
-        if seasons < ENOUGH_SEASONS:
-            return Lever(lookbacks[0], f"half the usual: fewer than {ENOUGH_SEASONS} seasons in the training part")
-        if lookbacks[0] == LONGEST_LOOKBACK and season > LONGEST_LOOKBACK:
-            return Lever(lookbacks[0], f"the longest lookback: {span} of {season} steps is longer")
-        return Lever(lookbacks[0], span)
-    scores = {lookback: _validation_mae(train, chain, lookback, steps) for lookback in lookbacks}
+        return _seasonal_lookback(season, len(train) // season)
+    scores = {lookback: _validation_mae(train, chain, lookback, steps) for lookback in LOOKBACKS_WITHOUT_SEASON}
     lookback, best = min(scores.items(), key=lambda item: item[1])
     if not math.isfinite(best):
-        return Lever(lookbacks[0], "too short to validate")
+        return Lever(LOOKBACKS_WITHOUT_SEASON[0], "too short to validate")
     others = ", ".join(f"{look}: {mae:.3g}" for look, mae in scores.items() if look != lookback)
     return Lever(lookback, f"lowest validation MAE of the linear AR on the training part ({best:.3g}; {others})")
 
