@@ -27,6 +27,17 @@ def test_build_model_stacks_layers_as_configured(tiny_config):
         build_model(tiny_config, outputs=0)
 
 
+def test_layer_names_do_not_depend_on_the_models_built_before(tiny_config):
+    # The trainer no longer resets Keras's name counters (clear_session), so a model must name its own layers: a
+    # saved or downloaded model is the same file whatever the process trained before.
+    config = tiny_config.replace(layers=3, dropout=0.2, dense_layers=1)
+    keras.backend.clear_session(free_memory=False)
+    first = [layer.name for layer in build_model(config).layers]
+    train(tiny_config, make_dataset(tiny_config).window_data())
+    again = [layer.name for layer in build_model(config).layers]
+    assert first == again == ["lstm", "dropout", "lstm_1", "dropout_1", "lstm_2", "dense", "dense_1"]
+
+
 def test_original_architecture_parameter_count():
     # LSTM(32) on 1 feature: 4·32·(1+32+1) = 4352; on 32 features: 4·32·(32+32+1) = 8320 each; Dense: 33.
     from forecast.config import ORIGINAL_RECIPE
