@@ -92,9 +92,31 @@ def test_chunking_does_not_change_the_numbers(tiny_config, monkeypatch):
     config = tiny_config.replace(epochs=4)
     dataset = make_dataset(config)
     whole = train(config, dataset.window_data())
-    monkeypatch.setattr(trainer, "STEPS_PER_CALL", 1)  # one epoch per compiled call
+    monkeypatch.setattr(trainer, "STEPS_PER_CALL", 1)  # one epoch per compiled call: the first …
+    monkeypatch.setattr(trainer, "CALL_SECONDS", 0.0)  # … and every later one
     chunked = train(config, dataset.window_data())
     np.testing.assert_allclose(whole.loss, chunked.loss, rtol=1e-6)
+
+
+def test_later_calls_take_as_many_epochs_as_fit_in_call_seconds(tiny_config, monkeypatch):
+    chunks = []
+    record = trainer._Run.record
+
+    def spy(self, losses, watched, elapsed):
+        chunks.append(len(losses))
+        return record(self, losses, watched, elapsed)
+
+    monkeypatch.setattr(trainer._Run, "record", spy)
+    config = tiny_config.replace(epochs=30)
+    data = make_dataset(config).window_data()
+    monkeypatch.setattr(trainer, "STEPS_PER_CALL", 1)  # the first call: one epoch
+    monkeypatch.setattr(trainer, "CALL_SECONDS", 1000.0)  # then everything left fits in one call
+    train(config, data)
+    assert chunks == [1, 29]
+    chunks.clear()
+    monkeypatch.setattr(trainer, "CALL_SECONDS", 0.0)  # nothing fits: one epoch per call
+    train(config, data)
+    assert chunks == [1] * 30
 
 
 def plain_keras_training(config, x, y, x_watch, y_watch) -> tuple[list[np.ndarray], list[float], list[float]]:
