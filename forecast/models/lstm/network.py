@@ -47,9 +47,8 @@ def build_model(config: Config, outputs: int = 1) -> keras.Model:
         raise ValueError(f"outputs must be at least 1 (the steps the output head covers), got {outputs}")
     unroll = config.lookback <= MAX_UNROLLED_LOOKBACK
     # Every layer named as a fresh Keras session would name it ("lstm", "lstm_1", …), so the model is the same
-    # however many models the process built before: the trainer does not call `clear_session` to reset Keras's
-    # name counters, because that also clears TensorFlow's kernel cache and every kept training loop and
-    # predictor would be set up again (0.09 s for one network, 0.5 s for a team of 8, on every training).
+    # however many models the process built before: the trainer does not reset Keras's name counters with
+    # `clear_session` (why: `trainer.train_many`).
     names = _LayerNames()
     layers: list = [keras.Input(shape=(config.lookback, 1), name="input_layer")]  # (batch, lookback, 1)
     for index in range(config.layers):
