@@ -19,6 +19,7 @@ import numpy as np
 
 from forecast.config import DEFAULT_CONFIG, Config
 from forecast.data import WindowData, make_dataset, validation_split
+from forecast.models.lstm import structure
 from forecast.models.lstm.network import build_model
 from forecast.models.lstm.runtime import keras, tf
 from forecast.models.lstm.team import Member, Team
@@ -112,12 +113,6 @@ def _team_for(config: Config, outputs: int, size: int) -> Iterator[Team]:
             _TEAMS[key] = team  # taken out while in use, so no two trainings share it
             while len(_TEAMS) > _TEAMS_KEPT:
                 _TEAMS.popitem(last=False)
-
-
-def structure(config: Config) -> tuple:
-    """What networks must share to train as one team: their layers (the data, seed, schedule, epochs, batch size
-    and early stopping may differ)."""
-    return (config.lookback, config.layers, config.units, config.dense_layers, config.dropout)
 
 
 def train(
