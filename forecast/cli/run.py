@@ -150,7 +150,11 @@ def main(argv: Sequence[str]) -> int:
         # Reads and checks the series (NaN, inf, a bad file, the split, the budget) before importing TensorFlow.
         if address is None:
             announce = None if arguments.json else _announce
-            run = pipeline.run_all(config, cache=cache, progress=progress, upload=upload, on_team=announce)
+            # The folds' ARIMA and ETS fits go to a side process while this one imports TensorFlow (README, "Many
+            # networks at once"); `python -m forecast`'s main module is safe for it to import.
+            run = pipeline.run_all(
+                config, cache=cache, progress=progress, upload=upload, on_team=announce, baselines_beside=True
+            )
         else:
             run = _run_on(address, config, cache, progress, upload)
     except ValueError as error:

@@ -1,3 +1,6 @@
+import concurrent.futures
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -169,3 +172,64 @@ def test_networks_computed_together_give_the_results_they_give_alone(tiny_config
         assert alone.forecasts.models == result.forecasts.models
         for model in alone.forecasts.models:
             np.testing.assert_array_equal(alone.forecasts.values[model], result.forecasts.values[model])
+
+
+def _airline_folds():
+    config = DEFAULT_CONFIG.replace(source="dataset", dataset="airline_passengers", lookback=4, layers=1, units=2,
+                                    epochs=1, horizon=3, backtest_windows=2, test_size=6, season_length=12)  # fmt: skip
+    run_plan = pipeline.plan(config, data.load_series(config))
+    return [task.config for task in run_plan.tasks], [run_plan.datasets[task.fold] for task in run_plan.tasks]
+
+
+def _assert_same_table(first, second):
+    assert first.models == second.models and set(first.bands) == set(second.bands)
+    for model in first.models:
+        np.testing.assert_array_equal(first.values[model], second.values[model])
+    for model in first.bands:
+        np.testing.assert_array_equal(first.bands[model], second.bands[model])
+
+
+def _without_tensorflow(monkeypatch):
+    """As the command line is before it trains: TensorFlow not imported (restored after the test)."""
+    monkeypatch.delitem(sys.modules, "tensorflow", raising=False)
+
+
+def test_baselines_fitted_beside_the_training_are_those_fitted_here(monkeypatch):
+    """Before TensorFlow is imported, a run can fit each fold's ARIMA and ETS in a spawned process: the same
+    tables, one per fold."""
+    configs, datasets = _airline_folds()
+    _without_tensorflow(monkeypatch)
+    teams = pipeline._teams(configs, datasets)
+    beside = pipeline._baselines_beside(configs, datasets, teams)
+    assert beside is not None
+    try:
+        leaders = [team[0] for team in teams]
+        assert len({pipeline._baseline_key(configs[k], datasets[k]) for k in leaders}) == 3  # 2 windows, future
+        for k in leaders:
+            _assert_same_table(
+                pipeline._fold_baselines(configs[k], datasets[k], beside),
+                pipeline._baseline_table(configs[k], datasets[k]),
+            )
+    finally:
+        beside.close()
+
+
+def test_compute_many_with_baselines_beside_gives_what_it_gives_without(monkeypatch):
+    configs, datasets = _airline_folds()
+    _without_tensorflow(monkeypatch)
+    beside = pipeline.compute_many(configs, datasets, baselines_beside=True)
+    here = pipeline.compute_many(configs, datasets)
+    for first, second in zip(beside, here, strict=True):
+        _assert_same_table(first.forecasts, second.forecasts)
+
+
+def test_no_side_process_with_tensorflow_loaded_off_the_main_thread_or_without_classical_fits(tiny_config, monkeypatch):
+    configs, datasets = _airline_folds()
+    teams = pipeline._teams(configs, datasets)
+    monkeypatch.setitem(sys.modules, "tensorflow", sys.modules.get("tensorflow", object()))
+    assert pipeline._baselines_beside(configs, datasets, teams) is None  # the app's workers, a later run
+    _without_tensorflow(monkeypatch)
+    on_a_thread = concurrent.futures.ThreadPoolExecutor(1).submit(pipeline._baselines_beside, configs, datasets, teams)
+    assert on_a_thread.result() is None  # a Ray worker's training thread
+    tiny = pipeline._baselines_beside([tiny_config], [data.make_dataset(tiny_config)], [[0]])
+    assert tiny is None  # a function of x: no ARIMA or ETS to fit
