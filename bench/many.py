@@ -12,6 +12,7 @@ from __future__ import annotations
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -106,21 +107,46 @@ def in_process(repeats: int) -> dict[str, dict[str, tuple[float, float]]]:
 
 def command_line(extra: Sequence[str]) -> tuple[float, float, float]:
     """Wall seconds and peak memory (MB) of `python -m forecast` with the recipe flags, in a fresh process, and
-    the peak of its largest child (the side process that fits ARIMA and ETS)."""
+    the peak of its largest child (the side process that fits ARIMA and ETS; 0 where /proc cannot be read)."""
     probe = (
         "import resource, runpy, sys\n"
         f"sys.argv = ['forecast', *{[*RECIPE_FLAGS, *extra, '--json', '--no-cache']!r}]\n"
         "try:\n    runpy.run_module('forecast', run_name='__main__')\nexcept SystemExit:\n    pass\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
     )
     started = time.perf_counter()
-    completed = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    if completed.returncode != 0:
-        raise SystemExit(f"the recipe run failed:\n{completed.stderr}")
-    own, child = (int(line) / 1024 for line in completed.stderr.strip().splitlines()[-2:])
-    return seconds, own, child
+    with tempfile.TemporaryFile("w+") as stderr:  # a file, not a pipe, which a long message could fill
+        process = subprocess.Popen([sys.executable, "-c", probe], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
+        # RUSAGE_CHILDREN's peak counts a spawned child's pages from before its exec (it read 614 MB for a process
+        # that `ps` saw at 250 MB at most), so the children's own high-water marks are read while they live.
+        child_peak = 0.0
+        while process.poll() is None:
+            child_peak = max(child_peak, _children_peak_mb(process.pid))
+            time.sleep(0.2)
+        seconds = time.perf_counter() - started
+        stderr.seek(0)
+        message = stderr.read()
+    if process.returncode != 0:
+        raise SystemExit(f"the recipe run failed:\n{message}")
+    return seconds, int(message.strip().splitlines()[-1]) / 1024, child_peak
+
+
+def _children_peak_mb(pid: int) -> float:
+    """The highest peak resident memory (VmHWM) among a process's living children, in MB (Linux /proc)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    peak = 0.0
+    for child in children:
+        try:
+            status = Path(f"/proc/{child}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]) / 1024)
+    return peak
 
 
 def command_lines(repeats: int) -> dict[str, tuple[float, float, float]]:
