@@ -173,7 +173,12 @@ def _baselines_beside(configs: Sequence[Config], datasets: Sequence[Dataset], te
         config, dataset = configs[k], datasets[k]
         if "arima" in registry.classical_for(config, dataset.origin):
             wanted.setdefault(_baseline_key(config, dataset), (config, dataset))
-    return Beside(_baseline_table, wanted) if wanted else None
+    if not wanted:
+        return None
+    try:
+        return Beside(_baseline_table, wanted)
+    except OSError:  # no process to be had (a process limit, no memory): the fits are done here, as before
+        return None
 
 
 def _fold_baselines(config: Config, dataset: Dataset, beside: Beside | None) -> backtest.Forecasts:

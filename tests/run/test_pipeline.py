@@ -233,3 +233,14 @@ def test_no_side_process_with_tensorflow_loaded_off_the_main_thread_or_without_c
     assert on_a_thread.result() is None  # a Ray worker's training thread
     tiny = pipeline._baselines_beside([tiny_config], [data.make_dataset(tiny_config)], [[0]])
     assert tiny is None  # a function of x: no ARIMA or ETS to fit
+
+
+def test_a_side_process_that_cannot_start_leaves_the_fits_to_this_one(monkeypatch):
+    configs, datasets = _airline_folds()
+    _without_tensorflow(monkeypatch)
+
+    def no_process(*arguments):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(pipeline, "Beside", no_process)
+    assert pipeline._baselines_beside(configs, datasets, pipeline._teams(configs, datasets)) is None
