@@ -16,6 +16,7 @@ from forecast.models.progress import EpochReport, ProgressCallback
 __all__ = [
     "EXIT_FAILED",
     "EXIT_INVALID",
+    "EXIT_STOPPED",
     "RUN_PROGRAM",
     "SWEEP_PROGRAM",
     "build_parser",
@@ -28,6 +29,7 @@ __all__ = [
 
 EXIT_INVALID = 2  # bad input: one line on standard error, nothing trained
 EXIT_FAILED = 1  # a training failed (not bad input): the message says why
+EXIT_STOPPED = 130  # stopped with Ctrl-C, as shells report a SIGINT: one line says what was kept
 RUN_PROGRAM = "python -m forecast"
 SWEEP_PROGRAM = "python -m forecast sweep"
 

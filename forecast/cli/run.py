@@ -6,7 +6,15 @@ import json
 import sys
 from collections.abc import Sequence
 
-from forecast.cli.parser import EXIT_FAILED, RUN_PROGRAM, build_parser, fail, progress_printer, request_from
+from forecast.cli.parser import (
+    EXIT_FAILED,
+    EXIT_STOPPED,
+    RUN_PROGRAM,
+    build_parser,
+    fail,
+    progress_printer,
+    request_from,
+)
 from forecast.config import Config
 from forecast.data import sources
 from forecast.models.progress import ProgressCallback
@@ -159,6 +167,10 @@ def main(argv: Sequence[str]) -> int:
             run = _run_on(address, config, cache, progress, upload)
     except ValueError as error:
         fail(RUN_PROGRAM, str(error))
+    except KeyboardInterrupt:
+        kept = "; the networks already trained are cached: run it again to go on" if cache is not None else ""
+        print(f"{RUN_PROGRAM}: stopped{kept}", file=sys.stderr)
+        return EXIT_STOPPED
     summary = run_summary(run, interval_notes(run) + run_warnings(run))
     if request.recipe is not None:
         summary |= {"recipe": request.recipe, "frequency": request.frequency}

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from forecast import data, sweep
-from forecast.cli.parser import EXIT_FAILED, SWEEP_PROGRAM, build_parser, config_from, fail
+from forecast.cli.parser import EXIT_FAILED, EXIT_STOPPED, SWEEP_PROGRAM, build_parser, config_from, fail
 from forecast.config import Config
 from forecast.run.keys import ResultStore, Task, result_key
 from forecast.run.result import Result
@@ -88,7 +88,7 @@ def _train_missing(
         jobs = batch.train_all(service, [Task(cell) for cell in configs], cache, prepared, on_finished=on_finished)
     except KeyboardInterrupt:
         print("python -m forecast sweep: stopped; finished cells are cached", file=sys.stderr)
-        return 130
+        return EXIT_STOPPED
     finally:
         service.shutdown()
     failed = [job for job in jobs if job.state != JobState.DONE]

@@ -320,7 +320,8 @@ def _train_here(
     on_team: Callable[[list[Task], int, int], None] | None,
     baselines_beside: bool,
 ) -> list[Result]:
-    """Train `missing` in this process, in teams, and store each result in the cache."""
+    """Train `missing` in this process, in teams, and store each result in the cache as soon as it is ready (a run
+    interrupted after some teams keeps what they trained)."""
     datasets = [run_plan.datasets[task.fold] for task in missing]
     leaders = {team[0] for team in _teams([task.config for task in missing], datasets)}
     progresses = [progress if k in leaders else None for k in range(len(missing))]
@@ -331,14 +332,17 @@ def _train_here(
             on_team([missing[k] for k in team], done[0], len(missing))
         done[0] += len(team)
 
+    def keep(k: int, result: Result) -> None:
+        if cache is not None:
+            cache.put(missing[k].key, result)
+
     configs = [task.config for task in missing]
-    results = compute_many(configs, datasets, progresses, on_team=announce, baselines_beside=baselines_beside)
+    results = compute_many(
+        configs, datasets, progresses, on_team=announce, on_result=keep, baselines_beside=baselines_beside
+    )
     trained = [result for result in results if result is not None]
     if len(trained) != len(missing):  # no callback here stops a training; this guards against a change to that
         raise RuntimeError("a training in this process was stopped")
-    if cache is not None:
-        for task, result in zip(missing, trained, strict=True):
-            cache.put(task.key, result)
     return trained
 
 

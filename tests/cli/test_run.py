@@ -1,6 +1,8 @@
 """The command line (forecast/cli/run.py)."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -201,3 +203,29 @@ def test_a_csv_is_read_as_the_app_reads_it(tmp_path, capsys):
     summary = json.loads(capsys.readouterr().out)
     assert summary["config"]["x_column"] == "month" and summary["config"]["value_column"] == "sales"
     assert summary["future"]["x"] == ["1994-01-01", "1994-02-01", "1994-03-01"]
+
+
+def test_ctrl_c_stops_with_one_line_and_keeps_the_networks_already_trained(isolated_cache):
+    """Ctrl-C after the first network: exit 130, one line instead of a traceback, and the next run of the same
+    command trains only what is missing."""
+    flags = ["--source", "dataset", "--dataset", "airline_passengers", "--lookback", "4", "--layers", "1",
+             "--units", "8", "--epochs", "1000", "--batch-size", "8", "--horizon", "3", "--backtest-windows", "2",
+             "--test-size", "6"]  # fmt: skip
+    environment = {"FORECAST_CACHE_DIR": str(isolated_cache), "PATH": "/usr/bin:/bin", "HOME": str(isolated_cache)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "forecast", *flags], cwd=ROOT, env=environment, text=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    lines = []
+    for line in process.stderr:  # the announcement of each network, printed before it trains
+        lines.append(line)
+        if line.startswith("network 2 of 3"):
+            os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
+            break
+    rest = process.stderr.read()
+    assert process.wait(timeout=60) == 130, "".join(lines) + rest
+    assert "Traceback" not in rest and "python -m forecast: stopped; the networks already trained are cached" in rest
+    again = run_cli(*flags, "--json", env_cache=isolated_cache)
+    assert again.returncode == 0, again.stderr
+    summary = json.loads(again.stdout)
+    assert (summary["networks"], summary["networks_trained"]) == (3, 2)
