@@ -162,7 +162,7 @@ def _baselines_beside(configs: Sequence[Config], datasets: Sequence[Dataset], te
 
     Once TensorFlow is loaded (the app's workers import it when they start; a later run in the same process),
     training keeps both CPUs of a small machine busy and a side process saved 3 % of the airline recipe's run
-    (13.6 → 13.2 s, medians of 3 on 2 cores), not worth a second process's 200 MB: the baselines are then fitted
+    (13.6 → 13.2 s, medians of 3 on 2 cores), not worth a second process's 250 MB: the baselines are then fitted
     after each team, here. A run on another thread is a task with its own share of a machine (a Ray worker's),
     which a second process would exceed.
     """
