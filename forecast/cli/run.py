@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Sequence
@@ -141,32 +142,40 @@ def _announce(team: list[Task], done: int, total: int) -> None:
     print(f"{networks}: seeds {seeds} on {where}, trained together", file=sys.stderr, flush=True)
 
 
+def _train_run(
+    arguments: argparse.Namespace, config: Config, upload: bytes | None, cache: ResultStore | None
+) -> RunResult:
+    """The run's networks, trained in this process or on the Ray cluster the flags name (exit 2 on bad input)."""
+    from forecast.run import pipeline
+    from forecast.training.choice import ray_address
+
+    progress = None if arguments.json else progress_printer(arguments.progress_every)
+    address = ray_address(arguments.ray_address)
+    try:
+        # Reads and checks the series (NaN, inf, a bad file, the split, the budget) before importing TensorFlow.
+        if address is not None:
+            return _run_on(address, config, cache, progress, upload)
+        announce = None if arguments.json else _announce
+        # The folds' ARIMA and ETS fits go to a side process while this one imports TensorFlow (README, "Many
+        # networks at once"); `python -m forecast`'s main module is safe for it to import.
+        return pipeline.run_all(
+            config, cache=cache, progress=progress, upload=upload, on_team=announce, baselines_beside=True
+        )
+    except ValueError as error:
+        fail(RUN_PROGRAM, str(error))
+
+
 def main(argv: Sequence[str]) -> int:
     """Run `python -m forecast …`; returns the exit status."""
     arguments = build_parser().parse_args(argv)
     request = request_from(RUN_PROGRAM, arguments)
     config, upload = request.config, request.upload
 
-    from forecast.run import pipeline
     from forecast.run.cache import ResultCache
-    from forecast.training.choice import ray_address
 
     cache = None if arguments.no_cache else ResultCache()
-    progress = None if arguments.json else progress_printer(arguments.progress_every)
-    address = ray_address(arguments.ray_address)
     try:
-        # Reads and checks the series (NaN, inf, a bad file, the split, the budget) before importing TensorFlow.
-        if address is None:
-            announce = None if arguments.json else _announce
-            # The folds' ARIMA and ETS fits go to a side process while this one imports TensorFlow (README, "Many
-            # networks at once"); `python -m forecast`'s main module is safe for it to import.
-            run = pipeline.run_all(
-                config, cache=cache, progress=progress, upload=upload, on_team=announce, baselines_beside=True
-            )
-        else:
-            run = _run_on(address, config, cache, progress, upload)
-    except ValueError as error:
-        fail(RUN_PROGRAM, str(error))
+        run = _train_run(arguments, config, upload, cache)
     except KeyboardInterrupt:
         kept = "; the networks already trained are cached: run it again to go on" if cache is not None else ""
         print(f"{RUN_PROGRAM}: stopped{kept}", file=sys.stderr)
