@@ -148,7 +148,7 @@ def _train_teams(
         for k in (k for k, done in zip(team, fitted, strict=True) if done):
             key = _baseline_key(configs[k], datasets[k])
             if key not in shared:
-                shared[key] = _fold_baselines(configs[k], datasets[k], beside)
+                shared[key] = _fold_baselines(configs[k], datasets[k], key, beside)
             table = _table({"lstm": lstms[k]}, datasets[k]).joined(shared[key])
             results[k] = _result(configs[k], datasets[k], table, lstms[k].training)
             if on_result is not None:
@@ -181,10 +181,10 @@ def _baselines_beside(configs: Sequence[Config], datasets: Sequence[Dataset], te
         return None
 
 
-def _fold_baselines(config: Config, dataset: Dataset, beside: Beside | None) -> backtest.Forecasts:
-    """The fold's baseline table: from the process that fitted it beside the training, or fitted here (also when
-    that process died: killed, out of memory)."""
-    if beside is not None and (table := beside.result(_baseline_key(config, dataset))) is not None:
+def _fold_baselines(config: Config, dataset: Dataset, key: tuple, beside: Beside | None) -> backtest.Forecasts:
+    """The fold's baseline table (`key`: its `_baseline_key`): from the process that fitted it beside the training,
+    or fitted here (also when that process died: killed, out of memory)."""
+    if beside is not None and (table := beside.result(key)) is not None:
         return table
     return _baseline_table(config, dataset)
 
@@ -322,8 +322,9 @@ def _train_here(
 ) -> list[Result]:
     """Train `missing` in this process, in teams, and store each result in the cache as soon as it is ready (a run
     interrupted after some teams keeps what they trained)."""
+    configs = [task.config for task in missing]
     datasets = [run_plan.datasets[task.fold] for task in missing]
-    leaders = {team[0] for team in _teams([task.config for task in missing], datasets)}
+    leaders = {team[0] for team in _teams(configs, datasets)}
     progresses = [progress if k in leaders else None for k in range(len(missing))]
     done = [0]
 
@@ -336,7 +337,6 @@ def _train_here(
         if cache is not None:
             cache.put(missing[k].key, result)
 
-    configs = [task.config for task in missing]
     results = compute_many(
         configs, datasets, progresses, on_team=announce, on_result=keep, baselines_beside=baselines_beside
     )

@@ -206,8 +206,9 @@ def test_baselines_fitted_beside_the_training_are_those_fitted_here(monkeypatch)
         leaders = [team[0] for team in teams]
         assert len({pipeline._baseline_key(configs[k], datasets[k]) for k in leaders}) == 3  # 2 windows, future
         for k in leaders:
+            key = pipeline._baseline_key(configs[k], datasets[k])
             _assert_same_table(
-                pipeline._fold_baselines(configs[k], datasets[k], beside),
+                pipeline._fold_baselines(configs[k], datasets[k], key, beside),
                 pipeline._baseline_table(configs[k], datasets[k]),
             )
     finally:
