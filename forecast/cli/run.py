@@ -159,7 +159,7 @@ def _train_run(
         # The folds' ARIMA and ETS fits go to a side process while this one imports TensorFlow (README, "Many
         # networks at once"); `python -m forecast`'s main module is safe for it to import.
         return pipeline.run_all(
-            config, cache=cache, progress=progress, upload=upload, on_team=announce, baselines_beside=True
+            config, cache=cache, progress=progress, upload=upload, on_team=announce, side_process=True
         )
     except ValueError as error:
         fail(RUN_PROGRAM, str(error))

@@ -18,7 +18,7 @@ from forecast.models.base import Forecaster
 from forecast.models.lstm import structure
 from forecast.models.progress import ProgressCallback, TrainingCancelled
 from forecast.run import keys
-from forecast.run.beside import Beside
+from forecast.run.beside import Beside, BesideThread, start_beside
 from forecast.run.keys import ResultStore, Task, library_versions
 from forecast.run.outcome import RunResult
 from forecast.run.result import Result
@@ -103,7 +103,7 @@ def compute_many(
     on_team: Callable[[list[int]], None] | None = None,
     on_result: Callable[[int, Result], None] | None = None,
     *,
-    baselines_beside: bool = False,
+    side_process: bool = False,
 ) -> list[Result | None]:
     """`compute` for many configs, each on its dataset, sharing what they share; each result is exactly the one
     `compute` gives alone.
@@ -113,12 +113,13 @@ def compute_many(
     network whose progress callback stopped it (`TrainingCancelled`); the others go on. `on_team(indices)` is
     called before each team trains, `on_result(index, result)` as soon as a network's result is ready.
 
-    `baselines_beside`: fit the folds' ARIMA and ETS in a spawned process while this one imports TensorFlow and
-    trains (`forecast.run.beside`; the same tables). For the command line, whose main module a spawned process
-    may import; it applies only before TensorFlow is imported, on the main thread.
+    On the main thread, the folds' ARIMA and ETS are fitted beside the training (`_baselines_beside`; the same
+    tables): on a thread, or with `side_process` in a spawned process while this one imports TensorFlow. A
+    process is for the command line, whose main module a spawned process may import; it applies only before
+    TensorFlow is imported.
     """
     teams = _teams(configs, datasets)
-    beside = _baselines_beside(configs, datasets, teams) if baselines_beside else None
+    beside = _baselines_beside(configs, datasets, teams, process=side_process)
     try:
         return _train_teams(configs, datasets, progresses, teams, beside, on_team, on_result)
     finally:
@@ -131,7 +132,7 @@ def _train_teams(
     datasets: Sequence[Dataset],
     progresses: Sequence[ProgressCallback | None] | None,
     teams: list[list[int]],
-    beside: Beside | None,
+    beside: Beside | BesideThread | None,
     on_team: Callable[[list[int]], None] | None,
     on_result: Callable[[int, Result], None] | None,
 ) -> list[Result | None]:
@@ -156,17 +157,20 @@ def _train_teams(
     return results
 
 
-def _baselines_beside(configs: Sequence[Config], datasets: Sequence[Dataset], teams: list[list[int]]) -> Beside | None:
-    """Start fitting each fold's baselines in a process of its own, in the order the teams will need them, when
-    this process has not imported TensorFlow yet (on its main thread) and some fold has ARIMA and ETS to fit.
+def _baselines_beside(
+    configs: Sequence[Config], datasets: Sequence[Dataset], teams: list[list[int]], *, process: bool = False
+) -> Beside | BesideThread | None:
+    """Start fitting each fold's baselines beside the training, in the order the teams will need them, when some
+    fold has ARIMA and ETS to fit and this is the process's main thread.
 
-    Once TensorFlow is loaded (the app's workers import it when they start; a later run in the same process),
-    training keeps both CPUs of a small machine busy and a side process saved 3 % of the airline recipe's run
-    (13.6 → 13.2 s, medians of 3 on 2 cores), not worth a second process's 250 MB: the baselines are then fitted
-    after each team, here. A run on another thread is a task with its own share of a machine (a Ray worker's),
-    which a second process would exceed.
+    In a spawned process if `process` and this process has not imported TensorFlow yet (the command line), else
+    on a thread. Once TensorFlow is loaded (the app's workers import it when they start; a later run in the same
+    process) a side process saved only 3 % of the airline recipe's run (13.6 → 13.2 s, medians of 3 on 2 cores),
+    not worth a second process's 250 MB; a thread costs nothing. A run on another thread is a task with its own
+    share of a machine (a Ray worker's), which work beside it would exceed: its baselines are fitted after each
+    team, in turn.
     """
-    if "tensorflow" in sys.modules or threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread():
         return None
     wanted: dict[tuple, tuple[Config, Dataset]] = {}
     for k in (k for team in teams for k in team):
@@ -175,15 +179,14 @@ def _baselines_beside(configs: Sequence[Config], datasets: Sequence[Dataset], te
             wanted.setdefault(_baseline_key(config, dataset), (config, dataset))
     if not wanted:
         return None
-    try:
-        return Beside(_baseline_table, wanted)
-    except OSError:  # no process to be had (a process limit, no memory): the fits are done here, as before
-        return None
+    return start_beside(_baseline_table, wanted, process=process and "tensorflow" not in sys.modules)
 
 
-def _fold_baselines(config: Config, dataset: Dataset, key: tuple, beside: Beside | None) -> backtest.Forecasts:
-    """The fold's baseline table (`key`: its `_baseline_key`): from the process that fitted it beside the training,
-    or fitted here (also when that process died: killed, out of memory)."""
+def _fold_baselines(
+    config: Config, dataset: Dataset, key: tuple, beside: Beside | BesideThread | None
+) -> backtest.Forecasts:
+    """The fold's baseline table (`key`: its `_baseline_key`): from the process or thread that fitted it beside the
+    training, or fitted here (also when that process died: killed, out of memory)."""
     if beside is not None and (table := beside.result(key)) is not None:
         return table
     return _baseline_table(config, dataset)
@@ -293,18 +296,18 @@ def run_all(
     progress: ProgressCallback | None = None,
     upload: bytes | None = None,
     on_team: Callable[[list[Task], int, int], None] | None = None,
-    baselines_beside: bool = False,
+    side_process: bool = False,
 ) -> RunResult:
     """Every network of the config's run, trained in this process where the cache lacks it.
 
     Raises ValueError before any training if the series is unusable. Networks train in teams (`compute_many`,
-    which also says what `baselines_beside` does); `on_team(tasks, done, total)` is called before each team trains,
+    which also says what `side_process` does); `on_team(tasks, done, total)` is called before each team trains,
     with how many of the `total` trained before it; `progress` follows each team's first network.
     """
     run_plan = plan(config, load_series(config, upload))
 
     def train_here(missing: list[Task]) -> list[Result]:
-        return _train_here(run_plan, missing, cache, progress, on_team, baselines_beside)
+        return _train_here(run_plan, missing, cache, progress, on_team, side_process)
 
     results = resolve(run_plan.tasks, cache, train_here)
     if results is None:  # train_here never stops early; this only guards against a change to it
@@ -318,7 +321,7 @@ def _train_here(
     cache: ResultStore | None,
     progress: ProgressCallback | None,
     on_team: Callable[[list[Task], int, int], None] | None,
-    baselines_beside: bool,
+    side_process: bool,
 ) -> list[Result]:
     """Train `missing` in this process, in teams, and store each result in the cache as soon as it is ready (a run
     interrupted after some teams keeps what they trained)."""
@@ -338,7 +341,7 @@ def _train_here(
             cache.put(missing[k].key, result)
 
     results = compute_many(
-        configs, datasets, progresses, on_team=announce, on_result=keep, baselines_beside=baselines_beside
+        configs, datasets, progresses, on_team=announce, on_result=keep, side_process=side_process
     )
     trained = [result for result in results if result is not None]
     if len(trained) != len(missing):  # no callback here stops a training; this guards against a change to that

@@ -1,5 +1,7 @@
 import concurrent.futures
 import sys
+import threading
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -10,7 +12,9 @@ from forecast.config import DEFAULT_CONFIG
 from forecast.config.expressions import ExpressionError
 from forecast.data import Fold
 from forecast.models.registry import MODEL_NAMES
+from forecast.run import beside as beside_module
 from forecast.run import keys, pipeline
+from forecast.run.beside import Beside, BesideThread
 from forecast.run.cache import ResultCache
 from forecast.run.keys import result_key
 from forecast.run.pipeline import run
@@ -194,14 +198,15 @@ def _without_tensorflow(monkeypatch):
     monkeypatch.delitem(sys.modules, "tensorflow", raising=False)
 
 
-def test_baselines_fitted_beside_the_training_are_those_fitted_here(monkeypatch):
-    """Before TensorFlow is imported, a run can fit each fold's ARIMA and ETS in a spawned process: the same
-    tables, one per fold."""
+@pytest.mark.parametrize("process", [True, False])
+def test_baselines_fitted_beside_the_training_are_those_fitted_here(monkeypatch, process):
+    """Each fold's ARIMA and ETS are fitted beside the training, in a spawned process (before TensorFlow is
+    imported, when the caller allows it) or on a thread: the same tables, one per fold."""
     configs, datasets = _airline_folds()
     _without_tensorflow(monkeypatch)
     teams = pipeline._teams(configs, datasets)
-    beside = pipeline._baselines_beside(configs, datasets, teams)
-    assert beside is not None
+    beside = pipeline._baselines_beside(configs, datasets, teams, process=process)
+    assert isinstance(beside, Beside if process else BesideThread)
     try:
         leaders = [team[0] for team in teams]
         assert len({pipeline._baseline_key(configs[k], datasets[k]) for k in leaders}) == 3  # 2 windows, future
@@ -215,33 +220,62 @@ def test_baselines_fitted_beside_the_training_are_those_fitted_here(monkeypatch)
         beside.close()
 
 
-def test_compute_many_with_baselines_beside_gives_what_it_gives_without(monkeypatch):
+def test_compute_many_gives_the_same_tables_with_the_fits_beside_or_in_turn(monkeypatch):
     configs, datasets = _airline_folds()
     _without_tensorflow(monkeypatch)
-    beside = pipeline.compute_many(configs, datasets, baselines_beside=True)
-    here = pipeline.compute_many(configs, datasets)
-    for first, second in zip(beside, here, strict=True):
-        _assert_same_table(first.forecasts, second.forecasts)
+    in_a_process = pipeline.compute_many(configs, datasets, side_process=True)
+    on_a_thread = pipeline.compute_many(configs, datasets)
+    monkeypatch.setattr(pipeline, "_baselines_beside", lambda *arguments, **keywords: None)
+    in_turn = pipeline.compute_many(configs, datasets)
+    for first, second, third in zip(in_a_process, on_a_thread, in_turn, strict=True):
+        _assert_same_table(first.forecasts, third.forecasts)
+        _assert_same_table(second.forecasts, third.forecasts)
 
 
-def test_no_side_process_with_tensorflow_loaded_off_the_main_thread_or_without_classical_fits(tiny_config, monkeypatch):
+def test_the_training_thread_enters_no_catch_warnings_while_the_fits_run_beside(monkeypatch):
+    """The fits on a thread silence statsmodels with `warnings.catch_warnings`, whose filters are process-wide:
+    were the training thread to enter one meanwhile, each could restore the other's filters."""
+    configs, datasets = _airline_folds()
+    entered: list[int] = []
+    original = warnings.catch_warnings
+
+    class Recorded(original):
+        def __enter__(self):
+            entered.append(threading.get_ident())
+            return super().__enter__()
+
+    monkeypatch.setattr(warnings, "catch_warnings", Recorded)
+    pipeline._fitted.cache_clear()  # fitted here, not found from an earlier test
+    pipeline.compute_many(configs, datasets)
+    assert entered and threading.get_ident() not in entered
+
+
+def test_no_work_beside_off_the_main_thread_or_without_classical_fits_and_no_process_with_tensorflow(
+    tiny_config, monkeypatch
+):
     configs, datasets = _airline_folds()
     teams = pipeline._teams(configs, datasets)
     monkeypatch.setitem(sys.modules, "tensorflow", sys.modules.get("tensorflow", object()))
-    assert pipeline._baselines_beside(configs, datasets, teams) is None  # the app's workers, a later run
+    loaded = pipeline._baselines_beside(configs, datasets, teams, process=True)
+    assert isinstance(loaded, BesideThread)  # the app's workers, a later run: a thread, not a process
+    loaded.close()
     _without_tensorflow(monkeypatch)
-    on_a_thread = concurrent.futures.ThreadPoolExecutor(1).submit(pipeline._baselines_beside, configs, datasets, teams)
+    on_a_thread = concurrent.futures.ThreadPoolExecutor(1).submit(
+        pipeline._baselines_beside, configs, datasets, teams, process=True
+    )
     assert on_a_thread.result() is None  # a Ray worker's training thread
-    tiny = pipeline._baselines_beside([tiny_config], [data.make_dataset(tiny_config)], [[0]])
+    tiny = pipeline._baselines_beside([tiny_config], [data.make_dataset(tiny_config)], [[0]], process=True)
     assert tiny is None  # a function of x: no ARIMA or ETS to fit
 
 
-def test_a_side_process_that_cannot_start_leaves_the_fits_to_this_one(monkeypatch):
+def test_a_side_process_that_cannot_start_leaves_the_fits_to_a_thread(monkeypatch):
     configs, datasets = _airline_folds()
     _without_tensorflow(monkeypatch)
 
     def no_process(*arguments):
         raise OSError(11, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(pipeline, "Beside", no_process)
-    assert pipeline._baselines_beside(configs, datasets, pipeline._teams(configs, datasets)) is None
+    monkeypatch.setattr(beside_module, "Beside", no_process)
+    beside = pipeline._baselines_beside(configs, datasets, pipeline._teams(configs, datasets), process=True)
+    assert isinstance(beside, BesideThread)
+    beside.close()
