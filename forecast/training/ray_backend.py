@@ -64,6 +64,9 @@ __all__ = [
 # How often the dispatcher looks for task output, and how often it checks that the cluster is still there.
 POLL_SECONDS = 0.2
 HEALTH_CHECK_SECONDS = 1.0
+# A whole cluster stopped at once (`ray stop --force`) can end a training's node a moment before its head stops
+# answering: a lost node is taken for a lost cluster if the head goes quiet within this long.
+NODE_LOSS_GRACE_SECONDS = 2.0
 # A cancelled task first gets a KeyboardInterrupt, which stops training at its next chunk of epochs (well within
 # a second); one that has not ended after this long (stuck in native code) has its worker process killed.
 FORCE_CANCEL_AFTER_SECONDS = 5.0
@@ -293,9 +296,15 @@ class RayBackend:
                 if not self._cluster_alive():
                     self._lose_cluster()
 
-    def _cluster_alive(self) -> bool:
+    def _cluster_alive(self, grace: float = 0.0) -> bool:
+        """Whether the cluster's head answers, now and, given a `grace` in seconds, still after it."""
         host, port = parse_address(self.address)
-        return port_open(host, port, timeout=HEALTH_CHECK_SECONDS) is None
+        deadline = time.monotonic() + grace
+        while port_open(host, port, timeout=HEALTH_CHECK_SECONDS) is None:
+            if time.monotonic() >= deadline:
+                return True
+            time.sleep(POLL_SECONDS)
+        return False
 
     def _advance(self, task: _Task) -> None:
         """Take the next item a task produced: progress, its result, or how it ended."""
@@ -324,13 +333,14 @@ class RayBackend:
         """A task's output could not be read: a lost cluster, a killed worker (a forced cancel), a lost node."""
         if not self._connected:
             return  # Shut down or lost meanwhile: that path ends every training.
-        if not self._cluster_alive():
+        node_lost = isinstance(error, ray.exceptions.NodeDiedError)
+        if not self._cluster_alive(NODE_LOSS_GRACE_SECONDS if node_lost else 0.0):
             self._lose_cluster()  # One message for every training, whichever noticed first.
         elif task.cancel_requested:
             self._end(task, None, None)  # A forced cancel kills the worker: that is the cancellation.
         elif isinstance(error, ray.exceptions.WorkerCrashedError):
             self._end(task, None, "the Ray worker stopped unexpectedly (out of memory?); try a smaller model")
-        elif isinstance(error, ray.exceptions.NodeDiedError):
+        elif node_lost:
             self._end(task, None, "the Ray node that ran this training went away; train it again")
         else:
             self._end(task, None, f"training on the Ray cluster failed: {type(error).__name__}: {error}")

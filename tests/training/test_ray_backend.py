@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -115,6 +116,25 @@ def test_a_silent_listener_is_reported_within_the_timeout():
             ray_backend.RayBackend(address, connect_timeout=1.0)
         assert time.monotonic() - started < 3
     assert not ray.is_initialized()
+
+
+def test_a_head_that_goes_quiet_within_the_grace_is_a_lost_cluster():
+    """`ray stop --force` can end a training's node a moment before the head stops answering: the node's loss
+    waits NODE_LOSS_GRACE_SECONDS for the head before it is reported as a node's alone."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    backend = object.__new__(ray_backend.RayBackend)  # only the address matters here: no cluster to connect to
+    backend.address = f"127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        started = time.monotonic()
+        assert backend._cluster_alive(grace=0.5)  # still answering at the end of the grace
+        assert time.monotonic() - started >= 0.5
+        closer = threading.Timer(0.4, listener.close)
+        closer.start()
+        assert backend._cluster_alive()  # at once, before the head goes quiet
+        assert not backend._cluster_alive(grace=ray_backend.NODE_LOSS_GRACE_SECONDS)
+        closer.join()
+    finally:
+        listener.close()
 
 
 @pytest.mark.parametrize(
