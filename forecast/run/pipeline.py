@@ -166,7 +166,7 @@ def _baselines_beside(
     In a spawned process if `process` and this process has not imported TensorFlow yet (the command line), else
     on a thread. Once TensorFlow is loaded (the app's workers import it when they start; a later run in the same
     process) a side process saved only 3 % of the airline recipe's run (13.6 → 13.2 s, medians of 3 on 2 cores),
-    not worth a second process's 250 MB; a thread costs nothing. A run on another thread is a task with its own
+    not worth a second process's 250 MB; a thread costs no memory. A run on another thread is a task with its own
     share of a machine (a Ray worker's), which work beside it would exceed: its baselines are fitted after each
     team, in turn.
     """
@@ -340,9 +340,7 @@ def _train_here(
         if cache is not None:
             cache.put(missing[k].key, result)
 
-    results = compute_many(
-        configs, datasets, progresses, on_team=announce, on_result=keep, side_process=side_process
-    )
+    results = compute_many(configs, datasets, progresses, on_team=announce, on_result=keep, side_process=side_process)
     trained = [result for result in results if result is not None]
     if len(trained) != len(missing):  # no callback here stops a training; this guards against a change to that
         raise RuntimeError("a training in this process was stopped")
