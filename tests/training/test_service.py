@@ -97,6 +97,30 @@ def test_queue_positions_and_cancellation_of_abandoned_jobs(service, tiny_config
     assert waiting.state == JobState.CANCELLED and not waiting.reports
 
 
+def test_a_stop_is_not_held_up_by_the_classical_fits_beside_the_training(service, tiny_config):
+    """A real series' ARIMA and ETS are fitted on a thread of the worker while it trains: Stop ends the training
+    at its next chunk whether or not a fit is in progress, and the worker's next training is whole."""
+    airline = tiny_config.replace(source="dataset", dataset="airline_passengers", test_size=12, season_length=12)
+    job = service.submit(airline.replace(epochs=700, batch_size=1, seed=61))  # within the budget of steps
+    try:
+        deadline = time.monotonic() + 180
+        while len(job.reports) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert job.state == JobState.RUNNING
+    finally:
+        released = time.monotonic()
+        service.release(job, grace_seconds=0)
+    assert job.wait(timeout=10) and job.state == JobState.CANCELLED
+    assert time.monotonic() - released < 2.0
+    after = service.submit(airline.replace(seed=62))
+    try:
+        assert after.wait(timeout=180) and after.state == JobState.DONE
+    finally:
+        service.release(after)
+    assert after.result.metrics == run(airline.replace(seed=62)).metrics
+    assert {"arima", "ets"} <= set(after.result.metrics)
+
+
 def test_tasks_submitted_together_train_as_a_team_each_with_its_own_numbers(service, tiny_config):
     configs = [tiny_config.replace(seed=seed, epochs=3) for seed in (41, 42, 43)]
     jobs = service.submit_many(configs)
