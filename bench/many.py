@@ -68,8 +68,8 @@ def side_by_side(ways: dict[str, Callable[[], object]], repeats: int) -> dict[st
 
 
 def fits_in_turn(work: Callable[[], object]) -> Callable[[], object]:
-    """The work with each fold's baselines fitted on the training thread after its team has trained, as before
-    they were fitted on a thread beside it (`pipeline._baselines_beside`)."""
+    """The work with each fold's baselines fitted on the training thread after its team has trained, never on a
+    thread beside it (`pipeline._baselines_beside`)."""
     from forecast.run import pipeline
 
     def in_turn() -> object:
@@ -84,8 +84,9 @@ def fits_in_turn(work: Callable[[], object]) -> Callable[[], object]:
 
 
 def in_process(repeats: int) -> dict[str, dict[str, tuple[float, float]]]:
-    """One network, an ensemble of 5, the full recipe and a 16-cell sweep: together and one at a time; the first
-    three also with the classical fits in turn rather than beside the training."""
+    """One network, an ensemble of 5, the full recipe and a 16-cell sweep: together and one at a time; one network
+    also with the classical fits in turn rather than on a thread beside its training (teams of more than one
+    network fit them in turn: `pipeline._baselines_beside`)."""
     from forecast.models.lstm import trainer
     from forecast.run import pipeline
 
@@ -102,7 +103,6 @@ def in_process(repeats: int) -> dict[str, dict[str, tuple[float, float]]]:
             "together": lambda: pipeline.compute_many(configs, datasets),
             "one at a time": lambda: [pipeline.compute(c, d) for c, d in zip(configs, datasets, strict=True)],
             "one network, fits in turn": fits_in_turn(one),
-            "together, fits in turn": fits_in_turn(lambda: pipeline.compute_many(configs, datasets)),
         },
         repeats,
     )
@@ -112,7 +112,6 @@ def in_process(repeats: int) -> dict[str, dict[str, tuple[float, float]]]:
             "one network": one,
             "together": lambda: pipeline.compute_many(full_configs, full_datasets),
             "one at a time": lambda: [pipeline.compute(c, d) for c, d in zip(full_configs, full_datasets, strict=True)],
-            "together, fits in turn": fits_in_turn(lambda: pipeline.compute_many(full_configs, full_datasets)),
         },
         repeats,
     )
@@ -203,12 +202,9 @@ def report(figures: dict[str, dict[str, tuple[float, float]]], walls: dict[str, 
                 f"{alone / together:>22.2f}×"
             )
     ensemble = figures["ensemble of 5"]
-    recipe = figures["recipe, horizon 12, 3 windows, 5 members"]
     print(
-        "\nARIMA and ETS fitted on a thread beside the training against in turn after each team (wall, medians): "
-        f"one network {ensemble['one network, fits in turn'][0]:.2f} → {ensemble['one network'][0]:.2f} s, "
-        f"ensemble of 5 {ensemble['together, fits in turn'][0]:.2f} → {ensemble['together'][0]:.2f} s, "
-        f"recipe {recipe['together, fits in turn'][0]:.2f} → {recipe['together'][0]:.2f} s"
+        "\none network, ARIMA and ETS fitted in turn after its training → on a thread beside it (wall, medians): "
+        f"{ensemble['one network, fits in turn'][0]:.2f} → {ensemble['one network'][0]:.2f} s"
     )
     training, whole = (ensemble["together"][part] / ensemble["one network"][part] for part in (1, 0))
     sweep = figures["sweep of 16 cells, seed × learning rate"]

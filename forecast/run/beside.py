@@ -9,8 +9,8 @@ before Python 3.14, so a Ctrl-C waited seconds for the fit in progress (measured
 side process); a process can be terminated at once. `BesideThread` is a thread, for a process that has TensorFlow
 loaded already (the app's workers), where a second process would cost its 250 MB for 3 %: TensorFlow runs a
 training's steps without holding the GIL, and with OpenBLAS on one thread a thread shortened one network's
-whole airline run from 1.65 to 1.39 s and the 20-network recipe's from 12.2 to 11.8 s (`python -m bench.speed
---part many`; an ensemble of 5, whose training keeps both CPUs busy, gained nothing).
+airline run in the app's worker from 2.4 to 2.0 s (teams of several networks keep both CPUs busy and gain
+nothing: `forecast.run.pipeline` fits theirs in turn).
 """
 
 from __future__ import annotations

@@ -113,8 +113,9 @@ def compute_many(
     network whose progress callback stopped it (`TrainingCancelled`); the others go on. `on_team(indices)` is
     called before each team trains, `on_result(index, result)` as soon as a network's result is ready.
 
-    On the main thread, the folds' ARIMA and ETS are fitted beside the training (`_baselines_beside`; the same
-    tables): on a thread, or with `side_process` in a spawned process while this one imports TensorFlow. A
+    On the main thread, the folds' ARIMA and ETS may be fitted beside the training (`_baselines_beside`; the same
+    tables): on a thread where every team is one network, or with `side_process` in a spawned process while this
+    one imports TensorFlow. A
     process is for the command line, whose main module a spawned process may import; it applies only before
     TensorFlow is imported.
     """
@@ -163,14 +164,18 @@ def _baselines_beside(
     """Start fitting each fold's baselines beside the training, in the order the teams will need them, when some
     fold has ARIMA and ETS to fit and this is the process's main thread.
 
-    In a spawned process if `process` and this process has not imported TensorFlow yet (the command line), else
-    on a thread. Once TensorFlow is loaded (the app's workers import it when they start; a later run in the same
-    process) a side process saved only 3 % of the airline recipe's run (13.6 → 13.2 s, medians of 3 on 2 cores),
-    not worth a second process's 250 MB; a thread costs no memory. A run on another thread is a task with its own
-    share of a machine (a Ray worker's), which work beside it would exceed: its baselines are fitted after each
-    team, in turn.
+    In a spawned process if `process` and this process has not imported TensorFlow yet (the command line).
+    Once TensorFlow is loaded (the app's workers import it when they start; a later run in the same process) a
+    side process saved only 3 % of the airline recipe's run (13.6 → 13.2 s, medians of 3 on 2 cores), not worth
+    a second process's 250 MB; a thread instead, where every team is one network: in the app's worker, one
+    network's airline run took 2.0 s against 2.4 s with the fits in turn, but an ensemble of 5 took 4.3 s against
+    4.1 s and the 20-network recipe 14.5 s against 13.9 s (a team keeps both CPUs busy, and the fits only
+    contend with it). Otherwise, and for a run on another thread (a Ray worker's task, with its own share of a
+    machine), the baselines are fitted after each team, in turn.
     """
-    if threading.current_thread() is not threading.main_thread():
+    in_a_process = process and "tensorflow" not in sys.modules
+    one_network_teams = all(len(team) == 1 for team in teams)
+    if threading.current_thread() is not threading.main_thread() or not (in_a_process or one_network_teams):
         return None
     wanted: dict[tuple, tuple[Config, Dataset]] = {}
     for k in (k for team in teams for k in team):
@@ -179,7 +184,7 @@ def _baselines_beside(
             wanted.setdefault(_baseline_key(config, dataset), (config, dataset))
     if not wanted:
         return None
-    return start_beside(_baseline_table, wanted, process=process and "tensorflow" not in sys.modules)
+    return start_beside(_baseline_table, wanted, process=in_a_process)
 
 
 def _fold_baselines(

@@ -178,9 +178,10 @@ def test_networks_computed_together_give_the_results_they_give_alone(tiny_config
             np.testing.assert_array_equal(alone.forecasts.values[model], result.forecasts.values[model])
 
 
-def _airline_folds():
+def _airline_folds(**changes):
     config = DEFAULT_CONFIG.replace(source="dataset", dataset="airline_passengers", lookback=4, layers=1, units=2,
                                     epochs=1, horizon=3, backtest_windows=2, test_size=6, season_length=12)  # fmt: skip
+    config = config.replace(**changes)
     run_plan = pipeline.plan(config, data.load_series(config))
     return [task.config for task in run_plan.tasks], [run_plan.datasets[task.fold] for task in run_plan.tasks]
 
@@ -266,6 +267,20 @@ def test_no_work_beside_off_the_main_thread_or_without_classical_fits_and_no_pro
     assert on_a_thread.result() is None  # a Ray worker's training thread
     tiny = pipeline._baselines_beside([tiny_config], [data.make_dataset(tiny_config)], [[0]], process=True)
     assert tiny is None  # a function of x: no ARIMA or ETS to fit
+
+
+def test_teams_of_several_networks_fit_in_turn_unless_a_process_can_take_the_fits(monkeypatch):
+    """A team keeps both CPUs busy: a thread's fits would only contend with it (measured in the app's worker)."""
+    configs, datasets = _airline_folds(ensemble=2)
+    teams = pipeline._teams(configs, datasets)
+    assert max(len(team) for team in teams) == 2
+    monkeypatch.setitem(sys.modules, "tensorflow", sys.modules.get("tensorflow", object()))
+    assert pipeline._baselines_beside(configs, datasets, teams, process=True) is None
+    _without_tensorflow(monkeypatch)
+    assert pipeline._baselines_beside(configs, datasets, teams) is None
+    in_a_process = pipeline._baselines_beside(configs, datasets, teams, process=True)
+    assert isinstance(in_a_process, Beside)
+    in_a_process.close()
 
 
 def test_a_side_process_that_cannot_start_leaves_the_fits_to_a_thread(monkeypatch):
