@@ -95,7 +95,9 @@ def test_reloads_then_upload_train_train_stop_train_never_end_in_silence(stress_
             page.wait_for_timeout(400)
             press_train(page)
             assert wait_for_an_ending(page, 100 + repetition) == "result"
-            # Once more on another seed, away from the Forecast tab, stopped while it trains.
+            # Once more on another seed, away from the Forecast tab, stopped while it trains (long enough to
+            # be stopped: the small run ends within about a second).
+            page.locator(".st-key-epochs input").fill("400")
             page.locator(".st-key-seed input").fill(str(200 + repetition))
             press_train(page)
             page.get_by_role("tab", name="Training").click()
