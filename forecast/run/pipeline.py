@@ -115,9 +115,8 @@ def compute_many(
 
     On the main thread, the folds' ARIMA and ETS may be fitted beside the training (`_baselines_beside`; the same
     tables): on a thread where every team is one network, or with `side_process` in a spawned process while this
-    one imports TensorFlow. A
-    process is for the command line, whose main module a spawned process may import; it applies only before
-    TensorFlow is imported.
+    one imports TensorFlow. A process is for the command line, whose main module a spawned process may import; it
+    applies only before TensorFlow is imported.
     """
     teams = _teams(configs, datasets)
     beside = _baselines_beside(configs, datasets, teams, process=side_process)
