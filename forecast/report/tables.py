@@ -244,10 +244,19 @@ def interval_notes(run: RunResult) -> list[str]:
     targets = [("the holdout", None)] + ([("the future", -1)] if run.future is not None else [])
     for where, window in targets:
         band = run.band("lstm", window)
-        if band is not None and band.missing_steps:
+        if band is None:
+            continue
+        needed = intervals.fewest_errors(level)
+        if band.pooled is not None and band.pooled.any():
+            notes.append(
+                f"The LSTM's {level}% band on {where} at step {_steps(band.pooled > 0)} also uses the errors of the "
+                f"step{'s' * int(band.pooled.max() > 1)} just before: too few of its own ({needed} are needed), and "
+                "errors grow with the step, so it is a little narrow there"
+            )
+        if band.missing_steps:
             notes.append(
                 f"The LSTM's {level}% band on {where} has no width for step {_steps(~np.isfinite(band.lower))}: "
-                f"too few out-of-sample errors that far ahead ({intervals.fewest_errors(level)} are needed); use more "
+                f"too few out-of-sample errors that far ahead ({needed} are needed); use more "
                 "backtest windows, a longer test part or a lower level"
             )
     return notes

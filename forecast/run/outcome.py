@@ -104,7 +104,8 @@ class Band:
     lower: np.ndarray
     upper: np.ndarray
     method: str  # "conformal" or "library"
-    scores: np.ndarray | None = None  # conformal: how many out-of-sample errors calibrated each step
+    scores: np.ndarray | None = None  # conformal: how many out-of-sample errors of its own calibrated each step
+    pooled: np.ndarray | None = None  # conformal: how many earlier steps' errors each step pooled with its own
 
     @property
     def missing_steps(self) -> int:
@@ -222,10 +223,11 @@ class RunResult:
         if not calibrating:
             return None
         errors = self._errors(model, calibrating, min(steps, min(window.n_test for window in calibrating)))
-        widths, counts = intervals.conformal_widths(errors, level)
-        widths = np.concatenate([widths, np.full(steps - len(widths), np.nan)])
-        counts = np.concatenate([counts, np.zeros(steps - len(counts), dtype=np.int64)])
-        return Band(center - widths, center + widths, "conformal", counts)
+        widths, counts, pooled = intervals.conformal_widths(errors, level)
+        padding = np.zeros(steps - len(widths), dtype=np.int64)
+        widths = np.concatenate([widths, np.full(len(padding), np.nan)])
+        counts, pooled = np.concatenate([counts, padding]), np.concatenate([pooled, padding])
+        return Band(center - widths, center + widths, "conformal", counts, pooled)
 
     def divergences(self) -> list[Divergence]:
         """Every forecast that diverged: each model's on each fold, and each ensemble member's own."""
