@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from forecast.config import DEFAULT_CONFIG, FIELD_NAMES, FIELD_TYPES, Config
@@ -39,11 +40,34 @@ class _Parser(argparse.ArgumentParser):
         # One line, no usage block: the contract is "exit 2 and a one-line message on standard error".
         self.exit(EXIT_INVALID, f"{self.prog}: error: {message} (see --help)\n")
 
+    def parse_known_args(
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        return super().parse_known_args(self._attached(sys.argv[1:] if args is None else list(args)), namespace)
+
+    def _attached(self, args: list[str]) -> list[str]:
+        """`--expression -x*sin(x)` as `--expression=-x*sin(x)`: argparse reads a value that starts with "-" (other
+        than a negative number) as an option and refuses the flag, although no option of that name exists."""
+        joined: list[str] = []
+        for token in args:
+            action = self._option_string_actions.get(joined[-1]) if joined else None
+            takes_value = action is not None and action.nargs is None and action.const is None
+            if takes_value and token.startswith("-") and token not in self._option_string_actions:
+                joined[-1] = f"{joined[-1]}={token}"
+            else:
+                joined.append(token)
+        return joined
+
 
 def fail(program: str, message: str, status: int = EXIT_INVALID) -> NoReturn:
     """Print `program: error: message` on standard error and exit (status 2: invalid input)."""
     print(f"{program}: error: {message}", file=sys.stderr)
     raise SystemExit(status)
+
+
+def _bound(value: float) -> str:
+    """A bound as the flag takes it: whole numbers in full (a seed's 2147483647, not 2.14748e+09)."""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
 
 
 def _field_flags(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +77,7 @@ def _field_flags(parser: argparse.ArgumentParser) -> None:
         if spec.choices:
             bounds = f" One of {', '.join(spec.choices)}."
         elif spec.minimum is not None and spec.maximum is not None:
-            bounds = f" {spec.minimum:g}–{spec.maximum:g}."
+            bounds = f" {_bound(spec.minimum)}–{_bound(spec.maximum)}."
         parser.add_argument(
             "--" + name.replace("_", "-"),
             dest=name,
@@ -115,7 +139,8 @@ def build_parser(*, sweep: bool = False) -> argparse.ArgumentParser:
     else:
         parser = _Parser(
             prog=RUN_PROGRAM,
-            description="Train a stacked LSTM on f(x) and compare it with naive and linear-AR baselines. "
+            description="Train a stacked LSTM on f(x), a bundled dataset or a CSV file, and compare it with its "
+            "baselines (naive, seasonal naive, linear AR, AutoARIMA, AutoETS). "
             "`python -m forecast sweep --help`: train a grid of configs.",
         )
     _field_flags(parser)
@@ -147,6 +172,8 @@ def typed_fields(arguments: argparse.Namespace) -> dict[str, Any]:
 def _csv_fields(program: str, path: str, typed: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     """The fields of a --csv file, read as the app reads an upload: the value and x (date) columns it suggests,
     unless typed."""
+    if typed.get("source", "upload") != "upload":
+        fail(program, f"--csv reads a file as the series (source upload): leave out --source {typed['source']}")
     upload = _read_upload(program, path)
     try:
         value_column, x_column = inspect_csv(upload).suggestion()
@@ -164,6 +191,7 @@ class Request:
     upload: bytes | None = None
     recipe: dict[str, dict[str, Any]] | None = None  # lever → {"value", "why"}
     frequency: str = ""  # the series' detected frequency, in words
+    suggested_season: int = 0  # the season its dates (or the bundled dataset) suggest, as the app's sidebar says
 
 
 def config_from(program: str, arguments: argparse.Namespace) -> tuple[Config, bytes | None]:
@@ -183,12 +211,14 @@ def request_from(program: str, arguments: argparse.Namespace) -> Request:
         fields, upload = _csv_fields(program, arguments.csv, fields)
     try:
         config = Config(**fields)
-        if arguments.preset != "real":
-            return Request(config, upload)
         from forecast.run import recipe
 
-        chosen = recipe.choose(config, load_series(config, upload), keep=tuple(typed_fields(arguments)))
-        return Request(chosen.config, upload, chosen.summary(), chosen.frequency)
+        series = load_series(config, upload)
+        season = recipe.suggested_season(config, series)
+        if arguments.preset != "real":
+            return Request(config, upload, None, recipe.frequency_name(series), season)
+        chosen = recipe.choose(config, series, keep=tuple(typed_fields(arguments)))
+        return Request(chosen.config, upload, chosen.summary(), chosen.frequency, season)
     except ValueError as error:
         fail(program, str(error))
 

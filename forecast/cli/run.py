@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -72,6 +73,9 @@ def _print_text(config: Config, run: RunResult, summary: dict, plot: str | None)
     if run.config.ensemble > 1:
         seeds = f"{config.seed}–{config.seed + config.ensemble - 1}"
         print(f"LSTM: the mean of {run.config.ensemble} networks (seeds {seeds})")
+    if summary["suggested_season"] and summary["suggested_season"] != config.season_length:
+        season = summary["suggested_season"]
+        print(f"{summary['frequency']} data: suggested season length {season} (--season-length {season})")
     if "recipe" in summary:
         print(f"the real-series recipe, for this {summary['frequency']} series:")
         for lever, choice in summary["recipe"].items():
@@ -131,6 +135,14 @@ def _write_plot(path: str, run: RunResult) -> None:
         fail(RUN_PROGRAM, f"cannot write {path}: {error.strerror}")
 
 
+def _check_writable(path: str) -> None:
+    """Refuse a chart file that cannot be written before anything is trained (exit 2)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        reason = "it is a folder" if os.path.isdir(path) else f"{folder} is not a folder this user can write to"
+        fail(RUN_PROGRAM, f"cannot write the chart to {path}: {reason}; choose another --plot file")
+
+
 def _announce(team: list[Task], done: int, total: int) -> None:
     fold = team[0].fold
     where = "the future" if fold.is_future else "a backtest window" if fold.cut else "the holdout"
@@ -170,6 +182,8 @@ def main(argv: Sequence[str]) -> int:
     arguments = build_parser().parse_args(argv)
     request = request_from(RUN_PROGRAM, arguments)
     config, upload = request.config, request.upload
+    if arguments.plot:
+        _check_writable(arguments.plot)
 
     from forecast.run.cache import ResultCache
 
@@ -181,8 +195,9 @@ def main(argv: Sequence[str]) -> int:
         print(f"{RUN_PROGRAM}: stopped{kept}", file=sys.stderr)
         return EXIT_STOPPED
     summary = run_summary(run, interval_notes(run) + run_warnings(run))
+    summary |= {"frequency": request.frequency, "suggested_season": request.suggested_season}
     if request.recipe is not None:
-        summary |= {"recipe": request.recipe, "frequency": request.frequency}
+        summary["recipe"] = request.recipe
     if cache is not None:
         for warning in cache.warnings:
             print(f"warning: {warning}", file=sys.stderr)

@@ -99,9 +99,11 @@ def frequency_name(series: datasets.Series) -> str:
         return "irregular"
 
 
-def _shortest_season(config: Config, series: datasets.Series) -> int:
-    """The season a horizon covers: the config's or the dataset's, else the shortest usual one of the dates (the
-    day of half-hourly data, not its week)."""
+def _shortest_season(config: Config, series: datasets.Series, keep: tuple[str, ...]) -> int:
+    """The season a horizon covers: the typed one (0: none), the config's or the dataset's, else the shortest usual
+    one of the dates (the day of half-hourly data, not its week)."""
+    if "season_length" in keep:
+        return config.season_length
     season = config.season_length or suggested_season(config, series)
     if not np.issubdtype(series.xs.dtype, np.datetime64):
         return season
@@ -112,7 +114,9 @@ def _shortest_season(config: Config, series: datasets.Series) -> int:
     return min([season, *candidates]) if season else (candidates[0] if candidates else 0)
 
 
-def _season(config: Config, series: datasets.Series, n_train: int) -> Lever:
+def _season(config: Config, series: datasets.Series, n_train: int, keep: tuple[str, ...]) -> Lever:
+    if "season_length" in keep and not config.season_length:
+        return Lever(0, "no season: set so")
     if config.season_length:
         return Lever(config.season_length, "set in the config")
     season = suggested_season(config, series)
@@ -190,10 +194,12 @@ def _lookback(train: np.ndarray, chain: TransformChain, season: int, steps: int)
     return Lever(lookback, f"lowest validation MAE of the linear AR on the training part ({best:.3g}; {others})")
 
 
-def _data_levers(config: Config, series: datasets.Series, n_train: int, steps: int) -> dict[str, Lever]:
+def _data_levers(
+    config: Config, series: datasets.Series, n_train: int, steps: int, keep: tuple[str, ...]
+) -> dict[str, Lever]:
     """The season, transform, differencing, lookback and strategy for the training part of the first window."""
     train = np.asarray(series.ys, dtype=np.float64)[:n_train]
-    levers = {"season_length": _season(config, series, n_train)}
+    levers = {"season_length": _season(config, series, n_train, keep)}
     season = levers["season_length"].value
     levers["transform"] = _log(train, season)
     working = np.log(train) if levers["transform"].value == "log" else train
@@ -217,21 +223,47 @@ def choose(config: Config, series: datasets.Series, keep: tuple[str, ...] = ()) 
     (for example a file too short for any holdout).
     """
     n_points = len(series.ys)
-    season_guess = _shortest_season(config, series)
-    horizon = config.horizon if "horizon" in keep else min(season_guess or HORIZON_WITHOUT_SEASON, n_points // 4)
-    test_size = config.test_size or sources.get(config.source).natural_holdout(config) or max(1, horizon)
+    season_guess = _shortest_season(config, series, keep)
+    season_steps = max(1, min(season_guess or HORIZON_WITHOUT_SEASON, n_points // 4))
+    horizon = config.horizon if "horizon" in keep else season_steps
+    # Without a future (a typed --horizon 0) the holdout is still a season, as the future would have been.
+    test_size = config.test_size or sources.get(config.source).natural_holdout(config) or horizon or season_steps
     windows = config.backtest_windows if "backtest_windows" in keep else BACKTEST_WINDOWS
     first_train = max(n_points - windows * test_size, n_points // 2)
-    levers = _data_levers(config, series, first_train, test_size)
+    levers = _data_levers(config, series, first_train, test_size, keep)
     levers |= {
-        "test_size": Lever(test_size, "the holdout is as long as the future"),
+        "test_size": Lever(test_size, "the holdout is as long as the future" if horizon else "one season"),
         "horizon": Lever(horizon, "one season" if season_guess else f"{HORIZON_WITHOUT_SEASON} steps: no season"),
     }
     chosen = {name: lever.value for name, lever in levers.items() if name not in keep}
     recipe = config.replace(**RECIPE_NETWORK, backtest_windows=windows, interval=INTERVAL, **chosen)
     recipe = recipe.replace(**{name: getattr(config, name) for name in keep})
-    recipe = _within_budget(_fitting_windows(recipe, n_points), n_points, lower_epochs="epochs" not in keep)
+    if "backtest_windows" not in keep:  # typed windows that do not fit are refused below, naming the limit
+        recipe = _fitting_windows(recipe, n_points)
+    recipe = _within_budget(recipe, n_points, lower_epochs="epochs" not in keep)
+    levers |= _fixed_levers(recipe, windows)
     return Recipe(recipe, {name: levers[name] for name in levers if name not in keep}, frequency_name(series))
+
+
+def _fixed_levers(recipe: Config, windows: int) -> dict[str, Lever]:
+    """The recipe's settings that do not depend on the series, each with its reason (the epochs and the windows
+    say when the series made them fewer)."""
+    fixed = {name: Lever(RECIPE_NETWORK[name], "the recipe's") for name in ("layers", "units", "batch_size")}
+    fixed |= {
+        "learning_rate": Lever(RECIPE_NETWORK["learning_rate"], "the recipe's, constant"),
+        "ensemble": Lever(RECIPE_NETWORK["ensemble"], "the recipe's: the mean of this many seeds"),
+        "interval": Lever(INTERVAL, "the recipe's level, in %"),
+    }
+    epochs = RECIPE_NETWORK["epochs"]
+    fixed["epochs"] = Lever(
+        recipe.epochs,
+        "the recipe's" if recipe.epochs == epochs else f"fewer than the recipe's {epochs}: the training budget",
+    )
+    fixed["backtest_windows"] = Lever(
+        recipe.backtest_windows,
+        "the recipe's" if recipe.backtest_windows == windows else f"fewer than {windows}: the series is too short",
+    )
+    return fixed
 
 
 def real_series(config: Config, series: datasets.Series, keep: tuple[str, ...] = ()) -> Config:

@@ -203,6 +203,31 @@ def test_a_csv_is_read_as_the_app_reads_it(tmp_path, capsys):
     summary = json.loads(capsys.readouterr().out)
     assert summary["config"]["x_column"] == "month" and summary["config"]["value_column"] == "sales"
     assert summary["future"]["x"] == ["1994-01-01", "1994-02-01", "1994-03-01"]
+    # The season its dates suggest, as the app's sidebar says it, without the preset too.
+    assert (summary["frequency"], summary["suggested_season"]) == ("monthly", 12)
+    assert main(["--csv", str(path), *TINY_FLAGS[6:], "--lookback", "4", "--no-cache"]) == 0
+    assert "monthly data: suggested season length 12 (--season-length 12)" in capsys.readouterr().out
+    # A file and another source at once is a contradiction, refused rather than one of them dropped.
+    with pytest.raises(SystemExit) as caught:
+        main(["--csv", str(path), "--source", "expression"])
+    assert caught.value.code == 2
+    assert "leave out --source expression" in capsys.readouterr().err
+
+
+def test_an_expression_that_starts_with_a_minus_is_a_value_not_a_flag(capsys):
+    assert main([*TINY_FLAGS, "--expression", "-x*sin(x)", "--x-start", "-4", "--json", "--no-cache"]) == 0
+    config = json.loads(capsys.readouterr().out)["config"]
+    assert (config["expression"], config["x_start"]) == ("-x*sin(x)", -4.0)
+    with pytest.raises(SystemExit):  # a flag where the value should be is still refused
+        main(["--expression", "--epochs", "1"])
+    assert "argument --expression: expected one argument" in capsys.readouterr().err
+
+
+def test_a_chart_file_that_cannot_be_written_is_refused_before_training(tmp_path, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main([*TINY_FLAGS, "--plot", str(tmp_path / "no-such-folder" / "chart.html")])
+    captured = capsys.readouterr()
+    assert caught.value.code == 2 and "choose another --plot file" in captured.err and "epoch" not in captured.err
 
 
 def test_ctrl_c_stops_with_one_line_and_keeps_the_networks_already_trained(isolated_cache):

@@ -1,6 +1,7 @@
 """The real-series recipe (forecast/run/recipe.py): levers chosen per series, each with its reason."""
 
 import numpy as np
+import pytest
 
 from forecast.config import Config
 from forecast.data import datasets, load_series, make_dataset
@@ -94,3 +95,42 @@ def test_a_long_series_stays_within_the_budget():
     config = recipe.real_series(long, load_series(long))
     assert config.epochs < 200  # 5000 points and 20 networks: fewer epochs to stay in the budget
     make_dataset(config)  # … and then it fits
+    lowered = recipe.choose(long, load_series(long)).levers["epochs"]
+    assert lowered.value == config.epochs and lowered.why == "fewer than the recipe's 200: the training budget"
+
+
+def test_the_summary_names_every_setting_the_recipe_chose():
+    result = recipe.choose(Config(source="dataset", dataset="airline_passengers"), datasets.load("airline_passengers"))
+    summary = result.summary()
+    for name in (
+        "layers",
+        "units",
+        "batch_size",
+        "learning_rate",
+        "epochs",
+        "ensemble",
+        "backtest_windows",
+        "interval",
+    ):
+        assert summary[name]["value"] == getattr(result.config, name) and summary[name]["why"].startswith(
+            "the recipe's"
+        )
+    short = Config(x_start=0.0, x_end=2.4, x_step=0.1, expression="sin(x)")  # 24 values: two windows of 6 fit
+    shortened = recipe.choose(short, load_series(short)).levers["backtest_windows"]
+    assert shortened.value < 3 and shortened.why == "fewer than 3: the series is too short"
+
+
+def test_typed_windows_season_and_horizon_win_even_where_the_recipe_would_choose_otherwise():
+    # Windows a person typed are not lowered to fit: too many are refused, naming the limit.
+    lake = Config(source="dataset", dataset="lake_huron", backtest_windows=10)
+    with pytest.raises(ValueError, match="use at most 8 windows"):
+        recipe.choose(lake, datasets.load("lake_huron"), keep=("backtest_windows",))
+    series = datasets.load("airline_passengers")
+    config = Config(source="dataset", dataset="airline_passengers")
+    # A typed season of 0 means none: no seasonal difference, no season's lookback or horizon.
+    none = recipe.choose(config.replace(season_length=0), series, keep=("season_length",)).config
+    assert none.season_length == 0 and none.seasonal_difference == 0 and none.horizon == 12
+    # No future: the holdout is still one season, not one step.
+    monthly, monthly_series = upload(500 + 30 * np.sin(STEPS * np.pi / 6) + RNG.normal(0, 3, 240))
+    without = recipe.choose(monthly.replace(horizon=0), monthly_series, keep=("horizon",))
+    assert without.config.horizon == 0 and without.config.test_size == 12
