@@ -48,6 +48,15 @@ def _on_preset_change() -> None:
     _settings_changed()
 
 
+def _on_source_change() -> None:
+    """Show the chosen source's form inputs with their last values. Assigned, not merely restored when missing: a
+    Train pressed while they were hidden leaves the browser holding empty values for them, which it would show."""
+    state = state_module.get_existing()
+    for name in SOURCE_FORM_FIELDS.get(st.session_state.source, ()):
+        st.session_state[name] = state.fields[name]
+    _settings_changed()
+
+
 def _on_apply(config: Config) -> None:
     state_module.get_existing().apply(config)
     _settings_changed()
@@ -219,7 +228,7 @@ def _data_source(state: SessionState) -> None:
         spec.choices,
         key="source",
         format_func=lambda name: sources.get(name).title,
-        on_change=_settings_changed,
+        on_change=_on_source_change,
         help=spec.help,
     )
     SOURCE_INPUTS.get(st.session_state.source, lambda state: None)(state)
@@ -268,6 +277,7 @@ def _expression_form_inputs() -> None:
 
 # Inputs each data source draws inside the form (applied with Train); a source without an entry has none.
 SOURCE_FORM_INPUTS: dict[str, Callable[[], None]] = {"expression": _expression_form_inputs}
+SOURCE_FORM_FIELDS: dict[str, tuple[str, ...]] = {"expression": ("expression", "x_start", "x_end", "x_step")}
 
 
 def _real_series_inputs() -> None:

@@ -157,3 +157,24 @@ def test_the_run_history_table_fits_the_page_width(server, page):
         }"""
     )
     assert overflow is not None and overflow <= 1, f"the table scrolls sideways by {overflow} px"
+
+
+def test_the_functions_inputs_survive_training_on_another_source(server, page):
+    """Train on a bundled dataset, then go back to the function: its inputs show the values they had (a Train
+    pressed while they were hidden used to leave them empty and zero), and Train uses them."""
+    page.goto(server.url + query(TINY_QUERY))
+    wait_for_result(page)
+    page.locator(".st-key-source").get_by_text("Bundled dataset").click()
+    page.wait_for_selector(IDLE)
+    page.locator(".st-key-epochs input").first.fill("2")
+    page.locator(".st-key-train button").first.click()
+    page.wait_for_selector('[data-testid="stProgress"]', timeout=60_000)
+    wait_for_result(page)
+    page.locator(".st-key-source").get_by_text("Function of x").click()
+    for key, value in (("expression", "x*sin(x)"), ("x_start", "-10"), ("x_end", "10"), ("x_step", "0.25")):
+        expect(page.locator(f".st-key-{key} input").first).to_have_value(value)
+    page.locator(".st-key-train button").first.click()
+    wait_for_result(page)
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    assert len(traces(page)[TRACE_NAMES["one_step"]]["x"]) == make_dataset(TINY).n_test
+    assert no_exception(page)
