@@ -86,6 +86,7 @@ class SessionState:
     suggested_season: int = 0  # the season length the shown series suggests (0: none)
     frequency: str = ""  # the shown series' detected frequency, in words
     recipe: Recipe | None = None  # the real-series recipe last applied, with its reasons
+    trained_key: str | None = None  # the page whose networks this session trained last (shown as trained, not cached)
 
     def upload_bytes(self, digest: str) -> bytes | None:
         upload = self.uploads.get(digest)

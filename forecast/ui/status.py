@@ -223,7 +223,11 @@ class _Resolution:
         # Each fold's members share its dataset: they differ only in the seed (an ensemble has no noise).
         datasets = [page.plan.datasets[task.fold] for task in missing]
         with self.area:
-            return _train(self.service, self.cache, missing, datasets, len(page.plan.tasks) - len(missing), live)
+            results = _train(self.service, self.cache, missing, datasets, len(page.plan.tasks) - len(missing), live)
+        if results is not None:
+            # Switching tabs reruns the page, which then finds these networks in the cache: they were trained now.
+            state.trained_key = page.key
+        return results
 
 
 def resolve(

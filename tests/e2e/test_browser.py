@@ -178,3 +178,17 @@ def test_the_functions_inputs_survive_training_on_another_source(server, page):
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
     assert len(traces(page)[TRACE_NAMES["one_step"]]["x"]) == make_dataset(TINY).n_test
     assert no_exception(page)
+
+
+def test_the_training_tab_says_trained_just_now_after_a_training_and_cached_on_a_new_visit(server, browser, page):
+    link = server.url + query(TINY_QUERY | {"seed": "777"})
+    page.goto(link)
+    wait_for_result(page)
+    page.get_by_role("tab", name="Training").click()  # a rerun: the networks now come from the cache
+    expect(page.get_by_text("This result was trained just now")).to_be_visible(timeout=60_000)
+    fresh = browser.new_context().new_page()
+    fresh.goto(link)
+    wait_for_result(fresh)
+    fresh.get_by_role("tab", name="Training").click()
+    expect(fresh.get_by_text("This result came from the cache")).to_be_visible(timeout=60_000)
+    fresh.context.close()

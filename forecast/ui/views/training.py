@@ -14,12 +14,14 @@ NEEDS_RESULT = True
 
 def render(shown: Shown) -> None:
     result, views = shown.result, shown.views
-    origin = "came from the cache (no training needed)" if result.cached else "was trained just now"
+    # A run this session has just trained comes back from the cache when a tab switch reruns the page.
+    cached = result.cached and shown.state.trained_key != shown.page.key
+    origin = "came from the cache (no training needed)" if cached else "was trained just now"
     columns = st.columns(4)
     columns[0].metric("Fit time", f"{result.fit_seconds:.2f} s")
     columns[1].metric("Epochs run", f"{result.epochs_run}")
     columns[2].metric("Final loss", f"{result.loss[-1]:.3g}" if result.epochs_run else "–")
-    columns[3].metric("Result", "cached" if result.cached else "fresh")
+    columns[3].metric("Result", "cached" if cached else "fresh")
     units = "scaled" if result.config.scaling != "none" else "original"
     st.caption(
         f"This result {origin}. Losses are MSE in the model's {units} units; "
