@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from forecast.config import config as config_module
@@ -18,6 +19,7 @@ __all__ = [
     "from_query_params",
     "parse_value",
     "to_query_params",
+    "without_blamed_field",
 ]
 
 
@@ -230,5 +232,32 @@ def from_query_params(
     try:
         return defaults.replace(**values), errors
     except ValueError as error:
-        errors["config"] = f"{error}; using the defaults instead"
-        return defaults, errors
+        salvaged = without_blamed_field(values, defaults, error)
+        if salvaged is None:
+            errors["config"] = f"{error}; using the defaults instead"
+            return defaults, errors
+        config, name = salvaged
+        errors[name] = f"{error}; {name} is back to its default ({getattr(defaults, name)})"
+        return config, errors
+
+
+def without_blamed_field(
+    values: Mapping[str, Any],
+    defaults: Config,
+    error: ValueError,
+    check: Callable[[Config], object] = lambda config: None,
+) -> tuple[Config, str] | None:
+    """The config of `values` with the one field the error names back at its default, where that makes it valid
+    (and `check` accepts it), with that field's name; None if no field the message names does.
+
+    So that one bad parameter of a shared link costs that parameter, not every setting the link holds."""
+    message = str(error)
+    named = [name for name in FIELD_NAMES if name in values and re.search(rf"\b{name}\b", message)]
+    for name in sorted(named, key=lambda name: message.index(name)):
+        try:
+            config = defaults.replace(**{key: value for key, value in values.items() if key != name})
+            check(config)
+        except ValueError:
+            continue
+        return config, name
+    return None

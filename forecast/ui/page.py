@@ -7,7 +7,7 @@ import dataclasses
 import streamlit as st
 
 from forecast.config import Config
-from forecast.config.fields import to_query_params
+from forecast.config.fields import to_query_params, without_blamed_field
 from forecast.data import Dataset, Fold, MissingUpload, datasets, load_series
 from forecast.run import pipeline, recipe
 from forecast.run.keys import result_key
@@ -51,6 +51,20 @@ def _load(config: Config, state: SessionState) -> Page:
     return Page(config, key, series, pipeline.plan(config, series), None)
 
 
+def _link_salvaged(values: dict, state: SessionState, error: ValueError) -> Page:
+    """A link's settings that cannot be used: only the field the problem names goes back to its default where that
+    is enough (a lookback too long for the linked series), else every field does."""
+    salvaged = without_blamed_field(values, PAGE_DEFAULTS, error, check=lambda config: _load(config, state))
+    if salvaged is None:
+        state.url_errors["config"] = f"{error}; using the defaults instead"
+        config = PAGE_DEFAULTS
+    else:
+        config, name = salvaged
+        state.url_errors[name] = f"{error}; {name} is back to its default ({getattr(PAGE_DEFAULTS, name)})"
+    state.apply(config)
+    return _load(config, state)
+
+
 def prepare(state: SessionState) -> Page | None:
     """The page for the settings the widgets hold, before any widget is drawn in this run.
 
@@ -68,9 +82,7 @@ def prepare(state: SessionState) -> Page | None:
         page = _load(Config(**values), state)
     except ValueError as error:
         if state.from_link:
-            state.url_errors["config"] = f"{error}; using the defaults instead"
-            state.apply(PAGE_DEFAULTS)
-            page = _load(PAGE_DEFAULTS, state)
+            page = _link_salvaged(values, state, error)
         elif state.last_good_config is None:
             show_problem(error, "Change the settings in the sidebar and press Train.")
             return None

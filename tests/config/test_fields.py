@@ -68,10 +68,22 @@ def test_bad_query_params_are_reported_field_by_field_and_fall_back():
     assert restored == DEFAULT_CONFIG.replace(units=8)
 
 
-def test_query_params_that_do_not_fit_together_fall_back_to_defaults():
-    restored, errors = from_query_params({"x_start": "5", "x_end": "1"})
+def test_query_params_that_do_not_fit_together_cost_the_field_named_or_else_fall_back_to_defaults():
+    restored, errors = from_query_params({"x_start": "5", "x_end": "1", "lookback": "7"})
+    # The message names x_end first; with it back at its default the rest of the link holds.
+    assert restored == DEFAULT_CONFIG.replace(x_start=5.0, lookback=7)
+    assert errors == {"x_end": "x_end 1.0 must be greater than x_start 5.0; x_end is back to its default (20.0)"}
+    restored, errors = from_query_params({"x_start": "30", "x_end": "25", "lookback": "7"})
+    assert restored == DEFAULT_CONFIG.replace(x_end=25.0, lookback=7) and list(errors) == ["x_start"]
+    restored, errors = from_query_params({"interval": "49", "horizon": "10", "lookback": "7"})
+    assert (
+        restored == DEFAULT_CONFIG.replace(horizon=10, lookback=7)
+        and "interval is back to its default (0)" in (errors["interval"])
+    )
+    # A problem that names no field it could blame: every field falls back.
+    restored, errors = from_query_params({"x_step": "10", "lookback": "7"})
     assert restored == DEFAULT_CONFIG
-    assert "x_end" in errors["config"] and "defaults" in errors["config"]
+    assert "holds 4 points" in errors["config"] and "defaults" in errors["config"]
 
 
 def test_parse_value_types():

@@ -287,6 +287,19 @@ def test_every_kind_of_bad_input_in_a_link_is_reported_and_the_app_works(tiny, c
     assert not at.get("progress")
 
 
+def test_a_link_whose_one_field_does_not_fit_its_series_keeps_every_other_field(tiny):
+    # A lookback too long for the linked series is the field the problem names: only it goes back to its default.
+    at = app_with_params(tiny.replace(lookback=79, seed=42, units=5))
+    at.run()
+    assert not at.exception
+    assert "The link's `lookback` was not used" in shown(at.warning) and "lookback is back to its default" in shown(
+        at.warning
+    )
+    assert widget(at, "lookback").value == DEFAULT_CONFIG.lookback
+    assert (widget(at, "seed").value, widget(at, "units").value, widget(at, "epochs").value) == (42, 5, tiny.epochs)
+    assert "nothing was trained" in at.info[0].value
+
+
 def test_after_a_bad_link_train_runs_the_settings_shown(tiny):
     at = app_with_params(tiny.replace(seed=7))
     at.query_params["layers"] = "nine"
