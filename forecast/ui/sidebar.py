@@ -7,6 +7,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from forecast.config import DEFAULT_CONFIG, ORIGINAL_RECIPE, Config
+from forecast.config.config import MIN_INTERVAL
 from forecast.config.expressions import PRESETS
 from forecast.config.fields import FIELD_SPECS
 from forecast.data import datasets, load_series, sources
@@ -295,6 +296,15 @@ def _real_series_inputs() -> None:
     _number_row(("patience", 5, None), ("validation_ratio", 0.05, "%g"))
 
 
+def _interval_input() -> None:
+    # A slider of the levels that exist: a number input's step buttons went from 0 to 5, which no run accepts.
+    spec = FIELD_SPECS["interval"]
+    levels = [0, *range(MIN_INTERVAL, int(spec.maximum) + 1)]
+    st.select_slider(
+        spec.label, levels, key="interval", format_func=lambda level: f"{level}%" if level else "off", help=spec.help
+    )
+
+
 def _form() -> None:
     with st.form("config_form", border=False):
         st.subheader("Data", divider="gray")
@@ -315,7 +325,7 @@ def _form() -> None:
         _real_series_inputs()
         st.subheader("Forecast", divider="gray")
         _number_row(("horizon", 1, None), ("backtest_windows", 1, None))
-        _number_input("interval", step=5)
+        _interval_input()
         spec = FIELD_SPECS["strategy"]
         st.radio(spec.label, spec.choices, key="strategy", horizontal=True, help=spec.help)
         st.form_submit_button(

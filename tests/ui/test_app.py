@@ -80,7 +80,9 @@ def open_tab(at: AppTest, label: str) -> AppTest:
 
 
 def widget(at: AppTest, key: str):
-    for element in at.get("number_input") + at.get("text_input") + at.get("radio") + at.get("selectbox"):
+    for element in (
+        at.get("number_input") + at.get("text_input") + at.get("radio") + at.get("selectbox") + at.get("select_slider")
+    ):
         if element.key == key:
             return element
     raise AssertionError(f"no widget with key {key!r}")
@@ -104,8 +106,8 @@ def tiny(tiny_config) -> Config:
 
 
 def widget_keys(at: AppTest) -> set[str]:
-    elements = at.get("number_input") + at.get("text_input") + at.get("radio") + at.get("selectbox")
-    return {element.key for element in elements}
+    kinds = ("number_input", "text_input", "radio", "selectbox", "select_slider")
+    return {element.key for kind in kinds for element in at.get(kind)}
 
 
 def test_every_config_field_has_a_keyed_widget_and_there_is_a_train_button(tiny):

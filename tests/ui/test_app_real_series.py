@@ -59,6 +59,15 @@ def test_the_real_series_settings_have_widgets_with_help(name):
     assert widget(at, name).help
 
 
+def test_the_interval_offers_only_the_levels_a_run_accepts():
+    at = app_with_params(TINY_AIRLINE).run()
+    interval = widget(at, "interval")
+    assert interval.options == ["off", *(f"{level}%" for level in range(50, 100))] and interval.value == 0
+    interval.set_value(80)
+    at.button(key="train").click().run()
+    assert not at.exception and url_params(at)["interval"] == "80"
+
+
 def test_choosing_a_fill_mode_after_a_refused_upload_reads_the_same_file_again():
     # The uploader does not fire again for the file it holds: the refused file's bytes must be kept and read
     # again with the new fill mode, without uploading it a second time.
