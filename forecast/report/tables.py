@@ -68,7 +68,7 @@ def _with_range(mean: float, spread: tuple[float, float], digits: str = ".3g") -
 
 def backtest_table(run: RunResult) -> pd.DataFrame:
     """One row per model: recursive MASE and MAE averaged over the backtest windows (lowest–highest), one-step
-    MASE, and the windows it wins by recursive MASE."""
+    MASE, and the windows it wins by recursive MASE (their numbers, oldest first)."""
     wins = run.best_by_window()
     rows = []
     for model, kinds in run.mean_metrics.items():
@@ -79,7 +79,8 @@ def backtest_table(run: RunResult) -> pd.DataFrame:
                 "recursive MASE": _with_range(kinds["recursive"]["mase"], spread["recursive"]["mase"]),
                 "recursive MAE": _with_range(kinds["recursive"]["mae"], spread["recursive"]["mae"], ".4g"),
                 "one-step MASE": _with_range(kinds["one_step"]["mase"], spread["one_step"]["mase"]),
-                "windows won": ", ".join(str(index + 1) for index, best in enumerate(wins) if best == model) or "—",
+                # Which windows, by number ("#1, #3"): a bare "3" read as a count of windows.
+                "won windows": ", ".join(f"#{index + 1}" for index, best in enumerate(wins) if best == model) or "—",
             }
         )
     return pd.DataFrame(rows)

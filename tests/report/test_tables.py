@@ -53,7 +53,7 @@ def test_backtest_table_gives_the_mean_the_range_and_the_windows_won():
     scale = run.windows[0].mase_scale
     assert table.loc["LSTM", "recursive MAE"] == "2 (1–3)"
     assert table.loc["LSTM", "recursive MASE"] == f"{2 / scale:.3g} ({1 / scale:.3g}–{3 / scale:.3g})"
-    assert table.loc["LSTM", "windows won"] == "1" and table.loc["Linear AR (least squares)", "windows won"] == "2"
+    assert table.loc["LSTM", "won windows"] == "#1" and table.loc["Linear AR (least squares)", "won windows"] == "#2"
     assert run.best() == "linear_ar"  # mean MASE (3 + 0.5) / 2 beats the LSTM's (1 + 3) / 2
     assert "best recursive forecast by mean MASE is the linear AR's" in tables.run_reading(run)
 
