@@ -134,16 +134,19 @@ def _format(value: float) -> str:
 
 
 def reading(result: Result, ensemble: Ensemble | None = None) -> str:
-    """One or two sentences a newcomer can act on: who wins, by how much, and what the recursive forecast says."""
+    """One or two sentences a newcomer can act on: who wins, by how much, and what the multi-step forecast says."""
     metrics = result.metrics
     lstm = metrics["lstm"]["one_step"]["rmse"]
     naive = metrics["naive"]["one_step"]["rmse"]
-    linear = metrics["linear_ar"]["one_step"]["rmse"]
     lstm_recursive = metrics["lstm"]["recursive"]["rmse"]
-    spread = float(np.std(result.test_targets)) or 1.0
+    spread = float(np.std(result.test_targets))
+    # A constant test part (spread 0) is measured against 1; a spread that overflows makes nothing "exact".
+    exact = EXACT_TOLERANCE * (spread or 1.0) if np.isfinite(spread) else 0.0
     sentences = []
     if not np.isfinite(lstm):
         sentences.append("The LSTM's predictions are not finite: training diverged, so lower the learning rate.")
+    elif lstm <= exact and naive <= exact:
+        sentences.append(f"One step ahead, the LSTM and repeating the last value are both exact ({_format(lstm)}).")
     elif lstm < naive:
         sentences.append(
             f"One step ahead, the LSTM (RMSE {_format(lstm)}) is {naive / max(lstm, 1e-300):.1f}× better than "
@@ -154,22 +157,42 @@ def reading(result: Result, ensemble: Ensemble | None = None) -> str:
             f"One step ahead, the LSTM (RMSE {_format(lstm)}) does not beat simply repeating the last value "
             f"({_format(naive)}): train longer, scale the data or change the network."
         )
-    if linear <= EXACT_TOLERANCE * spread:
-        sentences.append(
-            "A linear autoregression on the same windows is exact here (RMSE "
-            f"{linear:.1g}): this function, sampled on a uniform grid, obeys a linear recurrence, so no network "
-            "can do better."
-        )
-    elif np.isfinite(lstm) and linear < lstm:
-        sentences.append(f"A linear autoregression on the same windows does better still (RMSE {_format(linear)}).")
+    sentences += _linear_sentences(result, exact)
     if np.isfinite(lstm_recursive):
-        sentences.append(
-            f"Fed its own predictions for all {result.n_test} test steps (the honest forecast), the LSTM's RMSE is "
-            f"{_format(lstm_recursive)}."
+        how = (
+            f"Forecasting all {result.n_test} test steps at once from the last window (the direct strategy)"
+            if result.config.strategy == "direct"
+            else f"Fed its own predictions for all {result.n_test} test steps (the honest forecast)"
         )
+        sentences.append(f"{how}, the LSTM's RMSE is {_format(lstm_recursive)}.")
     if len(result.models) > 3 or (ensemble is not None and ensemble.size > 1):
         sentences.append(best_recursive(result, ensemble))
     return " ".join(sentences)
+
+
+def _linear_sentences(result: Result, exact: float) -> list[str]:
+    """What the linear AR says: exact (and why, for a function of x), exact one step ahead only, or better."""
+    linear = result.metrics["linear_ar"]["one_step"]["rmse"]
+    linear_recursive = result.metrics["linear_ar"]["recursive"]["rmse"]
+    lstm = result.metrics["lstm"]["one_step"]["rmse"]
+    if not linear <= exact:
+        if np.isfinite(lstm) and linear < lstm:
+            return [f"A linear autoregression on the same windows does better still (RMSE {_format(linear)})."]
+        return []
+    if not linear_recursive <= exact:
+        return [
+            f"A linear autoregression on the same windows is exact one step ahead (RMSE {linear:.1g}), but fed its "
+            f"own predictions it drifts too (RMSE {_format(linear_recursive)})."
+        ]
+    why = (
+        "this function, sampled on a uniform grid, obeys a linear recurrence"
+        if result.config.source == "expression"
+        else "this series obeys a linear recurrence"
+    )
+    return [
+        f"A linear autoregression on the same windows is exact here (RMSE {linear:.1g}): {why}, so no network can "
+        "do better."
+    ]
 
 
 def best_recursive(result: Result, ensemble: Ensemble | None = None) -> str:
@@ -186,8 +209,9 @@ def best_recursive(result: Result, ensemble: Ensemble | None = None) -> str:
         return "No model's recursive forecast is finite."
     ranked = sorted(finite, key=finite.__getitem__)
     best = ranked[0]
+    kind = "multi-step" if result.config.strategy == "direct" else "recursive"
     sentence = (
-        f"Over the whole {result.n_test}-step horizon, the best recursive forecast is the "
+        f"Over the whole {result.n_test}-step test part, the best {kind} forecast is the "
         f"{labels[best]}'s (MAE {_format(finite[best])})"
     )
     if len(ranked) > 1:

@@ -1,5 +1,6 @@
 """Tables, exports and the plain-language reading (forecast/report/tables.py)."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -93,3 +94,28 @@ def test_a_forecast_that_leaves_the_data_is_named_and_never_shown_silently():
     np.testing.assert_allclose(figure.layout.yaxis.range, (-2.0, 2.0), atol=1e-3)  # the data's range
     assert divergence(np.array([0.5, np.nan]), np.array([0.0, 1.0])) == "is not finite"
     assert tables.run_warnings(two_windows({"lstm": 1.0}, {"lstm": 2.5})) == []
+
+
+def test_the_reading_says_exact_only_where_it_is_and_names_the_strategy():
+    exact_linear = {"lstm": 1.0, "naive": 2.0, "linear_ar": 0.0}
+    text = tables.reading(make_fake_result(DEFAULT_CONFIG, misses=exact_linear))
+    assert "is exact here (RMSE 0): this function, sampled on a uniform grid" in text
+    assert "Fed its own predictions for all 79 test steps" in text
+    # Exact one step ahead but drifting when fed its own forecasts: never "no network can do better".
+    drifting = make_fake_result(DEFAULT_CONFIG, misses=exact_linear)
+    drifting.metrics["linear_ar"]["recursive"]["rmse"] = 5.0
+    text = tables.reading(drifting)
+    assert "exact one step ahead (RMSE 0), but fed its own predictions it drifts too (RMSE 5)" in text
+    assert "no network can do better" not in text
+    # A series that is not a function of x is not called one; the direct strategy is not "fed its own predictions".
+    direct = dataclasses.replace(
+        make_fake_result(DEFAULT_CONFIG, misses=exact_linear),
+        config=DEFAULT_CONFIG.replace(source="dataset", strategy="direct"),
+    )
+    text = tables.reading(direct)
+    assert "this series obeys a linear recurrence" in text and "function" not in text
+    assert "Forecasting all 79 test steps at once from the last window (the direct strategy)" in text
+    assert "Over the whole 79-step test part, the best multi-step forecast" in tables.best_recursive(direct)
+    # Both exact (a constant test part): not "does not beat simply repeating the last value".
+    text = tables.reading(make_fake_result(DEFAULT_CONFIG, misses={"lstm": 0.0, "naive": 0.0, "linear_ar": 0.0}))
+    assert text.startswith("One step ahead, the LSTM and repeating the last value are both exact (0).")
