@@ -47,6 +47,8 @@ class Source:
     lengthen_advice: ClassVar[str] = "a longer series"
     # Whether AutoARIMA and AutoETS are fitted beside the network: for real series, not for a function of x.
     classical_baselines: ClassVar[bool] = True
+    # What the reading says obeys a linear recurrence when the linear AR is exact.
+    series_name: ClassVar[str] = "this series"
 
     def load(self, config: Config, upload: bytes | None = None) -> datasets.Series:
         """The series before noise; ValueError if it cannot be used (MissingUpload if a file is needed)."""
@@ -103,6 +105,7 @@ class ExpressionSource(Source):
     fields = SOURCE_FIELDS["expression"]
     lengthen_advice = "a wider x range or a smaller step"
     classical_baselines = False
+    series_name = "this function, sampled on a uniform grid,"
 
     def n_points(self, config: Config) -> int:
         return point_count(config.x_start, config.x_end, config.x_step)

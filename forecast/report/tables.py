@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from forecast.data import sources
 from forecast.evaluation import intervals
 from forecast.run.ensemble import Ensemble
 from forecast.run.outcome import RunResult
@@ -184,14 +185,10 @@ def _linear_sentences(result: Result, exact: float) -> list[str]:
             f"A linear autoregression on the same windows is exact one step ahead (RMSE {linear:.1g}), but fed its "
             f"own predictions it drifts too (RMSE {_format(linear_recursive)})."
         ]
-    why = (
-        "this function, sampled on a uniform grid, obeys a linear recurrence"
-        if result.config.source == "expression"
-        else "this series obeys a linear recurrence"
-    )
+    subject = sources.get(result.config.source).series_name
     return [
-        f"A linear autoregression on the same windows is exact here (RMSE {linear:.1g}): {why}, so no network can "
-        "do better."
+        f"A linear autoregression on the same windows is exact here (RMSE {linear:.1g}): {subject} obeys a linear "
+        "recurrence, so no network can do better."
     ]
 
 
