@@ -16,7 +16,7 @@ from pandas.tseries.frequencies import to_offset
 
 from forecast.config.catalogue import MAX_SEASON_LENGTH
 
-__all__ = ["Frequency", "continue_xs", "frequency", "suggest_season"]
+__all__ = ["Frequency", "continue_xs", "evenly_spaced", "frequency", "suggest_season"]
 
 DAY = pd.Timedelta(days=1)
 WEEK = pd.Timedelta(days=7)
@@ -138,6 +138,11 @@ def _inferred_offset(index: pd.DatetimeIndex) -> pd.offsets.BaseOffset | None:
         warnings.filterwarnings("ignore", message=".*infer_freq", category=Warning)
         found = pd.infer_freq(index)
     return None if found is None else to_offset(found)
+
+
+def evenly_spaced(dates: pd.Series | np.ndarray) -> bool:
+    """Whether the dates rise at one frequency pandas can name, with no gap (at least 3 of them)."""
+    return _inferred_offset(pd.DatetimeIndex(dates)) is not None
 
 
 def _month_offset(index: pd.DatetimeIndex, median: pd.Timedelta) -> pd.offsets.BaseOffset | None:

@@ -171,3 +171,20 @@ def test_bundled_datasets_carry_the_season_their_dates_suggest():
     }
     for name, info in CATALOGUE.items():
         assert calendar.suggest_season(load(name).xs) == info.season_length
+
+
+def test_day_first_dates_are_read_day_first_where_only_that_reading_is_regular():
+    # 01/02/2000, 01/03/2000 …: months written day first. Read month first they would be January's days, then a
+    # jump of a year: the page would call the file daily and suggest a season of 7.
+    day_first = [f"01/{month % 12 + 1:02d}/{2000 + month // 12}" for month in range(36)]
+    data = ("date,value\n" + "".join(f"{date},{100 + index}\n" for index, date in enumerate(day_first))).encode()
+    series = datasets.read_csv(data, "value", "date")
+    assert str(series.xs[1])[:10] == "2000-02-01" and str(series.xs[-1])[:10] == "2002-12-01"
+    assert calendar.frequency(series.xs).name == "monthly"
+    # Month first where that reading is the regular one (pandas' default), and wherever both are.
+    month_first = [f"{month % 12 + 1:02d}/01/{2000 + month // 12}" for month in range(36)]
+    data = ("date,value\n" + "".join(f"{date},{index}\n" for index, date in enumerate(month_first))).encode()
+    assert str(datasets.read_csv(data, "value", "date").xs[1])[:10] == "2000-02-01"
+    days = [f"01/{day:02d}/2000" for day in range(1, 29)]  # January 1–28: only 12 of them could be months
+    data = ("date,value\n" + "".join(f"{date},{index}\n" for index, date in enumerate(days))).encode()
+    assert str(datasets.read_csv(data, "value", "date").xs[1])[:10] == "2000-01-02"

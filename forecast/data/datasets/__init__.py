@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.config.catalogue import CATALOGUE, FILL_MODES, MAX_POINTS, MIN_POINTS, DatasetInfo
+from forecast.data import calendar
 
 __all__ = [
     "CATALOGUE",
@@ -125,8 +126,27 @@ def _numbers(column: pd.Series) -> pd.Series:
     return pd.to_numeric(column.str.strip(), errors="coerce")
 
 
+# A day and a month written as numbers in either order: 01/02/2000, 1.2.2000, 01-02-00.
+_AMBIGUOUS_DATE = r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b"
+
+
 def _dates(column: pd.Series) -> pd.Series:
-    return pd.to_datetime(column.str.strip(), errors="coerce", format="mixed")
+    """Dates as pandas reads them (month first where a day and a month could be either), or day first where
+    only that reading gives dates that rise at a regular frequency (01/02/2000, 01/03/2000 … are months)."""
+    text = column.str.strip()
+    month_first = pd.to_datetime(text, errors="coerce", format="mixed")
+    if not text.str.match(_AMBIGUOUS_DATE).any():
+        return month_first
+    day_first = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=True)
+    return day_first if _date_order(day_first) > _date_order(month_first) else month_first
+
+
+def _date_order(dates: pd.Series) -> tuple[bool, bool, bool]:
+    """How well a reading of a date column holds: every cell a date, rising, at one frequency pandas can name."""
+    complete = bool(dates.notna().all())
+    rising = complete and dates.is_monotonic_increasing and dates.is_unique
+    regular = rising and calendar.evenly_spaced(dates)
+    return complete, rising, regular
 
 
 def _mostly(values: pd.Series, filled: pd.Series) -> bool:
