@@ -72,7 +72,7 @@ def check_chain(
     fixes.append("a smaller holdout" if test_size > 0 else "another train ratio")
     fixes.append("a longer series")
     raise ValueError(
-        f"{dropped}lookback {lookback} leaves {problem} of {max(n_windows, 0)} windows ({n_points} points): "
+        f"{dropped}lookback {lookback} leaves {_what_is_left(problem, n_windows, lookback, n_points)}: "
         "use " + ", or ".join(fixes)
     )
 
@@ -242,6 +242,14 @@ def fold_counts(config: Config, n_points: int, fold: Fold) -> tuple[int, int]:
     return split_counts(n_points - fold.cut, config.lookback, chain, test_size=fold.n_test)
 
 
+def _what_is_left(problem: str, n_windows: int, lookback: int, n_points: int) -> str:
+    """What a split leaves, e.g. "no test window of 12 windows (80 points)", or what a window needs where not one
+    window fits."""
+    if n_windows < 1:
+        return f"no window at all ({n_points} points; a window is {lookback} values and the one after them)"
+    return f"{problem} of {n_windows} windows ({n_points} points)"
+
+
 def _largest_lookback(n_points: int, train_ratio: float) -> int:
     upper = int(bounds("lookback").maximum or 1)
     for lookback in range(min(upper, n_points - 1), 0, -1):
@@ -266,8 +274,8 @@ def _split_advice(config: Config, n_points: int, n_train: int, n_test: int) -> s
         fixes.append(f"a train ratio of at most {math.floor(100 * (n_windows - 1) / n_windows) / 100:g}")
     fixes.append(sources.get(config.source).lengthen_advice)
     return (
-        f"lookback {lookback} with train ratio {train_ratio!r} leaves {problem} of {max(n_windows, 0)} windows "
-        f"({n_points} points): use " + ", or ".join(fixes)
+        f"lookback {lookback} with train ratio {train_ratio!r} leaves "
+        f"{_what_is_left(problem, n_windows, lookback, n_points)}: use " + ", or ".join(fixes)
     )
 
 
