@@ -188,3 +188,11 @@ def test_day_first_dates_are_read_day_first_where_only_that_reading_is_regular()
     days = [f"01/{day:02d}/2000" for day in range(1, 29)]  # January 1–28: only 12 of them could be months
     data = ("date,value\n" + "".join(f"{date},{index}\n" for index, date in enumerate(days))).encode()
     assert str(datasets.read_csv(data, "value", "date").xs[1])[:10] == "2000-01-02"
+
+
+def test_decimal_commas_in_a_semicolon_file_are_numbers_and_a_header_alone_is_named():
+    rows = "".join(f"{2000 + month // 12}-{month % 12 + 1:02d}-01;{month},5\n" for month in range(30))
+    series = datasets.read_csv(("date;value\n" + rows).encode(), "value", "date")
+    np.testing.assert_allclose(series.ys[:3], [0.5, 1.5, 2.5])
+    with pytest.raises(ValueError, match="the file has a header but no rows of data: at least 20 rows are needed"):
+        datasets.read_csv(b"date,value\n")

@@ -75,8 +75,8 @@ def _size(count: int) -> str:
     return f"{count / 1024 / 1024:,.1f} MB" if count >= 1024 * 1024 else f"{count / 1024:,.1f} kB"
 
 
-def _table(data: bytes) -> pd.DataFrame:
-    """Parse CSV bytes into a table of text cells, or raise ValueError saying what is wrong with the file."""
+def _text(data: bytes) -> str:
+    """The file's text, or ValueError if it is too large, empty or not text at all."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValueError(f"the file is {_size(len(data))}: at most {_size(MAX_UPLOAD_BYTES)} can be used")
     if not data.strip():
@@ -86,7 +86,12 @@ def _table(data: bytes) -> pd.DataFrame:
         raise ValueError("this looks like an Excel workbook or another zip file, not CSV: save it as CSV first")
     if b"\x00" in head:
         raise ValueError("this is not a CSV file: it contains binary data")
-    text = data.decode("utf-8-sig", errors="replace")
+    return data.decode("utf-8-sig", errors="replace")
+
+
+def _table(data: bytes) -> pd.DataFrame:
+    """Parse CSV bytes into a table of text cells, or raise ValueError saying what is wrong with the file."""
+    text = _text(data)
     lines = text.count("\n") + (not text.endswith("\n"))
     if lines > MAX_ROWS + 1:
         raise ValueError(f"the file has {lines - 1:,} rows: at most {MAX_ROWS:,} can be used; keep the part you need")
@@ -107,7 +112,24 @@ def _table(data: bytes) -> pd.DataFrame:
         table = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, header=None, skipinitialspace=True)
         table.columns = [f"column {index + 1}" for index in range(table.shape[1])]
     table.columns = [str(name).strip() for name in table.columns]
+    if table.empty:
+        raise ValueError(f"the file has a header but no rows of data: at least {MIN_ROWS} rows are needed")
+    if separator != ",":
+        table = table.apply(_decimal_commas_read)
     return table
+
+
+# 1,5 or -12,25: a number written with a decimal comma, as files separated by semicolons often are.
+_DECIMAL_COMMA = r"^[+-]?\d+,\d+$"
+
+
+def _decimal_commas_read(column: pd.Series) -> pd.Series:
+    """A column of numbers written with decimal commas, with points instead (others as they are)."""
+    text = column.fillna("").str.strip()
+    filled = text != ""
+    if filled.any() and text[filled].str.match(_DECIMAL_COMMA).mean() >= 0.8:
+        return column.str.replace(",", ".", regex=False)
+    return column
 
 
 def _is_number(text: str) -> bool:
