@@ -50,10 +50,11 @@ def _on_preset_change() -> None:
 
 
 def _on_source_change() -> None:
-    """Show the chosen source's form inputs with their last values. Assigned, not merely restored when missing: a
-    Train pressed while they were hidden leaves the browser holding empty values for them, which it would show."""
+    """Show the chosen source's inputs with their last values. Assigned, not merely restored when missing: a Train
+    pressed while the function's inputs were hidden left the browser holding empty values for them, which it
+    showed."""
     state = state_module.get_existing()
-    for name in SOURCE_FORM_FIELDS.get(st.session_state.source, ()):
+    for name in sources.get(st.session_state.source).fields:
         st.session_state[name] = state.fields[name]
     _settings_changed()
 
@@ -278,7 +279,6 @@ def _expression_form_inputs() -> None:
 
 # Inputs each data source draws inside the form (applied with Train); a source without an entry has none.
 SOURCE_FORM_INPUTS: dict[str, Callable[[], None]] = {"expression": _expression_form_inputs}
-SOURCE_FORM_FIELDS: dict[str, tuple[str, ...]] = {"expression": ("expression", "x_start", "x_end", "x_step")}
 
 
 def _real_series_inputs() -> None:

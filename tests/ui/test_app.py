@@ -141,6 +141,19 @@ def test_the_sidebar_shows_only_the_chosen_sources_inputs_and_keeps_the_others(t
     assert url_params(at)["expression"] == "sin(x)" and url_params(at)["source"] == "expression"
 
 
+def test_an_uploaded_file_and_a_chosen_dataset_are_kept_across_a_visit_to_another_source(tiny):
+    digest = datasets.content_hash(UPLOAD)
+    at = with_upload(app_with_params(tiny.replace(source="upload", upload=digest, lookback=4))).run()
+    assert TRACE_NAMES["one_step"] in chart_traces(at, "Uploaded series")
+    at.radio(key="source").set_value("dataset").run()
+    at.selectbox(key="dataset").set_value("lake_huron").run()
+    at.radio(key="source").set_value("upload").run()
+    assert not at.exception and widget(at, "upload").value == digest
+    assert TRACE_NAMES["one_step"] in chart_traces(at, "Uploaded series")  # cached: no file to upload again
+    at.radio(key="source").set_value("dataset").run()
+    assert widget(at, "dataset").value == "lake_huron" and url_params(at)["dataset"] == "lake_huron"
+
+
 def test_link_restores_widgets_and_draws_the_result(tiny):
     config = tiny.replace(lookback=7, units=3, seed=5, learning_rate=0.002, scaling="none", schedule="constant")
     at = app_with_params(config).run()
