@@ -192,6 +192,7 @@ class Request:
     recipe: dict[str, dict[str, Any]] | None = None  # lever → {"value", "why"}
     frequency: str = ""  # the series' detected frequency, in words
     suggested_season: int = 0  # the season its dates (or the bundled dataset) suggest, as the app's sidebar says
+    missing_dates: int = 0  # the dates it skips at its own frequency
 
 
 def config_from(program: str, arguments: argparse.Namespace) -> tuple[Config, bytes | None]:
@@ -214,11 +215,11 @@ def request_from(program: str, arguments: argparse.Namespace) -> Request:
         from forecast.run import recipe
 
         series = load_series(config, upload)
-        season = recipe.suggested_season(config, series)
+        season, missing = recipe.suggested_season(config, series), recipe.missing_dates(series)
         if arguments.preset != "real":
-            return Request(config, upload, None, recipe.frequency_name(series), season)
+            return Request(config, upload, None, recipe.frequency_name(series), season, missing)
         chosen = recipe.choose(config, series, keep=tuple(typed_fields(arguments)))
-        return Request(chosen.config, upload, chosen.summary(), chosen.frequency, season)
+        return Request(chosen.config, upload, chosen.summary(), chosen.frequency, season, missing)
     except ValueError as error:
         fail(program, str(error))
 

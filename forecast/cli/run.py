@@ -76,6 +76,9 @@ def _print_text(config: Config, run: RunResult, summary: dict, plot: str | None)
     if summary["suggested_season"] and summary["suggested_season"] != config.season_length:
         season = summary["suggested_season"]
         print(f"{summary['frequency']} data: suggested season length {season} (--season-length {season})")
+    if summary["missing_dates"]:
+        missing = summary["missing_dates"]
+        print(f"note: {missing} date{'s' * (missing > 1)} missing at this frequency: seasons after a gap are shifted")
     if "recipe" in summary:
         print(f"the real-series recipe, for this {summary['frequency']} series:")
         for lever, choice in summary["recipe"].items():
@@ -195,7 +198,11 @@ def main(argv: Sequence[str]) -> int:
         print(f"{RUN_PROGRAM}: stopped{kept}", file=sys.stderr)
         return EXIT_STOPPED
     summary = run_summary(run, interval_notes(run) + run_warnings(run))
-    summary |= {"frequency": request.frequency, "suggested_season": request.suggested_season}
+    summary |= {
+        "frequency": request.frequency,
+        "suggested_season": request.suggested_season,
+        "missing_dates": request.missing_dates,
+    }
     if request.recipe is not None:
         summary["recipe"] = request.recipe
     if cache is not None:

@@ -16,7 +16,7 @@ from pandas.tseries.frequencies import to_offset
 
 from forecast.config.catalogue import MAX_SEASON_LENGTH
 
-__all__ = ["Frequency", "continue_xs", "evenly_spaced", "frequency", "suggest_season"]
+__all__ = ["Frequency", "continue_xs", "evenly_spaced", "frequency", "missing_dates", "suggest_season"]
 
 DAY = pd.Timedelta(days=1)
 WEEK = pd.Timedelta(days=7)
@@ -240,6 +240,22 @@ def frequency(xs: np.ndarray) -> Frequency:
     index = pd.DatetimeIndex(values)
     offset = _inferred_offset(index)
     return _described(offset if offset is not None else _offset_from_steps(index))
+
+
+def missing_dates(xs: np.ndarray) -> int:
+    """How many dates a dated x column skips at its own frequency (a month left out of a monthly file); 0 for
+    numbers, and where the dates do not keep to the steps of their frequency."""
+    values = _checked(xs)
+    if values.dtype.kind != "M":
+        return 0
+    index = pd.DatetimeIndex(values)
+    offset = frequency(values).offset
+    if offset is None or not offset.is_on_offset(index[0]):
+        return 0
+    expected = pd.date_range(index[0], index[-1], freq=offset)
+    if not index.isin(expected).all():
+        return 0
+    return len(expected) - len(index)
 
 
 def suggest_season(xs: np.ndarray, n_train: int | None = None) -> int:

@@ -37,7 +37,7 @@ from forecast.data.transform import TransformChain
 from forecast.evaluation import metrics
 from forecast.models.linear import LinearAR
 
-__all__ = ["RECIPE_NETWORK", "Lever", "Recipe", "choose", "real_series", "suggested_season"]
+__all__ = ["RECIPE_NETWORK", "Lever", "Recipe", "choose", "missing_dates", "real_series", "suggested_season"]
 
 # The network and training of the recipe; the data settings depend on the series.
 RECIPE_NETWORK = {
@@ -97,6 +97,14 @@ def frequency_name(series: datasets.Series) -> str:
         return calendar.frequency(series.xs).name
     except ValueError:
         return "irregular"
+
+
+def missing_dates(series: datasets.Series) -> int:
+    """How many dates the series skips at its own frequency (0 for numbers or dates of no clear frequency)."""
+    try:
+        return calendar.missing_dates(series.xs)
+    except ValueError:
+        return 0
 
 
 def _shortest_season(config: Config, series: datasets.Series, keep: tuple[str, ...]) -> int:

@@ -94,6 +94,7 @@ def prepare(state: SessionState) -> Page | None:
     if page.series is not None:
         state.suggested_season = recipe.suggested_season(page.config, page.series)
         state.frequency = recipe.frequency_name(page.series)
+        state.missing_dates = recipe.missing_dates(page.series)
         if page.series.filled:
             verb = "dropped" if page.config.fill == "drop" else f"filled ({page.config.fill})"
             st.info(f"{page.series.filled} empty value{'s' if page.series.filled > 1 else ''} {verb} in the file.")

@@ -293,6 +293,8 @@ def _real_series_inputs() -> None:
         suggestion = f" Suggested season length: {state.suggested_season}."
     if state.frequency or suggestion:
         st.caption((f"Detected frequency: {state.frequency}." if state.frequency else "") + suggestion)
+    if state.missing_dates:
+        st.warning(_gap_note(state.missing_dates))
     _number_row(("patience", 5, None), ("validation_ratio", 0.05, "%g"))
 
 
@@ -302,6 +304,13 @@ def _interval_input() -> None:
     levels = [0, *range(MIN_INTERVAL, int(spec.maximum) + 1)]
     st.select_slider(
         spec.label, levels, key="interval", format_func=lambda level: f"{level}%" if level else "off", help=spec.help
+    )
+
+
+def _gap_note(missing: int) -> str:
+    return (
+        f"{missing} date{'s are' if missing > 1 else ' is'} missing at this frequency: every season after a gap is "
+        "a step out of line. Add the missing rows (empty values can be filled) for seasonal models to line up."
     )
 
 

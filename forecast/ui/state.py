@@ -85,6 +85,7 @@ class SessionState:
     recipe_error: str | None = None  # why the real-series recipe could not be applied
     suggested_season: int = 0  # the season length the shown series suggests (0: none)
     frequency: str = ""  # the shown series' detected frequency, in words
+    missing_dates: int = 0  # the dates it skips at that frequency
     recipe: Recipe | None = None  # the real-series recipe last applied, with its reasons
     trained_key: str | None = None  # the page whose networks this session trained last (shown as trained, not cached)
 

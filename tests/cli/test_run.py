@@ -204,7 +204,12 @@ def test_a_csv_is_read_as_the_app_reads_it(tmp_path, capsys):
     assert summary["config"]["x_column"] == "month" and summary["config"]["value_column"] == "sales"
     assert summary["future"]["x"] == ["1994-01-01", "1994-02-01", "1994-03-01"]
     # The season its dates suggest, as the app's sidebar says it, without the preset too.
-    assert (summary["frequency"], summary["suggested_season"]) == ("monthly", 12)
+    assert (summary["frequency"], summary["suggested_season"], summary["missing_dates"]) == ("monthly", 12, 0)
+    gapped = tmp_path / "gapped.csv"
+    lines = path.read_text().splitlines()
+    gapped.write_text("\n".join(lines[:10] + lines[11:]) + "\n")  # one month left out
+    assert main(["--csv", str(gapped), *TINY_FLAGS[6:], "--lookback", "4", "--no-cache"]) == 0
+    assert "note: 1 date missing at this frequency" in capsys.readouterr().out
     assert main(["--csv", str(path), *TINY_FLAGS[6:], "--lookback", "4", "--no-cache"]) == 0
     assert "monthly data: suggested season length 12 (--season-length 12)" in capsys.readouterr().out
     # A file and another source at once is a contradiction, refused rather than one of them dropped.

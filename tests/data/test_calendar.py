@@ -6,7 +6,7 @@ import pytest
 
 from forecast.config.catalogue import MAX_SEASON_LENGTH
 from forecast.data import datasets
-from forecast.data.calendar import Frequency, continue_xs, frequency, iso_text, suggest_season
+from forecast.data.calendar import Frequency, continue_xs, frequency, iso_text, missing_dates, suggest_season
 
 
 def dates(start: str, periods: int, freq: str) -> np.ndarray:
@@ -299,3 +299,13 @@ def test_iso_text_keeps_every_date_distinct_at_the_coarsest_exact_unit():
         "2000-01-01T00:00:01.500",
         "2000-01-01T00:00:02.000",
     ]
+
+
+def test_missing_dates_counts_the_steps_a_file_skips_at_its_own_frequency():
+    months = pd.date_range("2000-01-01", periods=36, freq="MS").to_numpy()
+    assert missing_dates(months) == 0 and missing_dates(np.delete(months, [5, 9])) == 2
+    half_hours = pd.date_range("2000-01-01", periods=400, freq="30min").to_numpy()
+    assert missing_dates(np.delete(half_hours, [3])) == 1
+    quarters = pd.date_range("2000-03-31", periods=40, freq="QE").to_numpy()
+    assert missing_dates(np.delete(quarters, [3])) == 1
+    assert missing_dates(np.arange(10.0)) == 0  # numbers have no dates to skip

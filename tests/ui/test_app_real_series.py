@@ -59,6 +59,15 @@ def test_the_real_series_settings_have_widgets_with_help(name):
     assert widget(at, name).help
 
 
+def test_a_file_that_skips_a_month_is_flagged_beside_its_frequency():
+    months = [f"{2000 + month // 12}-{month % 12 + 1:02d}-01" for month in range(48) if month != 20]
+    data = ("month,sales\n" + "".join(f"{date},{100 + index}\n" for index, date in enumerate(months))).encode()
+    config = Config(source="upload", upload=datasets.content_hash(data), value_column="sales", x_column="month")
+    at = with_upload(app_with_params(config.replace(lookback=4, epochs=2, layers=1, units=2)), data).run()
+    assert not at.exception
+    assert any("1 date is missing at this frequency" in element.value for element in at.warning)
+
+
 def test_the_interval_offers_only_the_levels_a_run_accepts():
     at = app_with_params(TINY_AIRLINE).run()
     interval = widget(at, "interval")
