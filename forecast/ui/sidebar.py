@@ -135,16 +135,20 @@ def _on_fill_change() -> None:
 
 
 def _number_input(name: str, *, step: float | int | None = None, number_format: str | None = None) -> None:
+    # No min_value/max_value: the browser would refuse a value out of bounds under the field, out of sight, and
+    # hold back the whole form with it (a seed changed beside it was lost). The config's check names the bound in
+    # the page's error instead, and the rest of the form is kept.
     spec = FIELD_SPECS[name]
     cast = int if isinstance(getattr(DEFAULT_CONFIG, name), int) else float
+    bounds = ""
+    if spec.minimum is not None and spec.maximum is not None:
+        bounds = f" ({cast(spec.minimum):g}–{cast(spec.maximum):g})"
     st.number_input(
         spec.label,
         key=name,
-        min_value=cast(spec.minimum) if spec.minimum is not None else None,
-        max_value=cast(spec.maximum) if spec.maximum is not None else None,
-        step=step,
+        step=cast(step) if step is not None else None,
         format=number_format,
-        help=spec.help,
+        help=spec.help + bounds,
     )
 
 

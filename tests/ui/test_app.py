@@ -342,8 +342,23 @@ CROSS_FIELD = [
         "syntax",
         "escape",
         "over-budget",
+        # Number inputs have no bounds of their own (the browser would refuse such a value out of sight and hold
+        # back the whole form): the config's check names the bound on the page.
+        "lookback-over-bound",
+        "dropout-over-bound",
     }
 ]
+
+
+def test_a_number_out_of_bounds_is_named_and_the_rest_of_the_form_kept(tiny):
+    at = app_with_params(tiny).run()
+    widget(at, "epochs").set_value(3000)
+    widget(at, "seed").set_value(7)
+    at.button(key="train").click().run()
+    assert not at.exception
+    assert "epochs 3000 is above the maximum of 1000" in shown(at.error)
+    assert widget(at, "seed").value == 7 and widget(at, "epochs").value == 3000  # as typed, to be corrected
+    assert "(1–1000)" in widget(at, "epochs").help
 
 
 @pytest.mark.parametrize(("changes", "message"), CROSS_FIELD)
