@@ -235,6 +235,10 @@ def test_a_chart_file_that_cannot_be_written_is_refused_before_training(tmp_path
     assert caught.value.code == 2 and "choose another --plot file" in captured.err and "epoch" not in captured.err
 
 
+def _sigint_as_a_terminal_has_it() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_with_one_line_and_keeps_the_networks_already_trained(isolated_cache):
     """Ctrl-C after the first network: exit 130, one line instead of a traceback, and the next run of the same
     command trains only what is missing."""
@@ -245,6 +249,9 @@ def test_ctrl_c_stops_with_one_line_and_keeps_the_networks_already_trained(isola
     process = subprocess.Popen(
         [sys.executable, "-m", "forecast", *flags], cwd=ROOT, env=environment, text=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+        # A test run started in the background (`pytest &` from a script) ignores SIGINT, and a child inherits
+        # that: Python then installs no Ctrl-C handler. A terminal's command has the default, as here.
+        preexec_fn=_sigint_as_a_terminal_has_it,
     )  # fmt: skip
     lines = []
     for line in process.stderr:  # the announcement of each network, printed before it trains
