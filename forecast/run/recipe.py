@@ -133,7 +133,9 @@ def _season(config: Config, series: datasets.Series, n_train: int, keep: tuple[s
     season = calendar.suggest_season(series.xs, n_train) if np.issubdtype(series.xs.dtype, np.datetime64) else 0
     if season:
         return Lever(season, f"the usual season of {frequency_name(series)} data, two cycles in the training part")
-    return Lever(0, f"no season: {frequency_name(series)} data, or fewer than two cycles to learn one from")
+    if not np.issubdtype(series.xs.dtype, np.datetime64):
+        return Lever(0, f"no season: x in {frequency_name(series)} has no calendar to suggest one")
+    return Lever(0, f"no season: {frequency_name(series)} data has no usual one, or fewer than two cycles fit")
 
 
 def _log(train: np.ndarray, season: int) -> Lever:
@@ -235,12 +237,13 @@ def choose(config: Config, series: datasets.Series, keep: tuple[str, ...] = ()) 
     season_steps = max(1, min(season_guess or HORIZON_WITHOUT_SEASON, n_points // 4))
     horizon = config.horizon if "horizon" in keep else season_steps
     # Without a future (a typed --horizon 0) the holdout is still a season, as the future would have been.
-    test_size = config.test_size or sources.get(config.source).natural_holdout(config) or horizon or season_steps
+    natural = sources.get(config.source).natural_holdout(config)
+    test_size = config.test_size or natural or horizon or season_steps
     windows = config.backtest_windows if "backtest_windows" in keep else BACKTEST_WINDOWS
     first_train = max(n_points - windows * test_size, n_points // 2)
     levers = _data_levers(config, series, first_train, test_size, keep)
     levers |= {
-        "test_size": Lever(test_size, "the holdout is as long as the future" if horizon else "one season"),
+        "test_size": Lever(test_size, _holdout_reason(config, natural, horizon)),
         "horizon": Lever(horizon, "one season" if season_guess else f"{HORIZON_WITHOUT_SEASON} steps: no season"),
     }
     chosen = {name: lever.value for name, lever in levers.items() if name not in keep}
@@ -251,6 +254,14 @@ def choose(config: Config, series: datasets.Series, keep: tuple[str, ...] = ()) 
     recipe = _within_budget(recipe, n_points, lower_epochs="epochs" not in keep)
     levers |= _fixed_levers(recipe, windows)
     return Recipe(recipe, {name: levers[name] for name in levers if name not in keep}, frequency_name(series))
+
+
+def _holdout_reason(config: Config, natural: int, horizon: int) -> str:
+    if config.test_size:
+        return "set in the config"
+    if natural:
+        return "the dataset's usual holdout"
+    return "as long as the future" if horizon else "one season"
 
 
 def _fixed_levers(recipe: Config, windows: int) -> dict[str, Lever]:

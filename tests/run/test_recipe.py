@@ -85,6 +85,9 @@ def test_the_forecast_settings_and_what_a_person_typed():
     assert "lookback" not in kept.levers and kept.config.test_size == 12  # the dataset's own holdout
     # Yearly data: no season, a future of 12 steps.
     lake = recipe.choose(Config(source="dataset", dataset="lake_huron"), datasets.load("lake_huron"))
+    # Its holdout is the dataset's usual 10 years, not "as long as the future" of 12 steps.
+    assert (lake.config.test_size, lake.levers["test_size"].why) == (10, "the dataset's usual holdout")
+    assert lake.levers["season_length"].why == "no season: x in steps of 1 has no calendar to suggest one"
     assert (
         lake.config.season_length == 0 and lake.config.horizon == 12 and "no season" in lake.levers["season_length"].why
     )
