@@ -542,6 +542,17 @@ def test_history_compares_and_removes_runs(tiny):
     assert len(remaining) == len(history) - 2
 
 
+def test_runs_on_different_series_are_compared_on_charts_of_their_own(tiny):
+    at = app_with_params(tiny.replace(seed=63)).run()
+    at.radio(key="source").set_value("dataset").run()  # airline: dates, not numbers, on the x axis
+    assert not at.exception
+    open_tab(at, "Compare runs").run()
+    assert len(at.multiselect(key="compare_runs").value) == 2
+    charts = [element for element in at.get("plotly_chart")]
+    assert len(charts) == 2, "one chart per series"
+    assert any(element.value.endswith(":") and "Airline" in element.value for element in at.caption)
+
+
 def test_code_tab_shows_a_runnable_script(tiny):
     at = open_tab(app_with_params(tiny), "Code").run()
     code = at.code[0].value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from forecast.data import sources
 from forecast.report import plots
 from forecast.ui.state import SessionState
 from forecast.ui.views import Shown
@@ -77,8 +78,14 @@ def render(shown: Shown) -> None:
         help=f"Forget them in this session (the history keeps the last {history.limit} runs).",
     )
     if chosen:
-        records = history.by_label(chosen)
-        figure = plots.comparison_figure(
-            [record.compared() for record in records], plots.axis_titles(records[0].config)
-        )
-        st.plotly_chart(figure, key="comparison_chart")
+        # One chart per series: runs on different series (a function of x and a dated dataset, say) share no axis.
+        by_series: dict[str, list] = {}
+        for record in history.by_label(chosen):
+            by_series.setdefault(record.compared().series_key, []).append(record)
+        for index, records in enumerate(by_series.values()):
+            if len(by_series) > 1:
+                st.caption(f"{sources.get(records[0].config.source).label(records[0].config)}:")
+            figure = plots.comparison_figure(
+                [record.compared() for record in records], plots.axis_titles(records[0].config)
+            )
+            st.plotly_chart(figure, key="comparison_chart" if index == 0 else f"comparison_chart_{index}")
