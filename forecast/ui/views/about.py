@@ -17,7 +17,7 @@ def render(shown: Shown | None = None) -> None:
         """
 **One-step** predictions use the true previous values for every test point: that is what the original blog
 post plotted, and it flatters any model. **Recursive** forecasts start from the first test window and feed
-each prediction back in: the honest forecast of the future. The **Horizon** tab shows how their error grows
+each prediction back in: the honest forecast of the future. The **Steps ahead** tab shows how their error grows
 with every step ahead.
 
 **Baselines.** *Naive* repeats the last value. *Linear AR* is a least-squares linear autoregression on the same
