@@ -106,12 +106,11 @@ class Sweep:
         object.__setattr__(self, "variations", tuple(self.variations))
         if not 1 <= len(self.variations) <= MAX_VARIED_FIELDS:
             raise ValueError(
-                f"a sweep varies 1 or {MAX_VARIED_FIELDS} fields, got {len(self.variations)}: "
-                "keep at most two --vary options"
+                f"a sweep varies 1 or {MAX_VARIED_FIELDS} fields, got {len(self.variations)}: vary at most two fields"
             )
         fields = [variation.field for variation in self.variations]
         if len(set(fields)) != len(fields):
-            raise ValueError(f"{fields[0]} is varied twice: give all its values in one --vary option")
+            raise ValueError(f"{fields[0]} is varied twice: give all its values in one list or range")
         if self.size > MAX_CELLS:
             counts = " × ".join(f"{len(v.values)} {v.field} values" for v in self.variations)
             raise ValueError(
@@ -214,6 +213,8 @@ def format_value(value: Any) -> str:
 
 def _number(field: str, kind: type, text: str) -> Any:
     text = text.strip()
+    if not text:
+        raise ValueError(f"{field} has an empty value: write its values between commas, e.g. 4,8,12")
     try:
         if kind is int:
             number = float(text)
@@ -236,7 +237,8 @@ def parse_values(field: str, text: str) -> tuple[Any, ...]:
     if ":" in text:
         values = _parse_range(field, kind, text)
     else:
-        values = tuple(_number(field, kind, part) for part in text.split(","))
+        # A trailing comma ("4, 8,") is a slip, not a value.
+        values = tuple(_number(field, kind, part) for part in text.rstrip(", ").split(","))
     return Variation(field, values).values
 
 

@@ -221,3 +221,9 @@ def test_real_series_fields_can_be_swept():
     assert all(cell.season_length == 12 and cell.dataset == "airline_passengers" for cell in cells)
     with pytest.raises(ValueError, match="season_length"):
         sweep.expand(base, sweep.Sweep.from_options(["season_length=1,12"]))
+
+
+def test_a_trailing_comma_is_a_slip_and_an_empty_value_is_named():
+    assert sweep.parse_values("lookback", " 3 , 4 , ") == (3, 4)
+    with pytest.raises(ValueError, match="lookback has an empty value: write its values between commas"):
+        sweep.parse_values("lookback", "3,,4")
