@@ -88,6 +88,14 @@ def test_a_one_field_sweep_draws_lines_with_the_baselines(tiny):
     assert {"LSTM", "naive", "linear AR", "best (recursive)"} <= names
     lstm = [trace for trace in spec["data"] if trace.get("name") == "LSTM"]
     assert len(lstm) == 2 and lstm[0]["x"] == [0, 1]  # one-step and recursive panels
+    assert not any("Loading a cell sets" in element.value for element in at.caption)  # nothing run-wide to lose
+
+
+def test_loading_a_cell_says_which_run_wide_settings_it_resets(tiny):
+    at = open_tab(app_with_params(tiny.replace(horizon=3)), sweep_view.LABEL).run()
+    at = sweep_tab(at, ("seed", "0,1"))
+    assert not at.exception
+    assert any("Loading a cell sets the sidebar's ensemble to 1, the future to 0" in e.value for e in at.caption)
 
 
 @pytest.mark.parametrize(

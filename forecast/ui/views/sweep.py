@@ -249,7 +249,9 @@ def _results(definition: Sweep, cells: list[Config], found: list[Result | None])
         list(labels),
         index=finished.index(best) if best is not None else 0,
         key="sweep_cell",
-        help="Show this cell's run in the Forecast tab: its settings replace the sidebar's.",
+        help="Show this cell's run in the Forecast tab: its settings replace the sidebar's. A cell is one network "
+        "on the holdout, so the sidebar's ensemble, future, backtest windows and interval are set to 1, 0, 1 and "
+        "off; set them again there for a whole forecast.",
     )
     right.button(
         "Load in Forecast",
@@ -258,6 +260,17 @@ def _results(definition: Sweep, cells: list[Config], found: list[Result | None])
         args=({label: cells[index] for label, index in labels.items()},),
         width="stretch",
     )
+    _load_note()
+
+
+def _load_note() -> None:
+    """Loading a cell changes the run-wide settings the sidebar holds: said where it would."""
+    run_wide = {"ensemble": 1, "horizon": 0, "backtest_windows": 1, "interval": 0}
+    if any(st.session_state.get(name, value) != value for name, value in run_wide.items()):
+        st.caption(
+            "Loading a cell sets the sidebar's ensemble to 1, the future to 0, backtest windows to 1 and the "
+            "interval off (a cell is one network on the holdout): set them again there for a whole forecast."
+        )
 
 
 def render(shown: Shown) -> None:
@@ -265,8 +278,9 @@ def render(shown: Shown) -> None:
     _read_link(session)
     page = shown.page
     st.caption(
-        "Vary one or two settings (every other one comes from the sidebar) and compare the LSTM's test error "
-        "across them, beside the naive and linear-AR baselines. Cells trained before come from the cache."
+        "Vary one or two settings (every other one comes from the sidebar, as last trained) and compare the "
+        "LSTM's test error across them, beside the naive and linear-AR baselines. Each cell is one network on the "
+        "holdout (no ensemble, future, backtest windows or interval). Cells trained before come from the cache."
     )
     _inputs(session)
     if session.message is not None:
