@@ -23,7 +23,8 @@ def render(shown: Shown) -> None:
         "A standalone script (numpy and Keras only) that rebuilds this run's data, model and training and prints "
         "its test metrics: the numbers match the app's up to floating-point rounding (the app trains with fused "
         "kernels), to about four digits after a few epochs; over hundreds of epochs the rounding adds up to "
-        "differences of a percent or so."
+        "differences of a percent or so, a few percent where the training has not settled (its loss still jumps "
+        "between epochs)."
     )
     if page.config.ensemble > 1:
         st.caption(
