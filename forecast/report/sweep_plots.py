@@ -86,6 +86,9 @@ def _line_figure(sweep: Sweep, cells: Sequence[CellMetrics], best: int | None) -
                 col=column,
             )
         figure.update_xaxes(title_text=_label(variation.field), type=_axis_type(xs), row=1, col=column)
+        if all(isinstance(value, int) for value in xs):
+            # Whole-number fields (units, lookback, seed) get a tick at each value, never at 4.5.
+            figure.update_xaxes(tickmode="array", tickvals=xs, row=1, col=column)
         figure.update_yaxes(title_text="test RMSE", rangemode="tozero", row=1, col=column)
     if best is not None:
         _star(figure, xs[best], cell_errors(cells, "lstm", "recursive")[best], {"symbol": "star", "size": 14})
@@ -143,9 +146,9 @@ def _heatmap_figure(sweep: Sweep, cells: Sequence[CellMetrics], best: int | None
         figure.update_yaxes(title_text=_label(rows.field), type="category", row=1, col=column)
     if best is not None:
         row, column = divmod(best, shape[1])
-        _star(
-            figure, xs[column], ys[row], {"symbol": "star-open", "size": 22, "color": "#FFFFFF", "line": {"width": 2}}
-        )
+        # A frame around the cell rather than a star on it: a star hid the cell's own number.
+        frame = {"symbol": "square-open", "size": 34, "color": "#FFFFFF", "line": {"width": 3}}
+        _star(figure, xs[column], ys[row], frame)
     return figure
 
 

@@ -28,6 +28,7 @@ def test_one_field_draws_each_model_in_both_panels_and_stars_the_best():
     star = traces[("best (recursive)", "x2")]
     assert list(star.x) == [8] and list(star.y) == [2.0]
     assert figure.layout.xaxis.title.text == "lookback" and figure.layout.title.text == "Sweep over lookback"
+    assert list(figure.layout.xaxis.tickvals) == [4, 8, 12]  # whole numbers: a tick at each value, none at 4.5
 
 
 def test_a_geometric_range_gets_a_log_axis():
