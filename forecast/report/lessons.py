@@ -71,11 +71,17 @@ def _spread(forecast, run: RunResult) -> float:
 
 def _compare(field: str, metric: tuple[str, str] = ("lstm", "recursive")) -> Claim:
     def compare(runs: Sequence[RunResult | None]) -> str | None:
-        known = [(run.config, _rmse(run, *metric)) for run in runs if run is not None]
+        present = [run for run in runs if run is not None]
+        known = [(run.config, _rmse(run, *metric)) for run in present]
         if not known:
             return None
+        # Where the settings change the test part's length (a longer lookback leaves fewer windows), say so: a
+        # recursive forecast over more steps has more room to drift.
+        lengths = {run.result.n_test for run in present}
+        over = (lambda run: f" over {run.result.n_test} steps") if len(lengths) > 1 else (lambda run: "")
         parts = [
-            f"{field} {getattr(config, field)}: {metric[1].replace('_', '-')} RMSE {rmse:.3g}" for config, rmse in known
+            f"{field} {getattr(run.config, field)}: {metric[1].replace('_', '-')} RMSE {rmse:.3g}{over(run)}"
+            for run, (_, rmse) in zip(present, known, strict=True)
         ]
         if len(known) == len(runs) == 2:
             (first, a), (second, b) = known

@@ -18,6 +18,9 @@ def test_the_claims_are_the_runs_numbers():
     said = lessons.claim(first, runs)
     rmse = [run.result.metrics["lstm"]["recursive"]["rmse"] for run in runs]
     assert f"lookback 1: recursive RMSE {rmse[0]:.3g}" in said and f"lookback 20: recursive RMSE {rmse[1]:.3g}" in said
+    # The two lookbacks leave test parts of different lengths, and the claim says over how many steps each is.
+    lengths = [run.result.n_test for run in runs]
+    assert lengths[0] != lengths[1] and all(f"over {length} steps" in said for length in lengths)
     better = 1 if rmse[0] < rmse[1] else 20
     assert f"lookback {better} did better" in said
     assert "open the other" in lessons.claim(first, [runs[0], None])
