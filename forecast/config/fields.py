@@ -252,8 +252,10 @@ def without_blamed_field(
 
     So that one bad parameter of a shared link costs that parameter, not every setting the link holds."""
     message = str(error)
-    named = [name for name in FIELD_NAMES if name in values and re.search(rf"\b{name}\b", message)]
-    for name in sorted(named, key=lambda name: message.index(name)):
+    # Messages name a field as written in the config ("x_end") or in words ("season length").
+    found = {name: re.search(rf"\b({name}|{name.replace('_', ' ')})\b", message) for name in FIELD_NAMES}
+    named = {name: match.start() for name, match in found.items() if match is not None and name in values}
+    for name in sorted(named, key=named.__getitem__):
         try:
             config = defaults.replace(**{key: value for key, value in values.items() if key != name})
             check(config)
