@@ -108,7 +108,9 @@ def _write_link(config: Config) -> None:
     params = to_query_params(config) | {
         name: value for name, value in st.query_params.to_dict().items() if name == QUERY_PARAMETER
     }
-    if st.query_params.to_dict() != params:
+    # A parameter given twice (`lookback=7&lookback=9`) is read as its last value, and written back once.
+    repeated = any(len(st.query_params.get_all(name)) > 1 for name in st.query_params)
+    if repeated or st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
 
 

@@ -192,3 +192,10 @@ def test_the_training_tab_says_trained_just_now_after_a_training_and_cached_on_a
     fresh.get_by_role("tab", name="Training").click()
     expect(fresh.get_by_text("This result came from the cache")).to_be_visible(timeout=60_000)
     fresh.context.close()
+
+
+def test_a_parameter_given_twice_is_read_as_its_last_value_and_written_back_once(server, page):
+    page.goto(server.url + query(TINY_QUERY) + "&lookback=9")  # TINY_QUERY has lookback=5 already
+    wait_for_result(page)
+    expect(page.locator(".st-key-lookback input").first).to_have_value("9")
+    assert parse_qs(urlparse(page.url).query)["lookback"] == ["9"]
