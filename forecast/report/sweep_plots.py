@@ -89,7 +89,8 @@ def _line_figure(sweep: Sweep, cells: Sequence[CellMetrics], best: int | None) -
         if all(isinstance(value, int) for value in xs):
             # Whole-number fields (units, lookback, seed) get a tick at each value, never at 4.5.
             figure.update_xaxes(tickmode="array", tickvals=xs, row=1, col=column)
-        figure.update_yaxes(title_text="test RMSE", rangemode="tozero", row=1, col=column)
+        # One y title, on the left panel: the right one's sat on the left panel's lines on a phone.
+        figure.update_yaxes(title_text="test RMSE" if column == 1 else None, rangemode="tozero", row=1, col=column)
     if best is not None:
         _star(figure, xs[best], cell_errors(cells, "lstm", "recursive")[best], {"symbol": "star", "size": 14})
     return figure
