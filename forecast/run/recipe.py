@@ -243,7 +243,7 @@ def choose(config: Config, series: datasets.Series, keep: tuple[str, ...] = ()) 
     first_train = max(n_points - windows * test_size, n_points // 2)
     levers = _data_levers(config, series, first_train, test_size, keep)
     levers |= {
-        "test_size": Lever(test_size, _holdout_reason(config, natural, horizon)),
+        "test_size": Lever(test_size, _holdout_reason(config, natural, horizon, season_guess)),
         "horizon": Lever(horizon, "one season" if season_guess else f"{HORIZON_WITHOUT_SEASON} steps: no season"),
     }
     chosen = {name: lever.value for name, lever in levers.items() if name not in keep}
@@ -256,12 +256,14 @@ def choose(config: Config, series: datasets.Series, keep: tuple[str, ...] = ()) 
     return Recipe(recipe, {name: levers[name] for name in levers if name not in keep}, frequency_name(series))
 
 
-def _holdout_reason(config: Config, natural: int, horizon: int) -> str:
+def _holdout_reason(config: Config, natural: int, horizon: int, season: int) -> str:
     if config.test_size:
         return "set in the config"
     if natural:
         return "the dataset's usual holdout"
-    return "as long as the future" if horizon else "one season"
+    if horizon:
+        return "as long as the future"
+    return "one season" if season else f"{HORIZON_WITHOUT_SEASON} steps: no season"
 
 
 def _fixed_levers(recipe: Config, windows: int) -> dict[str, Lever]:

@@ -142,7 +142,8 @@ def _number_input(name: str, *, step: float | int | None = None, number_format: 
     cast = int if isinstance(getattr(DEFAULT_CONFIG, name), int) else float
     bounds = ""
     if spec.minimum is not None and spec.maximum is not None:
-        bounds = f" ({cast(spec.minimum):g}–{cast(spec.maximum):g})"
+        low, high = cast(spec.minimum), cast(spec.maximum)
+        bounds = f" ({low}–{high})" if cast is int else f" ({low:g}–{high:g})"
     st.number_input(
         spec.label,
         key=name,
