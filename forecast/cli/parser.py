@@ -65,19 +65,14 @@ def fail(program: str, message: str, status: int = EXIT_INVALID) -> NoReturn:
     raise SystemExit(status)
 
 
-def _bound(value: float) -> str:
-    """A bound as the flag takes it: whole numbers in full (a seed's 2147483647, not 2.14748e+09)."""
-    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
-
-
 def _field_flags(parser: argparse.ArgumentParser) -> None:
     for name in FIELD_NAMES:
         spec = FIELD_SPECS[name]
         bounds = ""
         if spec.choices:
             bounds = f" One of {', '.join(spec.choices)}."
-        elif spec.minimum is not None and spec.maximum is not None:
-            bounds = f" {_bound(spec.minimum)}–{_bound(spec.maximum)}."
+        elif spec.range_text is not None:
+            bounds = f" {spec.range_text}."
         parser.add_argument(
             "--" + name.replace("_", "-"),
             dest=name,

@@ -34,6 +34,18 @@ class FieldSpec:
     maximum: float | None = None
     choices: tuple[str, ...] = ()
 
+    @property
+    def range_text(self) -> str | None:
+        """The bounds as help texts show them, e.g. "1–1000", whole numbers in full (a seed's 2147483647, not
+        2.14748e+09); None for a field without both."""
+        if self.minimum is None or self.maximum is None:
+            return None
+        return f"{_bound(self.minimum)}–{_bound(self.maximum)}"
+
+
+def _bound(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
+
 
 _TEXTS: dict[str, tuple[str, str]] = {
     "source": (

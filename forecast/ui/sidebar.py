@@ -140,10 +140,7 @@ def _number_input(name: str, *, step: float | int | None = None, number_format: 
     # the page's error instead, and the rest of the form is kept.
     spec = FIELD_SPECS[name]
     cast = int if isinstance(getattr(DEFAULT_CONFIG, name), int) else float
-    bounds = ""
-    if spec.minimum is not None and spec.maximum is not None:
-        low, high = cast(spec.minimum), cast(spec.maximum)
-        bounds = f" ({low}–{high})" if cast is int else f" ({low:g}–{high:g})"
+    bounds = f" ({spec.range_text})" if spec.range_text is not None else ""
     st.number_input(
         spec.label,
         key=name,
