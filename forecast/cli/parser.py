@@ -185,9 +185,8 @@ class Request:
     config: Config
     upload: bytes | None = None
     recipe: dict[str, dict[str, Any]] | None = None  # lever → {"value", "why"}
-    frequency: str = ""  # the series' detected frequency, in words
-    suggested_season: int = 0  # the season its dates (or the bundled dataset) suggest, as the app's sidebar says
-    missing_dates: int = 0  # the dates it skips at its own frequency
+    # The series' frequency, suggested season and missing dates, as the app's sidebar shows them.
+    facts: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def config_from(program: str, arguments: argparse.Namespace) -> tuple[Config, bytes | None]:
@@ -210,11 +209,11 @@ def request_from(program: str, arguments: argparse.Namespace) -> Request:
         from forecast.run import recipe
 
         series = load_series(config, upload)
-        season, missing = recipe.suggested_season(config, series), recipe.missing_dates(series)
+        facts = dataclasses.asdict(recipe.series_facts(config, series))
         if arguments.preset != "real":
-            return Request(config, upload, None, recipe.frequency_name(series), season, missing)
+            return Request(config, upload, None, facts)
         chosen = recipe.choose(config, series, keep=tuple(typed_fields(arguments)))
-        return Request(chosen.config, upload, chosen.summary(), chosen.frequency, season, missing)
+        return Request(chosen.config, upload, chosen.summary(), facts)
     except ValueError as error:
         fail(program, str(error))
 

@@ -198,11 +198,7 @@ def main(argv: Sequence[str]) -> int:
         print(f"{RUN_PROGRAM}: stopped{kept}", file=sys.stderr)
         return EXIT_STOPPED
     summary = run_summary(run, interval_notes(run) + run_warnings(run))
-    summary |= {
-        "frequency": request.frequency,
-        "suggested_season": request.suggested_season,
-        "missing_dates": request.missing_dates,
-    }
+    summary |= request.facts
     if request.recipe is not None:
         summary["recipe"] = request.recipe
     if cache is not None:

@@ -37,7 +37,16 @@ from forecast.data.transform import TransformChain
 from forecast.evaluation import metrics
 from forecast.models.linear import LinearAR
 
-__all__ = ["RECIPE_NETWORK", "Lever", "Recipe", "choose", "missing_dates", "real_series", "suggested_season"]
+__all__ = [
+    "RECIPE_NETWORK",
+    "Lever",
+    "Recipe",
+    "SeriesFacts",
+    "choose",
+    "real_series",
+    "series_facts",
+    "suggested_season",
+]
 
 # The network and training of the recipe; the data settings depend on the series.
 RECIPE_NETWORK = {
@@ -99,12 +108,26 @@ def frequency_name(series: datasets.Series) -> str:
         return "irregular"
 
 
-def missing_dates(series: datasets.Series) -> int:
+def _missing_dates(series: datasets.Series) -> int:
     """How many dates the series skips at its own frequency (0 for numbers or dates of no clear frequency)."""
     try:
         return calendar.missing_dates(series.xs)
     except ValueError:
         return 0
+
+
+@dataclasses.dataclass(frozen=True)
+class SeriesFacts:
+    """What a series' x values tell before any choice, as the sidebar and the command line show it."""
+
+    frequency: str  # in words ("monthly", "steps of 0.1", "irregular")
+    suggested_season: int  # the bundled dataset's or the dates' usual season (0: none)
+    missing_dates: int  # the dates it skips at its own frequency
+
+
+def series_facts(config: Config, series: datasets.Series) -> SeriesFacts:
+    """The series' frequency, suggested season and missing dates (the JSON's keys of the same names)."""
+    return SeriesFacts(frequency_name(series), suggested_season(config, series), _missing_dates(series))
 
 
 def _shortest_season(config: Config, series: datasets.Series, keep: tuple[str, ...]) -> int:

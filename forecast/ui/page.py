@@ -92,9 +92,7 @@ def prepare(state: SessionState) -> Page | None:
             return _load(state.last_good_config, state)
     state.last_good_config = page.config
     if page.series is not None:
-        state.suggested_season = recipe.suggested_season(page.config, page.series)
-        state.frequency = recipe.frequency_name(page.series)
-        state.missing_dates = recipe.missing_dates(page.series)
+        state.series_facts = recipe.series_facts(page.config, page.series)
         if page.series.filled:
             verb = "dropped" if page.config.fill == "drop" else f"filled ({page.config.fill})"
             st.info(f"{page.series.filled} empty value{'s' if page.series.filled > 1 else ''} {verb} in the file.")

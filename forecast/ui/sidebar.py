@@ -290,13 +290,8 @@ def _real_series_inputs() -> None:
     _number_row(("difference", 1, None), ("seasonal_difference", 1, None))
     state = state_module.get_existing()
     _number_row(("season_length", 1, None), ("test_size", 1, None))
-    suggestion = ""
-    if state.suggested_season and state.suggested_season != st.session_state.get("season_length"):
-        suggestion = f" Suggested season length: {state.suggested_season}."
-    if state.frequency or suggestion:
-        st.caption((f"Detected frequency: {state.frequency}." if state.frequency else "") + suggestion)
-    if state.missing_dates:
-        st.warning(_gap_note(state.missing_dates))
+    if state.series_facts is not None:
+        _series_facts_note(state.series_facts)
     _number_row(("patience", 5, None), ("validation_ratio", 0.05, "%g"))
 
 
@@ -309,11 +304,18 @@ def _interval_input() -> None:
     )
 
 
-def _gap_note(missing: int) -> str:
-    return (
-        f"{missing} date{'s are' if missing > 1 else ' is'} missing at this frequency: every season after a gap is "
-        "a step out of line. Add the missing rows (empty values can be filled) for seasonal models to line up."
-    )
+def _series_facts_note(facts: recipe.SeriesFacts) -> None:
+    """The detected frequency, the season it suggests (unless already chosen) and the dates a file skips."""
+    suggestion = ""
+    if facts.suggested_season and facts.suggested_season != st.session_state.get("season_length"):
+        suggestion = f" Suggested season length: {facts.suggested_season}."
+    if facts.frequency or suggestion:
+        st.caption((f"Detected frequency: {facts.frequency}." if facts.frequency else "") + suggestion)
+    if missing := facts.missing_dates:
+        st.warning(
+            f"{missing} date{'s are' if missing > 1 else ' is'} missing at this frequency: every season after a gap "
+            "is a step out of line. Add the missing rows (empty values can be filled) for seasonal models to line up."
+        )
 
 
 def _form() -> None:

@@ -18,7 +18,7 @@ from forecast.config.fields import from_query_params
 from forecast.data import datasets
 from forecast.report.history import History
 from forecast.run.ensemble import BAND_KINDS
-from forecast.run.recipe import Recipe
+from forecast.run.recipe import Recipe, SeriesFacts
 from forecast.training import Subscription
 
 __all__ = [
@@ -83,9 +83,7 @@ class SessionState:
     band_kind: str = BAND_KINDS[0]
     compare_chosen: bool = False
     recipe_error: str | None = None  # why the real-series recipe could not be applied
-    suggested_season: int = 0  # the season length the shown series suggests (0: none)
-    frequency: str = ""  # the shown series' detected frequency, in words
-    missing_dates: int = 0  # the dates it skips at that frequency
+    series_facts: SeriesFacts | None = None  # the shown series' frequency, suggested season and missing dates
     recipe: Recipe | None = None  # the real-series recipe last applied, with its reasons
     trained_key: str | None = None  # the page whose networks this session trained last (shown as trained, not cached)
 
